@@ -1,0 +1,67 @@
+"""Settings, read from the environment with the ``SOGOC_`` prefix.
+
+Dev keys and dev trust roots live in ``keys/dev/``; they are refused outside the ``dev`` and
+``test`` environments so that a production deployment can never sign with a key whose private
+half is in a public repository.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from credential_service.core.errors import ConfigurationError, Message
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_KEYS_DIR = PROJECT_ROOT / "keys" / "dev"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOGOC_", env_file=".env", extra="ignore")
+
+    env: Literal["dev", "test", "production"] = "dev"
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'sogoc.db'}"
+    # Public address printed in QR codes; the verification page lives at {public_base_url}/v/<id>.
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    # Signing material. In dev/test these default to the committed dev PKI.
+    keys_dir: Path = DEV_KEYS_DIR
+    trust_roots: list[Path] = []
+    tsa_url: str | None = None
+    # Revocation policy at signing time: hard-fail refuses when no OCSP/CRL answer can be had.
+    revocation_policy: Literal["hard-fail", "soft-fail"] = "hard-fail"
+
+    # Dev PKI (TSA/OCSP/CRL) served on loopback by `sogoc serve` in dev.
+    dev_pki_serve: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_dev_keys_outside_dev(self) -> Settings:
+        if self.env == "production":
+            uses_dev = self.keys_dir.resolve() == DEV_KEYS_DIR.resolve() or any(
+                DEV_KEYS_DIR.resolve() in p.resolve().parents for p in self.trust_roots
+            )
+            if uses_dev:
+                raise ConfigurationError(
+                    Message(
+                        "Môi trường production không được dùng khóa và chứng thư thử nghiệm trong keys/dev/.",
+                        "Production must not use the dev keys or dev trust roots in keys/dev/.",
+                    ),
+                    hint=Message(
+                        "Đặt SOGOC_KEYS_DIR và SOGOC_TRUST_ROOTS trỏ tới khóa/chứng thư thật (VGCA, HSM).",
+                        "Set SOGOC_KEYS_DIR and SOGOC_TRUST_ROOTS to real keys and roots (VGCA, HSM).",
+                    ),
+                )
+            if self.dev_pki_serve:
+                self.dev_pki_serve = False
+        return self
+
+    @cached_property
+    def is_dev(self) -> bool:
+        return self.env in ("dev", "test")
+
+    def verify_url(self, credential_id: str) -> str:
+        return f"{self.public_base_url.rstrip('/')}/v/{credential_id}"
