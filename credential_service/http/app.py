@@ -1,0 +1,35 @@
+"""FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from credential_service.bootstrap import Container, build
+from credential_service.http.problem import install_problem_handlers
+from credential_service.http.routes import classes, rules, transcripts
+from credential_service.web import pages
+
+
+def create_app(container: Container | None = None) -> FastAPI:
+    container = container or build()
+    app = FastAPI(
+        title="Sổ Gốc Số API",
+        description=(
+            "Học bạ số và văn bằng số của Sở GDĐT Hải Phòng — nhập điểm, ký số, phát hành, tải về.\n\n"
+            "Digital transcripts and diplomas of the Hải Phòng Department of Education — import, sign, "
+            "issue, download. Errors are application/problem+json with Vietnamese and English text."
+        ),
+        version="0.1.0",
+    )
+    app.state.container = container
+    install_problem_handlers(app)
+    app.include_router(classes.router, prefix="/api/v1")
+    app.include_router(transcripts.router, prefix="/api/v1")
+    app.include_router(rules.router, prefix="/api/v1")
+    app.include_router(pages.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
