@@ -1,0 +1,57 @@
+"""Shared fixtures: a migrated database on SQLite and, when available, a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+POSTGRES_URL = os.environ.get("SOGOC_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def _postgres_database() -> Iterator[str]:
+    if not POSTGRES_URL:
+        pytest.skip("SOGOC_TEST_POSTGRES_URL is not set (./scripts/test.sh starts a server)")
+    admin_url = make_url(POSTGRES_URL)
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterator[str]:
+    """An empty database (no schema) on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/sogoc.db"
+    else:
+        yield from _postgres_database()
+
+
+@pytest.fixture
+def db_url(empty_db_url: str) -> str:
+    """A database migrated to head, on each backend."""
+    from credential_service.adapters.db.engine import migrate
+
+    migrate(empty_db_url)
+    return empty_db_url
+
+
+@pytest.fixture
+def sqlite_db_url(tmp_path: os.PathLike[str]) -> str:
+    from credential_service.adapters.db.engine import migrate
+
+    url = f"sqlite:///{tmp_path}/sogoc.db"
+    migrate(url)
+    return url
