@@ -621,6 +621,15 @@ def promotion(
             _promotion(PromotionDecision.CAN_REN_LUYEN_HE, grade, reassess_subjects=tuple(eligible)),
             tuple(steps),
         )
+    if not eligible:
+        steps.append(
+            _step(
+                "TT22/Điều 14.1",
+                "Không có môn nào thuộc diện đánh giá lại (thiếu môn có điểm từ 5.0) → không được lên lớp",
+                "No subject can be re-assessed (too few scored subjects at 5.0) → not promoted",
+            )
+        )
+        return Traced(_promotion(PromotionDecision.O_LAI_LOP, grade), tuple(steps))
     if not reassessment:
         return Traced(
             _promotion(PromotionDecision.CAN_DANH_GIA_LAI, grade, reassess_subjects=tuple(eligible),
