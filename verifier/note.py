@@ -30,7 +30,7 @@ from typing import Protocol, runtime_checkable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 from verifier.errors import NoteError
 
@@ -266,8 +266,6 @@ class Ed25519Signer:
     @property
     def skey(self) -> str:
         """golang.org/x/mod/sumdb/note private key: ``PRIVATE+KEY+name+keyid+base64(0x01 || seed)``."""
-        from cryptography.hazmat.primitives.serialization import NoEncryption, PrivateFormat
-
         seed = self._key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
         return f"PRIVATE+KEY+{self._name}+{self._key_id:08x}+{_b64(bytes([self.sig_type]) + seed)}"
 
