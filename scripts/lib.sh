@@ -78,7 +78,7 @@ ensure_venv() {
   note "installing $spec into $SOGOC_VENV (quiet)"
   (
     cd "$SOGOC_ROOT"
-    PIP_DISABLE_PIP_VERSION_CHECK=1 "$SOGOC_VENV/bin/python" -m pip install --quiet -e "$spec"
+    PIP_DISABLE_PIP_VERSION_CHECK=1 "$SOGOC_VENV/bin/python" -m pip install -qq -e "$spec"
   )
   printf '%s\n' "$want" >"$stamp_file"
 }
