@@ -125,9 +125,8 @@ def make_qr(url: str) -> QrImage:
     if not url:
         raise ValueError("QR payload is empty")
     try:
-        code = segno.make(
-            qr_segments(url), error=QR_ERROR, mask=QR_MASK, micro=False, boost_error=False
-        )
+        content: Any = qr_segments(url)  # segno's stubs omit its (content, mode) segment lists
+        code = segno.make(content, error=QR_ERROR, mask=QR_MASK, micro=False, boost_error=False)
     except segno.DataOverflowError as exc:  # beyond version 40
         raise ValueError(f"QR payload too long ({len(url)} chars)") from exc
     version = int(code.version)
