@@ -1,0 +1,147 @@
+"""Visible signature appearance with Vietnamese text (OpenType font via HarfBuzz).
+
+pyHanko's default stamp font is Latin-only; Vietnamese needs an embedded OpenType font
+(issue #459).  The font file is read once and kept in memory; each stamp only subsets it.
+The caller passes the font path (e.g. the service's bundled DejaVuSans.ttf).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from fontTools import subset as ft_subset
+from fontTools.ttLib import TTFont
+from fontTools.ttLib.scaleUpem import scale_upem
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.stamp import TextStampStyle
+
+__all__ = [
+    "VIETNAMESE_REPERTOIRE",
+    "VN_TZ",
+    "CachedGlyphAccumulatorFactory",
+    "SignatureAppearance",
+    "prepare_font",
+]
+
+VN_TZ = timezone(timedelta(hours=7), "GMT+7")
+
+STAMP_TEXT = "%(role)s\n%(signer)s\nKý lúc: %(signed_at)s"
+
+# Characters the stamps may use: Latin incl. every precomposed Vietnamese letter (stamp text is
+# NFC-normalised first), digits, punctuation, ₫.  The font is cut down to these once, without
+# OpenType layout tables (precomposed glyphs need no mark positioning), so the per-stamp subset
+# works on a few hundred glyphs instead of the full 6k-glyph font.
+VIETNAMESE_REPERTOIRE: tuple[tuple[int, int], ...] = (
+    (0x0020, 0x007E),  # ASCII
+    (0x00A0, 0x017F),  # Latin-1 Supplement, Latin Extended-A (Ă ă Đ đ Ĩ ĩ Ũ ũ …)
+    (0x01A0, 0x01A1),  # Ơ ơ
+    (0x01AF, 0x01B0),  # Ư ư
+    (0x1EA0, 0x1EF9),  # Vietnamese precomposed letters (ạ ả ấ … ỹ)
+    (0x2013, 0x2014),  # – —
+    (0x2018, 0x201D),  # ‘ ’ ‚ ‛ “ ”
+    (0x2026, 0x2026),  # …
+    (0x20AB, 0x20AB),  # ₫
+)
+
+
+class _DropFftmWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "FFTM NOT subset" not in record.getMessage()
+
+
+logging.getLogger("fontTools.subset").addFilter(_DropFftmWarning())
+
+
+def prepare_font(
+    font_path: str | os.PathLike[str],
+    repertoire: tuple[tuple[int, int], ...] | None = VIETNAMESE_REPERTOIRE,
+) -> bytes:
+    """Load a TrueType/OpenType font for stamps: optionally cut down to ``repertoire`` (no
+    OpenType layout features), and rescaled to 1000 units per em.
+
+    The rescaling works around pyHanko 0.38 writing the CIDFont ``/W`` widths in raw font
+    units: PDF expects 1/1000 em, so a 2048-upem font such as DejaVu Sans otherwise renders
+    with letters spread about twice too far apart.
+    """
+    font = TTFont(str(font_path))
+    if repertoire is not None:
+        options = ft_subset.Options()
+        options.layout_features = []
+        options.name_IDs = ["*"]
+        options.notdef_outline = True
+        options.drop_tables = [*options.drop_tables, "FFTM"]
+        subsetter = ft_subset.Subsetter(options=options)
+        subsetter.populate(unicodes=[cp for lo, hi in repertoire for cp in range(lo, hi + 1)])
+        subsetter.subset(font)
+    if font["head"].unitsPerEm != 1000:
+        scale_upem(font, 1000)
+    out = BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class CachedGlyphAccumulatorFactory(GlyphAccumulatorFactory):
+    """``GlyphAccumulatorFactory`` that loads the font once (not once per stamp).
+
+    With ``presubset`` (default) the kept font is cut down to :data:`VIETNAMESE_REPERTOIRE`.
+    """
+
+    _font_bytes: bytes = field(default=b"", repr=False, compare=False)
+    presubset: bool = True
+
+    def __post_init__(self) -> None:
+        if not self._font_bytes:
+            data = prepare_font(self.font_file, VIETNAMESE_REPERTOIRE if self.presubset else None)
+            object.__setattr__(self, "_font_bytes", data)
+
+    def create_font_engine(self, writer: Any, obj_stream: Any = None) -> GlyphAccumulator:
+        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
+            obj_stream = writer.prepare_object_stream()
+        return GlyphAccumulator(
+            writer=writer,
+            font_handle=BytesIO(self._font_bytes),
+            font_size=self.font_size,
+            ot_script_tag=self.ot_script_tag,
+            ot_language_tag=self.ot_language_tag,
+            writing_direction=self.writing_direction,
+            bcp47_lang_code=self.bcp47_lang_code,
+            obj_stream=obj_stream,
+        )
+
+
+class SignatureAppearance:
+    """Builds the stamp style once; per signature only the text parameters change."""
+
+    def __init__(
+        self, font_path: str | os.PathLike[str], *, font_size: int = 9, presubset: bool = True
+    ) -> None:
+        self.font_path = Path(font_path)
+        self.font_factory = CachedGlyphAccumulatorFactory(
+            str(self.font_path), font_size=font_size, presubset=presubset
+        )
+        self.stamp_style = TextStampStyle(
+            stamp_text=STAMP_TEXT,
+            # same size on the style and the engine (pyHanko issue #733), a little extra leading
+            text_box_style=TextBoxStyle(
+                font=self.font_factory, font_size=font_size, leading=round(font_size * 1.3)
+            ),
+            border_width=1,
+        )
+
+    @staticmethod
+    def text_params(*, signer_name: str, role: str, when: datetime | None = None) -> dict[str, str]:
+        when = (when or datetime.now(tz=VN_TZ)).astimezone(VN_TZ)
+        return {
+            "signer": unicodedata.normalize("NFC", signer_name),
+            "role": unicodedata.normalize("NFC", role),
+            "signed_at": when.strftime("%d/%m/%Y %H:%M:%S (GMT+7)"),
+        }

@@ -1,0 +1,272 @@
+"""DEV/TEST ONLY: serve the ``sogoc-dev`` PKI (TSA, OCSP, CRLs, cert repo) on loopback.
+
+The certomancer Animator WSGI app runs in a background thread of the current process
+(werkzeug ``make_server``).  The certificates in ``keys/dev/out`` carry OCSP/CRL URLs under
+``http://127.0.0.1:9771`` (``external-url-prefix`` in ``keys/dev/certomancer.yml``), so the
+server normally has to listen on exactly that port.
+
+Several processes (pytest-xdist workers, a dev server and a test run, …) may want the server
+at the same time.  :func:`ensure_dev_pki_server` therefore
+
+* takes an exclusive lock file while it checks/binds, so two processes never race for the port;
+* reuses a server that already answers on the port *with our root certificate*;
+* holds a shared "user" lock for the lifetime of the process; a process that owns the server
+  keeps serving at exit until the other users are gone (bounded wait), then shuts down.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import fcntl
+import logging
+import os
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from certomancer.integrations.animator import Animator, AnimatorArchStore
+from certomancer.registry import ArchLabel, CertLabel, CertomancerConfig
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+__all__ = [
+    "DEV_ARCH",
+    "DEV_CERT_DIR",
+    "DEV_CONFIG_PATH",
+    "DEV_KEY_DIR",
+    "DEV_PKI_HOST",
+    "DEV_PKI_PORT",
+    "DEV_PKI_URL",
+    "DevPkiServer",
+    "ensure_dev_pki_server",
+]
+
+logger = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEV_PKI_DIR = REPO_ROOT / "keys" / "dev"
+DEV_CONFIG_PATH = DEV_PKI_DIR / "certomancer.yml"
+DEV_KEY_DIR = DEV_PKI_DIR  # certomancer key search dir; the config's path-prefix "keys" is relative to it
+DEV_CERT_DIR = DEV_PKI_DIR / "out"
+DEV_ARCH = "sogoc-dev"
+DEV_PKI_HOST = "127.0.0.1"
+DEV_PKI_PORT = 9771
+DEV_PKI_URL = f"http://{DEV_PKI_HOST}:{DEV_PKI_PORT}"
+
+_OWNER_EXIT_WAIT_SECONDS = 600.0
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:  # pragma: no cover
+        logger.debug("dev PKI %s %s", self.requestline, code)
+
+
+class DevPkiServer:
+    """Certomancer Animator on a loopback socket in a daemon thread.
+
+    ``port=0`` binds an ephemeral port: fine for the TSA, but OCSP/CRL URLs baked into the
+    certificates point at :data:`DEV_PKI_PORT`, so use that port for revocation checking.
+    """
+
+    def __init__(
+        self,
+        config_path: str | os.PathLike[str] = DEV_CONFIG_PATH,
+        key_dir: str | os.PathLike[str] | None = None,
+        host: str = DEV_PKI_HOST,
+        port: int = 0,
+        *,
+        arch: str = DEV_ARCH,
+    ) -> None:
+        self.config_path = Path(config_path)
+        self.key_dir = Path(key_dir) if key_dir is not None else self.config_path.parent
+        self.host = host
+        self.port = port
+        self.arch = arch
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._config: CertomancerConfig | None = None
+        self.owns_server = False
+        """True if this object bound the socket (False when reusing another process's server)."""
+
+    # -- configuration ---------------------------------------------------------------------
+    @property
+    def config(self) -> CertomancerConfig:
+        if self._config is None:
+            self._config = CertomancerConfig.from_file(
+                str(self.config_path), key_search_dir=str(self.key_dir)
+            )
+        return self._config
+
+    def root_cert_der(self) -> bytes:
+        arch = self.config.get_pki_arch(ArchLabel(self.arch))
+        der: bytes = arch.get_cert(CertLabel("root")).dump()
+        return der
+
+    # -- URLs ------------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def tsa_url(self) -> str:
+        return f"{self.base_url}/{self.arch}/tsa/tsa"
+
+    @property
+    def ocsp_url(self) -> str:
+        return f"{self.base_url}/{self.arch}/ocsp/issuing"
+
+    def crl_url(self, repo: str = "issuing") -> str:
+        return f"{self.base_url}/{self.arch}/crls/{repo}/latest.crl"
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def start(self) -> str:
+        """Bind and serve in a background thread; return the base URL."""
+        if self._server is not None:
+            return self.base_url
+        animator = Animator(
+            AnimatorArchStore(self.config.pki_archs), with_web_ui=False, allow_time_override=True
+        )
+        server = make_server(self.host, self.port, animator, threaded=True, request_handler=_QuietHandler)
+        self.port = server.server_port
+        self._server = server
+        self.owns_server = True
+        self._thread = threading.Thread(target=server.serve_forever, name=f"devpki-{self.port}", daemon=True)
+        self._thread.start()
+        logger.info("dev PKI serving on %s", self.base_url)
+        return self.base_url
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is None:
+            return
+        server.shutdown()
+        if thread is not None:
+            thread.join(timeout=5)
+        server.server_close()
+        self.owns_server = False
+
+    def __enter__(self) -> DevPkiServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- probing ---------------------------------------------------------------------------
+    def is_serving(self, timeout: float = 1.0) -> bool:
+        """True if *our* PKI answers at :attr:`base_url` (checked by fetching the root cert)."""
+        url = f"{self.base_url}/{self.arch}/certs/root/ca.cert"
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as resp:
+                body: bytes = resp.read()
+        except (urllib.error.URLError, OSError):
+            return False
+        return body == self.root_cert_der()
+
+
+# ---------------------------------------------------------------------------------------------
+# process-wide singleton on the fixed dev port
+# ---------------------------------------------------------------------------------------------
+
+_singleton: DevPkiServer | None = None
+_singleton_lock = threading.Lock()
+_users_handle: IO[Any] | None = None
+
+
+def _lock_dir(port: int) -> Path:
+    path = Path(tempfile.gettempdir()) / f"sogoc-devpki-{os.getuid()}-{port}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path):  # type: ignore[no-untyped-def]
+    with open(path, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _become_user(port: int) -> None:
+    global _users_handle
+    if _users_handle is None:
+        fh = open(_lock_dir(port) / "users.lock", "a+")  # noqa: SIM115 - held for process lifetime
+        fcntl.flock(fh, fcntl.LOCK_SH)
+        _users_handle = fh
+
+
+def _owner_atexit(server: DevPkiServer, port: int) -> None:
+    """Keep serving until no other process holds the shared user lock, then stop.
+
+    The check and the shutdown happen under the start lock, so no process can probe the
+    server and register as a user in between.
+    """
+    global _users_handle
+    fh = _users_handle
+    if fh is None or not server.owns_server:
+        server.stop()
+        return
+    fcntl.flock(fh, fcntl.LOCK_UN)
+    deadline = time.monotonic() + _OWNER_EXIT_WAIT_SECONDS
+    while True:
+        with _exclusive(_lock_dir(port) / "start.lock"):
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                alone = True
+            except BlockingIOError:
+                alone = False
+            if alone or time.monotonic() > deadline:
+                if not alone:
+                    logger.warning("dev PKI: other users still active, stopping anyway")
+                server.stop()
+                break
+        time.sleep(0.2)
+    fh.close()
+    _users_handle = None
+
+
+def ensure_dev_pki_server(
+    config_path: str | os.PathLike[str] = DEV_CONFIG_PATH,
+    key_dir: str | os.PathLike[str] | None = None,
+    port: int = DEV_PKI_PORT,
+) -> DevPkiServer:
+    """Return a :class:`DevPkiServer` for the fixed dev port, starting one if nobody serves it.
+
+    Safe to call repeatedly (cheap probe) and from concurrent processes.
+    Raises ``RuntimeError`` if some *other* service occupies the port.
+    """
+    global _singleton
+    with _singleton_lock:
+        srv = _singleton
+        if srv is not None and (srv.running or srv.is_serving()):
+            return srv
+        srv = DevPkiServer(config_path, key_dir, host=DEV_PKI_HOST, port=port)
+        with _exclusive(_lock_dir(port) / "start.lock"):
+            if not srv.is_serving():
+                try:
+                    srv.start()
+                except OSError as e:
+                    raise RuntimeError(
+                        f"port {port} is taken by something that is not the sogoc-dev PKI"
+                    ) from e
+                atexit.register(_owner_atexit, srv, port)
+            _become_user(port)
+        _singleton = srv
+        return srv

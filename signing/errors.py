@@ -1,0 +1,96 @@
+"""Errors of the signing library.
+
+Every error carries a message for people in Vietnamese (``.vi``) and English (``.en``) and a
+stable machine ``.reason`` code (also exposed as ``.code``). ``str(err)`` is ``"<vi> / <en>"``.
+Certificate errors may carry the structured check result (``.check``) so the caller can store it
+with the signing record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "CertificateExpiredError",
+    "CertificateNotYetValidError",
+    "CertificateRevokedError",
+    "CertificateStatusUnknownError",
+    "FieldAlreadySignedError",
+    "FieldMissingError",
+    "SignerCertificateError",
+    "SigningError",
+    "TimestampError",
+    "UntrustedChainError",
+    "WrongKeyUsageError",
+]
+
+
+class SigningError(Exception):
+    """Base of every error the signing library raises on purpose."""
+
+    reason: str = "signing_failed"
+
+    def __init__(self, vi: str, en: str, *, reason: str | None = None, check: Any = None) -> None:
+        self.vi = vi
+        self.en = en
+        if reason is not None:
+            self.reason = reason
+        self.check = check  # a signing.checks.CertificateCheck, when relevant
+        super().__init__(f"{vi} / {en}")
+
+    @property
+    def code(self) -> str:
+        return self.reason
+
+    def __str__(self) -> str:
+        return f"{self.vi} / {self.en}"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"reason": self.reason, "vi": self.vi, "en": self.en}
+        if self.check is not None and hasattr(self.check, "to_dict"):
+            out["check"] = self.check.to_dict()
+        return out
+
+
+class SignerCertificateError(SigningError):
+    """The signer's certificate must not be used for signing (base of the certificate errors)."""
+
+    reason = "certificate_invalid"
+
+
+class CertificateExpiredError(SignerCertificateError):
+    reason = "certificate_expired"
+
+
+class CertificateNotYetValidError(SignerCertificateError):
+    reason = "certificate_not_yet_valid"
+
+
+class CertificateRevokedError(SignerCertificateError):
+    reason = "certificate_revoked"
+
+
+class CertificateStatusUnknownError(SignerCertificateError):
+    """No usable OCSP/CRL answer and the revocation policy is hard-fail."""
+
+    reason = "certificate_status_unknown"
+
+
+class WrongKeyUsageError(SignerCertificateError):
+    reason = "wrong_key_usage"
+
+
+class UntrustedChainError(SignerCertificateError):
+    reason = "untrusted_chain"
+
+
+class FieldMissingError(SigningError):
+    reason = "field_missing"
+
+
+class FieldAlreadySignedError(SigningError):
+    reason = "field_already_signed"
+
+
+class TimestampError(SigningError):
+    reason = "timestamp_failed"
