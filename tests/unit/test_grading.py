@@ -12,6 +12,7 @@ from credential_service.core.grading import (
     XUAT_SAC,
     Level,
     PromotionDecision,
+    SubjectValue,
     Verdict,
     award,
     comment_semester_result,
@@ -250,7 +251,7 @@ def test_reassessment_subjects_are_comment_chua_dat_and_scored_below_5() -> None
     assert reassessment_subjects(values) == ["Toán", "Giáo dục thể chất"]
 
 
-FAILING = {
+FAILING: dict[str, SubjectValue] = {
     **{f"S{i}": D("6.0") for i in range(5)},
     "Toán": D("3.0"),
     "Vật lí": D("4.0"),
@@ -327,8 +328,12 @@ def test_both_chua_dat_first_summer_training_then_reassessment() -> None:
 
 # --- awards (Art. 15) ----------------------------------------------------------------------------------
 
-SIX_AT_9 = {**{f"S{i}": D("9.0") for i in range(6)}, "S6": D("8.9"), "GDTC": Verdict.DAT}
-FIVE_AT_9 = {**{f"S{i}": D("9.0") for i in range(5)}, "S5": D("8.9"), "S6": D("8.9")}
+SIX_AT_9: dict[str, SubjectValue] = {
+    **{f"S{i}": D("9.0") for i in range(6)},
+    "S6": D("8.9"),
+    "GDTC": Verdict.DAT,
+}
+FIVE_AT_9: dict[str, SubjectValue] = {**{f"S{i}": D("9.0") for i in range(5)}, "S5": D("8.9"), "S6": D("8.9")}
 
 
 def test_excellent_with_exactly_six_subjects_at_9() -> None:
