@@ -242,7 +242,7 @@ def test_grade_9_and_12_complete_the_programme(grade: int, label: str) -> None:
 
 
 def test_reassessment_subjects_are_comment_chua_dat_and_scored_below_5() -> None:
-    values = {
+    values: dict[str, SubjectValue] = {
         "Toán": D("4.9"),
         "Ngữ văn": D("5.0"),
         "Giáo dục thể chất": Verdict.CHUA_DAT,
