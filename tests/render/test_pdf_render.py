@@ -156,7 +156,7 @@ def test_qr_with_offline_fragment_scans(record: dict[str, Any], record_json: byt
     assert out.stdout.decode().strip() == url
 
 
-def test_pyhanko_reads_structure(rendered: RenderedPdf) -> None:
+def test_pyhanko_reads_structure(rendered: RenderedPdf, record_json: bytes) -> None:
     from io import BytesIO
 
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -169,17 +169,11 @@ def test_pyhanko_reads_structure(rendered: RenderedPdf) -> None:
     names = root["/Names"]["/EmbeddedFiles"]["/Names"]
     assert names[0] == ATTACHMENT_NAME
     ef = spec["/EF"]["/F"].get_object()
-    assert ef.data == canonical_json_bytes(rendered)
+    assert ef.data == record_json
     intent = root["/OutputIntents"][0]
     assert intent["/S"] == "/GTS_PDFA1"
     assert intent["/DestOutputProfile"].get_object()["/N"] == 3
     assert len(reader.trailer["/ID"]) == 2
-
-
-def canonical_json_bytes(rendered: RenderedPdf) -> bytes:
-    from hocba_fixture import RECORD
-
-    return canonical_json(RECORD)
 
 
 def test_grade9_completion_and_long_record_paginates(
@@ -194,6 +188,7 @@ def test_grade9_completion_and_long_record_paginates(
     record["results"]["subjects"] = record["results"]["subjects"] * 2
     rj = canonical_json(record)
     out = render_transcript(record, verify_url=verify_url, record_json=rj)
+    # the signature area is kept together, so it moves to page 2 as a whole
     page, *_ = out.signature_boxes["DauTruong"]
     assert page == 1
     assert {b[0] for b in out.signature_boxes.values()} == {1}
@@ -204,3 +199,18 @@ def test_grade9_completion_and_long_record_paginates(
     assert "Hoàn thành chương trình trung học cơ sở" in text
     assert "TRUNG HỌC CƠ SỞ" in text
     assert "Trang / Page 2/2" in text
+
+
+def test_signing_fields_can_be_added_at_the_boxes(rendered: RenderedPdf) -> None:
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+
+    writer = IncrementalPdfFileWriter(BytesIO(rendered.pdf), strict=True)
+    for name, (page, x1, y1, x2, y2) in rendered.signature_boxes.items():
+        box = (int(x1), int(y1), int(x2), int(y2))
+        append_signature_field(writer, SigFieldSpec(sig_field_name=name, on_page=page, box=box))
+    out = BytesIO()
+    writer.write(out)
+    assert out.getvalue().startswith(rendered.pdf)
