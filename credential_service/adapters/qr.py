@@ -21,7 +21,7 @@ version 15-16. So when the payload has a ``#`` fragment made only of QR-alphanum
 including ``#`` in byte mode, then the fragment in alphanumeric mode (5.5 bits per character
 instead of 8). Measured with segno 1.6.6, ECC M:
 
-* ``https://verify.sogoc.haiphong.edu.vn/v/<uuid>`` (76 chars) alone: version 5 (37x37).
+* ``https://verify.sogoc.haiphong.edu.vn/v/<uuid>`` (75 chars) alone: version 5 (37x37).
 * the same URL + ``#`` + 350 Base45 characters: version 13 (69x69) with the two segments; 16 as a
   single byte-mode segment. With two segments, any URL of up to ~90 characters stays at or below
   version 13 (up to ~44 characters: version 12).
