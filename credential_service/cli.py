@@ -53,7 +53,9 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
     c = _container(args)
     c.migrate()
-    print("Đã tạo dữ liệu demo / demo data loaded" if seed_demo(c.transcripts) else "Dữ liệu demo đã có / already there")
+    print(
+        "Đã tạo dữ liệu demo / demo data loaded" if seed_demo(c.transcripts) else "Dữ liệu demo đã có / already there"
+    )
     return 0
 
 

@@ -51,12 +51,8 @@ def install_problem_handlers(app: FastAPI) -> None:
             )
             for err in exc.errors()
         ]
-        wrapped = InvalidInput(
-            Message("Yêu cầu không đúng định dạng.", "The request is malformed."), problems=problems
-        )
-        return JSONResponse(
-            problem_body(wrapped, request.url.path), status_code=422, media_type=PROBLEM_JSON
-        )
+        wrapped = InvalidInput(Message("Yêu cầu không đúng định dạng.", "The request is malformed."), problems=problems)
+        return JSONResponse(problem_body(wrapped, request.url.path), status_code=422, media_type=PROBLEM_JSON)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

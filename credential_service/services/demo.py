@@ -45,12 +45,19 @@ def seed_demo(service: TranscriptService, *, import_results: bool = True) -> boo
         if session.execute(select(School).where(School.code == DEMO_SCHOOL_CODE)).first() is not None:
             return False
         session.add(
-            School(id=school_id, code=DEMO_SCHOOL_CODE, name="Trường THPT Demo Hải Phòng", province="Thành phố Hải Phòng")
+            School(
+                id=school_id, code=DEMO_SCHOOL_CODE, name="Trường THPT Demo Hải Phòng", province="Thành phố Hải Phòng"
+            )
         )
         for name, grade, _n, _seed in CLASSES:
             session.add(
                 SchoolClass(
-                    id=class_id(name), school_id=school_id, school_year=DEMO_YEAR, name=name, grade=grade, status="draft"
+                    id=class_id(name),
+                    school_id=school_id,
+                    school_year=DEMO_YEAR,
+                    name=name,
+                    grade=grade,
+                    status="draft",
                 )
             )
         session.flush()

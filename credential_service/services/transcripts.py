@@ -215,9 +215,7 @@ class TranscriptService:
             if klass.status != Status.DRAFT:
                 next_status(klass.status, Step.LOCK)  # raises a clear workflow error
             seen = session.execute(
-                select(ImportBatch).where(
-                    ImportBatch.class_id == class_id, ImportBatch.source_sha256 == source_sha256
-                )
+                select(ImportBatch).where(ImportBatch.class_id == class_id, ImportBatch.source_sha256 == source_sha256)
             ).scalar_one_or_none()
             if seen is not None:
                 return ImportReport(class_id, seen.student_count, 0, 0, unchanged=True)
@@ -253,20 +251,19 @@ class TranscriptService:
             return ImportReport(class_id, len(students), created, updated, unchanged=False)
 
     def _upsert_student(self, session: Session, school_id: str, sy: StudentYear) -> Student:
-        ident = sy.student
         student = session.execute(
-            select(Student).where(Student.school_id == school_id, Student.student_code == ident.student_code)
+            select(Student).where(Student.school_id == school_id, Student.student_code == sy.code)
         ).scalar_one_or_none()
         fields = {
-            "full_name": ident.full_name,
-            "date_of_birth": ident.date_of_birth,
-            "sex": ident.sex,
-            "place_of_birth": ident.place_of_birth,
-            "ethnicity": ident.ethnicity,
-            "personal_id": ident.personal_id,
+            "full_name": sy.full_name,
+            "date_of_birth": sy.date_of_birth,
+            "sex": str(sy.sex.value),
+            "place_of_birth": sy.place_of_birth or None,
+            "ethnicity": sy.ethnicity or None,
+            "personal_id": sy.personal_id,
         }
         if student is None:
-            student = Student(id=_new_id(), school_id=school_id, student_code=ident.student_code, **fields)
+            student = Student(id=_new_id(), school_id=school_id, student_code=sy.code, **fields)
             session.add(student)
             session.flush()
         else:
@@ -394,9 +391,8 @@ class TranscriptService:
             key_label = staff.key_label
             class_status = klass.status
         # Crypto outside the transaction; a refusal raises before anything is written.
-        signed: list[tuple[Transcript, SignedStep]] = self.documents.sign_many(
-            step, key_label, [(t.id, t.pdf) for t in transcripts], at=at
-        )
+        results: list[SignedStep] = self.documents.sign_many(step, key_label, [t.pdf for t in transcripts], at=at)
+        signed = list(zip(transcripts, results, strict=True))
         with self.db.transaction() as session:
             klass = self.get_class(session, class_id)
             if klass.status != class_status:
@@ -409,9 +405,9 @@ class TranscriptService:
             after = next_status(klass.status, step)
             klass.status = after.value
             now = _now()
-            by_id = {t.id: t for t in session.execute(
-                select(Transcript).where(Transcript.class_id == class_id)
-            ).scalars()}
+            by_id = {
+                t.id: t for t in session.execute(select(Transcript).where(Transcript.class_id == class_id)).scalars()
+            }
             events = []
             for original, result in signed:
                 t = by_id[original.id]

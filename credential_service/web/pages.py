@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -93,8 +94,10 @@ async def upload(class_id: str, c: C, file: Annotated[UploadFile, File()]) -> Re
         report = imports.import_xlsx(c.transcripts, class_id, await file.read(), file.filename or "upload.xlsx")
     except SogocError as e:
         return _redirect(f"/classes/{class_id}", error=e)
-    msg = "Tệp này đã được nhập trước đây; không có gì thay đổi." if report.unchanged else (
-        f"Đã nhập {report.students} học sinh ({report.created} mới, {report.updated} cập nhật)."
+    msg = (
+        "Tệp này đã được nhập trước đây; không có gì thay đổi."
+        if report.unchanged
+        else (f"Đã nhập {report.students} học sinh ({report.created} mới, {report.updated} cập nhật).")
     )
     return _redirect(f"/classes/{class_id}", ok=msg)
 
@@ -105,7 +108,7 @@ def verify_page(request: Request, credential_id: str, c: C) -> Response:
         t = c.transcripts.transcript(credential_id)
     except NotFound:
         return TEMPLATES.TemplateResponse(request, "verify.html", {"t": None, "id": credential_id}, status_code=404)
-    import json
+
 
     record = json.loads(t.record_json)
     return TEMPLATES.TemplateResponse(

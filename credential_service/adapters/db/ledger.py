@@ -37,7 +37,9 @@ class LeafEvent:
 
 def commitment(salt_hex: str, record_sha256_hex: str) -> str:
     """Salted commitment to the record: hides the record, the holder's copy (with salt) opens it."""
-    return hashlib.sha256(b"sogoc/commit/v1\x00" + bytes.fromhex(salt_hex) + bytes.fromhex(record_sha256_hex)).hexdigest()
+    return hashlib.sha256(
+        b"sogoc/commit/v1\x00" + bytes.fromhex(salt_hex) + bytes.fromhex(record_sha256_hex)
+    ).hexdigest()
 
 
 def encode_leaf(event: LeafEvent) -> bytes:

@@ -76,7 +76,9 @@ def lock_class(class_id: str, c: C) -> dict[str, Any]:
 )
 def sign_step(class_id: str, step: Step, body: SignRequest, c: C) -> dict[str, Any]:
     if step == Step.LOCK:
-        raise InvalidInput(Message("Bước ký phải là gvcn, principal hoặc seal.", "Step must be gvcn, principal or seal."))
+        raise InvalidInput(
+            Message("Bước ký phải là gvcn, principal hoặc seal.", "Step must be gvcn, principal or seal.")
+        )
     return asdict(c.transcripts.sign_class(class_id, step, staff_id=body.staff_id))
 
 

@@ -1,0 +1,162 @@
+"""Rendering and signing transcript PDFs: the bridge between the service and the `signing` library.
+
+Keys are loaded once per process and kept (``_signers``); the signing context (trust roots,
+timestamper, appearance font) is built once. Each batch checks the signer's certificate once
+(validity, key usage, chain, revocation) and keeps the result with every signing record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from asn1crypto import x509
+from pyhanko.sign.signers import Signer
+
+from credential_service.adapters.pdf_render import render_transcript
+from credential_service.core.errors import ConfigurationError, Message, SigningRefused
+from credential_service.core.workflow import Step
+from credential_service.settings import PROJECT_ROOT, Settings
+from signing.context import SigningContext
+from signing.errors import SigningError
+from signing.fields import FieldSpec, prepare_signature_fields
+from signing.keys import load_file_signer
+from signing.pades import sign_approve, sign_certify, sign_seal
+
+FONT_PATH = PROJECT_ROOT / "credential_service" / "assets" / "fonts" / "DejaVuSans.ttf"
+FIELD_FOR_STEP = {Step.GVCN: "GVCN", Step.PRINCIPAL: "HieuTruong", Step.SEAL: "DauTruong"}
+REASONS = {
+    Step.GVCN: "Giáo viên chủ nhiệm xác nhận học bạ / Homeroom teacher certifies the transcript",
+    Step.PRINCIPAL: "Hiệu trưởng phê duyệt / Principal's approval",
+    Step.SEAL: "Đóng dấu nhà trường và phát hành / School seal and issue",
+}
+LOCATION = "Hải Phòng, Việt Nam"
+
+
+@dataclass(frozen=True)
+class SignedStep:
+    pdf: bytes
+    certificate_serial: str
+    certificate_subject: str
+    checks: dict[str, Any]
+
+
+def refusal(error: SigningError) -> SigningRefused:
+    """Translate the signing library's error into the service's hierarchy."""
+    return SigningRefused(
+        Message(error.vi, error.en),
+        hint=Message(
+            "Tài liệu chưa bị thay đổi. Hãy gia hạn/thay chứng thư số hoặc liên hệ quản trị hệ thống ký số.",
+            "The documents were left as they were. Renew or replace the certificate, "
+            "or contact the signing administrator.",
+        ),
+        reason=error.reason,
+    )
+
+
+class DocumentFactory:
+    def __init__(self, settings: Settings, context: SigningContext) -> None:
+        self.settings = settings
+        self.context = context
+        self._signers: dict[str, Signer] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DocumentFactory:
+        if settings.trust_roots:
+            context = SigningContext.build(
+                trust_root_paths=settings.trust_roots,
+                other_cert_paths=sorted((settings.keys_dir / "out").glob("issuing*.cert.pem")),
+                tsa_url=settings.tsa_url,
+                font_path=FONT_PATH,
+                revocation_policy=settings.revocation_policy,
+            )
+        elif settings.is_dev:
+            context = SigningContext.for_dev(FONT_PATH, revocation_policy=settings.revocation_policy)
+        else:
+            raise ConfigurationError(
+                Message("Chưa cấu hình chứng thư gốc tin cậy (SOGOC_TRUST_ROOTS).", "No trust roots configured."),
+            )
+        return cls(settings, context)
+
+    # -- render ------------------------------------------------------------------------
+    def render(self, record: Mapping[str, Any], record_json: bytes) -> bytes:
+        """Render the PDF with its QR and embedded record, and add the three empty signature fields."""
+        rendered = render_transcript(
+            record, verify_url=self.settings.verify_url(str(record["credential_id"])), record_json=record_json
+        )
+        fields = [
+            FieldSpec(name=name, page=page, box=(x1, y1, x2, y2))
+            for name, (page, x1, y1, x2, y2) in rendered.signature_boxes.items()
+        ]
+        return prepare_signature_fields(rendered.pdf, fields)
+
+    # -- sign ----------------------------------------------------------------------------
+    def signer(self, key_label: str) -> Signer:
+        signer = self._signers.get(key_label)
+        if signer is None:
+            keys_dir = self.settings.keys_dir
+            key_path = keys_dir / "keys" / f"{key_label}.key.pem"
+            cert_path = keys_dir / "out" / f"{key_label}.cert.pem"
+            if not key_path.exists() or not cert_path.exists():
+                raise ConfigurationError(
+                    Message(
+                        f"Không tìm thấy khóa/chứng thư của người ký «{key_label}» trong {keys_dir}.",
+                        f"No key or certificate for signer «{key_label}» in {keys_dir}.",
+                    )
+                )
+            chain = sorted(Path(keys_dir / "out").glob("issuing*.cert.pem"))
+            signer = load_file_signer(key_path, cert_path, chain)
+            self._signers[key_label] = signer
+        return signer
+
+    def sign_many(
+        self, step: Step, key_label: str, pdfs: Sequence[bytes], *, at: datetime | None = None
+    ) -> list[SignedStep]:
+        """Sign every PDF for one step; the certificate is checked once, before anything is signed."""
+        at = at or datetime.now(UTC)
+        signer = self.signer(key_label)
+        cert: x509.Certificate = signer.signing_cert
+        try:
+            check = self.context.check_signer(cert, at=at).require_ok()
+        except SigningError as e:
+            raise refusal(e) from e
+        checks = check.to_dict()
+        field = FIELD_FOR_STEP[step]
+        subject = cert.subject.human_friendly
+        serial = format(cert.serial_number, "x")
+        out = []
+        try:
+            for pdf in pdfs:
+                signed = self._sign_one(step, pdf, field, signer, check)
+                out.append(SignedStep(signed, serial, subject, checks))
+        except SigningError as e:
+            raise refusal(e) from e
+        finally:
+            if step == Step.SEAL:
+                self.context.reset_shared_validation_context()
+        return out
+
+    def _sign_one(self, step: Step, pdf: bytes, field: str, signer: Signer, check: Any) -> bytes:
+        common: dict[str, Any] = {
+            "reason": REASONS[step],
+            "location": LOCATION,
+            "appearance": self.context.appearance,
+            "precheck": check,
+        }
+        if step == Step.GVCN:
+            return sign_certify(pdf, field, signer, **common)
+        if step == Step.PRINCIPAL:
+            return sign_approve(pdf, field, signer, **common)
+        if self.context.timestamper is None:
+            raise ConfigurationError(Message("Chưa cấu hình máy chủ dấu thời gian (TSA).", "No TSA configured."))
+        return sign_seal(
+            pdf,
+            field,
+            signer,
+            timestamper=self.context.timestamper,
+            validation_context=self.context.shared_validation_context(),
+            **common,
+        )
