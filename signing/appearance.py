@@ -121,19 +121,13 @@ class CachedGlyphAccumulatorFactory(GlyphAccumulatorFactory):
 class SignatureAppearance:
     """Builds the stamp style once; per signature only the text parameters change."""
 
-    def __init__(
-        self, font_path: str | os.PathLike[str], *, font_size: int = 9, presubset: bool = True
-    ) -> None:
+    def __init__(self, font_path: str | os.PathLike[str], *, font_size: int = 9, presubset: bool = True) -> None:
         self.font_path = Path(font_path)
-        self.font_factory = CachedGlyphAccumulatorFactory(
-            str(self.font_path), font_size=font_size, presubset=presubset
-        )
+        self.font_factory = CachedGlyphAccumulatorFactory(str(self.font_path), font_size=font_size, presubset=presubset)
         self.stamp_style = TextStampStyle(
             stamp_text=STAMP_TEXT,
             # same size on the style and the engine (pyHanko issue #733), a little extra leading
-            text_box_style=TextBoxStyle(
-                font=self.font_factory, font_size=font_size, leading=round(font_size * 1.3)
-            ),
+            text_box_style=TextBoxStyle(font=self.font_factory, font_size=font_size, leading=round(font_size * 1.3)),
             border_width=1,
         )
 

@@ -228,9 +228,7 @@ async def _chain_and_revocation(
             CheckItem("revocation", False, "not checked", not_checked_vi, "certificate_status_unknown"),
         )
     root = _cn(path.first.subject) if path.first is not None else "?"
-    chain_item = CheckItem(
-        "chain", True, f"chains to trusted root {root!r}", f"chuỗi tới gốc tin cậy {root!r}"
-    )
+    chain_item = CheckItem("chain", True, f"chains to trusted root {root!r}", f"chuỗi tới gốc tin cậy {root!r}")
     soft = vc.soft_fail_exceptions
     if soft:
         rev_item = CheckItem(

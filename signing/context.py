@@ -62,9 +62,7 @@ class SigningContext:
         )
 
     @classmethod
-    def for_dev(
-        cls, font_path: PathLike, *, revocation_policy: RevocationPolicy = "hard-fail"
-    ) -> SigningContext:
+    def for_dev(cls, font_path: PathLike, *, revocation_policy: RevocationPolicy = "hard-fail") -> SigningContext:
         """DEV/TEST ONLY: the ``sogoc-dev`` PKI (serve it with ``ensure_dev_pki_server()``)."""
         from .devpki import DEV_CERT_DIR, DEV_PKI_URL
 

@@ -97,9 +97,7 @@ class DevPkiServer:
     @property
     def config(self) -> CertomancerConfig:
         if self._config is None:
-            self._config = CertomancerConfig.from_file(
-                str(self.config_path), key_search_dir=str(self.key_dir)
-            )
+            self._config = CertomancerConfig.from_file(str(self.config_path), key_search_dir=str(self.key_dir))
         return self._config
 
     def root_cert_der(self) -> bytes:
@@ -132,9 +130,7 @@ class DevPkiServer:
         """Bind and serve in a background thread; return the base URL."""
         if self._server is not None:
             return self.base_url
-        animator = Animator(
-            AnimatorArchStore(self.config.pki_archs), with_web_ui=False, allow_time_override=True
-        )
+        animator = Animator(AnimatorArchStore(self.config.pki_archs), with_web_ui=False, allow_time_override=True)
         server = make_server(self.host, self.port, animator, threaded=True, request_handler=_QuietHandler)
         self.port = server.server_port
         self._server = server
@@ -263,9 +259,7 @@ def ensure_dev_pki_server(
                 try:
                     srv.start()
                 except OSError as e:
-                    raise RuntimeError(
-                        f"port {port} is taken by something that is not the sogoc-dev PKI"
-                    ) from e
+                    raise RuntimeError(f"port {port} is taken by something that is not the sogoc-dev PKI") from e
                 atexit.register(_owner_atexit, srv, port)
             _become_user(port)
         _singleton = srv

@@ -129,9 +129,7 @@ async def _precheck(
             "A validation context (or a precheck) is required to check the certificate before signing",
             reason="precheck_missing",
         )
-    check = await async_check_signer_certificate(
-        cert, at=datetime.now(tz=UTC), validation_context=validation_context
-    )
+    check = await async_check_signer_certificate(cert, at=datetime.now(tz=UTC), validation_context=validation_context)
     return check.require_ok()
 
 
@@ -155,7 +153,7 @@ async def _async_sign(
     *,
     appearance: SignatureAppearance | None,
     timestamper: TimeStamper | None,
-    bytes_reserved: int,
+    bytes_reserved: int | None,
 ) -> bytes:
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
     pdf_signer = PdfSigner(
@@ -221,7 +219,7 @@ def sign_certify(
     appearance: SignatureAppearance | None = None,
     validation_context: ValidationContext | None = None,
     precheck: CertificateCheck | None = None,
-    bytes_reserved: int = BYTES_RESERVED_PLAIN,
+    bytes_reserved: int | None = BYTES_RESERVED_PLAIN,
 ) -> bytes:
     """Certification signature (first signature; DocMDP allows only form filling and signing)."""
     _require_empty_field(pdf, field)
@@ -262,7 +260,7 @@ def sign_approve(
     appearance: SignatureAppearance | None = None,
     validation_context: ValidationContext | None = None,
     precheck: CertificateCheck | None = None,
-    bytes_reserved: int = BYTES_RESERVED_PLAIN,
+    bytes_reserved: int | None = BYTES_RESERVED_PLAIN,
 ) -> bytes:
     """Approval signature (PAdES B-B) in an existing empty field."""
     _require_empty_field(pdf, field)
@@ -299,7 +297,7 @@ def sign_seal(
     appearance: SignatureAppearance | None = None,
     precheck: CertificateCheck | None = None,
     include_earlier_signers: bool = True,
-    bytes_reserved: int = BYTES_RESERVED_SEAL,
+    bytes_reserved: int | None = BYTES_RESERVED_SEAL,
 ) -> bytes:
     """Organisation seal: approval signature + RFC 3161 timestamp + DSS (PAdES B-LT).
 
@@ -315,9 +313,7 @@ def sign_seal(
         opts,
         embed_validation_info=True,
         validation_context=validation_context,
-        dss_settings=DSSContentSettings(
-            include_vri=False, placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE
-        ),
+        dss_settings=DSSContentSettings(include_vri=False, placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE),
     )
     earlier = _existing_signer_certs(pdf) if include_earlier_signers else []
 
