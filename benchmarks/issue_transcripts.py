@@ -1,0 +1,229 @@
+"""Benchmark: issue N transcripts through the full pipeline, with 1 and 2 worker processes.
+
+Full pipeline per transcript: canonical record → render (PDF, QR, embedded record) → signature
+fields → GVCN certification signature → principal approval → school seal with an RFC 3161
+timestamp from the dev TSA and embedded revocation data (PAdES B-LT) → record (transcript row
+and ledger entry in SQLite, in one transaction per batch).
+
+In the same run the same documents go through pyHanko's stock path (``SimpleSigner.load`` per
+signature, no reserved size, a new ValidationContext per seal) and the ratio is printed.
+
+    .venv/bin/python benchmarks/issue_transcripts.py            # N=90, workers 1 and 2
+    .venv/bin/python benchmarks/issue_transcripts.py --n 200 --baseline-n 30
+
+Target on a 2-core machine: at least 40 transcripts/s with 2 workers (issue 3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import secrets
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from credential_service.adapters import importers
+from credential_service.bootstrap import Container, build
+from credential_service.core.record import (
+    ClassContext,
+    StudentIdentity,
+    build_transcript_record,
+    canonical_json,
+    sha256_hex,
+)
+from credential_service.core.rules_explain import explain_year
+from credential_service.core.workflow import Step
+from credential_service.core.year_input import year_input_to_json
+from credential_service.settings import Settings
+
+KEYS = Path(__file__).resolve().parent.parent / "keys" / "dev"
+CONTEXT = ClassContext(
+    school_code="THPT-DEMO",
+    school_name="Trường THPT Demo Hải Phòng",
+    province="Thành phố Hải Phòng",
+    school_year="2025-2026",
+    class_name="10A1",
+    grade=10,
+    homeroom_teacher="Nguyễn Thị Hương",
+    principal="Ngô Quang Trưởng",
+)
+BATCH = 15  # documents per worker task (a class is signed as a batch)
+
+
+def make_records(n: int) -> list[tuple[dict[str, Any], bytes]]:
+    students = importers.demo_class("10A1", 10, n=45, seed=1)
+    out = []
+    for i in range(n):
+        s = students[i % len(students)]
+        record = build_transcript_record(
+            credential_id=f"00000000-0000-4000-8000-{i:012d}",
+            version=1,
+            issued_on=date(2026, 5, 30),
+            student=StudentIdentity(
+                s.code, s.full_name, s.date_of_birth, str(s.sex.value), s.place_of_birth, s.ethnicity, s.personal_id
+            ),
+            context=CONTEXT,
+            evaluation=explain_year(year_input_to_json(s.year)),
+            teacher_comment=s.year.teacher_comment,
+        )
+        out.append((record, canonical_json(record)))
+    return out
+
+
+# -- our pipeline -------------------------------------------------------------------------------
+_container: Container | None = None
+
+
+def _worker_init() -> None:
+    global _container
+    _container = build(Settings(env="test", database_url="sqlite://"))
+    _ = _container.documents  # load the signing context once per worker
+
+
+def _pipeline(batch: Sequence[tuple[dict[str, Any], bytes]]) -> list[bytes]:
+    assert _container is not None
+    docs = _container.documents
+    pdfs = [docs.render(record, record_json) for record, record_json in batch]
+    for step, label in ((Step.GVCN, "gvcn-10a1"), (Step.PRINCIPAL, "principal"), (Step.SEAL, "seal-thpt-demo")):
+        pdfs = [s.pdf for s in docs.sign_many(step, label, pdfs)]
+    return pdfs
+
+
+def _record(db_url: str, records: Sequence[tuple[dict[str, Any], bytes]], pdfs: Sequence[bytes]) -> None:
+    """Write the issued transcripts and their ledger entries, one transaction per batch."""
+    from credential_service.adapters.db import ledger
+    from credential_service.adapters.db.engine import Database
+
+    db = Database(db_url)
+    now = datetime.now(UTC)
+    for start in range(0, len(pdfs), 45):
+        with db.transaction() as session:
+            ledger.append_many(
+                session,
+                [
+                    ledger.LeafEvent(
+                        kind="issued",
+                        credential_id=str(rec["credential_id"]),
+                        record_sha256=sha256_hex(rec_json),
+                        salt=secrets.token_hex(32),
+                        pdf_sha256=sha256_hex(pdf),
+                        register_no=None,
+                        amends_seq=None,
+                        time=now,
+                    )
+                    for (rec, rec_json), pdf in zip(records[start : start + 45], pdfs[start : start + 45], strict=True)
+                ],
+            )
+    db.dispose()
+
+
+def run_ours(records: list[tuple[dict[str, Any], bytes]], workers: int, db_url: str) -> tuple[float, list[bytes]]:
+    batches = [records[i : i + BATCH] for i in range(0, len(records), BATCH)]
+    ctx = mp.get_context("fork")
+    with ctx.Pool(workers, initializer=_worker_init) as pool:
+        pool.map(_pipeline, batches[:workers])  # warm-up: first document in each worker
+        t0 = time.perf_counter()
+        results = pool.map(_pipeline, batches, chunksize=1)
+        pdfs = [pdf for chunk in results for pdf in chunk]
+        _record(db_url, records, pdfs)
+        elapsed = time.perf_counter() - t0
+    return elapsed, pdfs
+
+
+# -- pyHanko's stock path ----------------------------------------------------------------------
+def _stock_one(item: tuple[dict[str, Any], bytes]) -> bytes:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers, timestamps
+    from pyhanko.sign.fields import MDPPerm
+    from pyhanko_certvalidator import ValidationContext
+    from pyhanko_certvalidator.registry import SimpleCertificateStore  # noqa: F401  (imported like a user would)
+
+    from credential_service.adapters.pdf_render import render_transcript
+    from signing.devpki import DEV_PKI_URL
+
+    record, record_json = item
+    rendered = render_transcript(
+        record, verify_url=f"http://127.0.0.1:8000/v/{record['credential_id']}", record_json=record_json
+    )
+    pdf = rendered.pdf
+    chain = [str(KEYS / "out" / "issuing.cert.pem")]
+    for i, (label, field) in enumerate(
+        (("gvcn-10a1", "GVCN"), ("principal", "HieuTruong"), ("seal-thpt-demo", "DauTruong"))
+    ):
+        signer = signers.SimpleSigner.load(
+            str(KEYS / "keys" / f"{label}.key.pem"), str(KEYS / "out" / f"{label}.cert.pem"), ca_chain_files=chain
+        )
+        page, x1, y1, x2, y2 = rendered.signature_boxes[field]
+        spec = fields.SigFieldSpec(field, on_page=page, box=(int(x1), int(y1), int(x2), int(y2)))
+        kwargs: dict[str, Any] = {"field_name": field, "subfilter": fields.SigSeedSubFilter.PADES}
+        timestamper = None
+        if i == 0:
+            kwargs.update(certify=True, docmdp_permissions=MDPPerm.FILL_FORMS)
+        if i == 2:
+            from pyhanko.keys import load_cert_from_pemder
+
+            root = load_cert_from_pemder(str(KEYS / "out" / "root.cert.pem"))
+            vc = ValidationContext(trust_roots=[root], allow_fetching=True)
+            kwargs.update(embed_validation_info=True, validation_context=vc)
+            timestamper = timestamps.HTTPTimeStamper(f"{DEV_PKI_URL}/sogoc-dev/tsa/tsa")
+        out = BytesIO()
+        signers.sign_pdf(
+            IncrementalPdfFileWriter(BytesIO(pdf)),
+            signers.PdfSignatureMetadata(**kwargs),
+            signer=signer,
+            new_field_spec=spec,
+            timestamper=timestamper,
+            output=out,
+        )
+        pdf = out.getvalue()
+    return pdf
+
+
+def run_stock(records: list[tuple[dict[str, Any], bytes]], workers: int) -> float:
+    ctx = mp.get_context("fork")
+    with ctx.Pool(workers) as pool:
+        pool.map(_stock_one, records[:workers])
+        t0 = time.perf_counter()
+        pool.map(_stock_one, records, chunksize=1)
+        return time.perf_counter() - t0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=90)
+    ap.add_argument("--baseline-n", type=int, default=30, help="documents through the stock path (it is slow)")
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    args = ap.parse_args(argv)
+
+    from signing.devpki import ensure_dev_pki_server
+
+    ensure_dev_pki_server()  # dev TSA / OCSP / CRL on loopback, in this process
+    records = make_records(args.n)
+    print(f"Full pipeline: render + QR + 3 signatures + RFC 3161 timestamp + LTV + ledger; N={args.n}")
+    print(f"{'workers':>8} {'ours docs/s':>12} {'stock docs/s':>13} {'ratio':>7}")
+    results: dict[int, tuple[float, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for workers in args.workers:
+            db_url = f"sqlite:///{tmp}/bench-{workers}.db"
+            from credential_service.adapters.db.engine import migrate
+
+            migrate(db_url)
+            elapsed, pdfs = run_ours(records, workers, db_url)
+            assert len(pdfs) == args.n
+            ours = args.n / elapsed
+            stock_elapsed = run_stock(records[: args.baseline_n], workers)
+            stock = args.baseline_n / stock_elapsed
+            results[workers] = (ours, stock)
+            print(f"{workers:>8} {ours:>12.1f} {stock:>13.1f} {ours / stock:>6.1f}x", flush=True)
+    best = max(ours for ours, _ in results.values())
+    print(f"target: >= 40 transcripts/s with 2 workers; reached {best:.1f}/s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
