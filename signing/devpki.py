@@ -34,6 +34,51 @@ from certomancer.integrations.animator import Animator, AnimatorArchStore
 from certomancer.registry import ArchLabel, CertLabel, CertomancerConfig
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+_KEY_CACHE_INSTALLED = False
+
+
+def _cache_certomancer_key_loading() -> None:
+    """Make certomancer keep parsed keys instead of re-parsing one for every response it signs.
+
+    certomancer's ``generic_sign`` calls ``load_der_private_key`` for each TSA token, OCSP
+    response, CRL and certificate it signs; cryptography's RSA key check makes that ~35 ms
+    (RSA-2048) to ~100 ms (RSA-3072) per response, which a real TSA or CA does not pay.
+    Dev server only: the signatures are the same, only the parsed key is kept.
+    """
+    global _KEY_CACHE_INSTALLED
+    if _KEY_CACHE_INSTALLED:
+        return
+    from asn1crypto import algos, keys
+    from certomancer import crypto_utils
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+    from cryptography.hazmat.primitives.serialization import load_der_private_key
+
+    class CachingBackend(crypto_utils.PycaCryptographyBackend):
+        def __init__(self) -> None:
+            self._keys: dict[bytes, Any] = {}
+            self._lock = threading.Lock()
+
+        def generic_sign(
+            self, private_key: keys.PrivateKeyInfo, tbs_bytes: bytes, sd_algo: algos.SignedDigestAlgorithm
+        ) -> bytes:
+            der = private_key.dump()
+            with self._lock:
+                key = self._keys.get(der)
+                if key is None:
+                    key = self._keys[der] = load_der_private_key(der, password=None)
+            algo = sd_algo.signature_algo
+            if algo == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPrivateKey):
+                digest = getattr(hashes, sd_algo.hash_algo.upper())()
+                return bytes(key.sign(tbs_bytes, padding.PKCS1v15(), digest))
+            if algo == "ecdsa" and isinstance(key, ec.EllipticCurvePrivateKey):
+                digest = getattr(hashes, sd_algo.hash_algo.upper())()
+                return bytes(key.sign(tbs_bytes, ec.ECDSA(digest)))
+            return bytes(super().generic_sign(private_key, tbs_bytes, sd_algo))
+
+    crypto_utils.CRYPTO_BACKEND = CachingBackend()
+    _KEY_CACHE_INSTALLED = True
+
 __all__ = [
     "DEV_ARCH",
     "DEV_CERT_DIR",
@@ -130,6 +175,7 @@ class DevPkiServer:
         """Bind and serve in a background thread; return the base URL."""
         if self._server is not None:
             return self.base_url
+        _cache_certomancer_key_loading()
         animator = Animator(AnimatorArchStore(self.config.pki_archs), with_web_ui=False, allow_time_override=True)
         server = make_server(self.host, self.port, animator, threaded=True, request_handler=_QuietHandler)
         self.port = server.server_port

@@ -15,11 +15,12 @@ certificate is refused before anything is written.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import functools
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 from asn1crypto import x509
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -44,6 +45,9 @@ __all__ = [
     "ROLE_PRINCIPAL",
     "ROLE_SEAL",
     "SignOptions",
+    "async_sign_approve",
+    "async_sign_certify",
+    "async_sign_seal",
     "sign_approve",
     "sign_certify",
     "sign_seal",
@@ -60,6 +64,7 @@ ROLE_PRINCIPAL = "Hiệu trưởng"
 ROLE_SEAL = "Dấu của nhà trường"
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,17 @@ async def _precheck(
         )
     check = await async_check_signer_certificate(cert, at=datetime.now(tz=UTC), validation_context=validation_context)
     return check.require_ok()
+
+
+def _sync(fn: Callable[P, Awaitable[bytes]]) -> Callable[P, bytes]:
+    """A synchronous wrapper that runs one signature in its own event loop and closes the context."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> bytes:
+        vc = kwargs.get("validation_context")
+        return _run(fn(*args, **kwargs), vc if isinstance(vc, ValidationContext) else None)
+
+    return wrapper
 
 
 def _run(coro: Awaitable[T], vc: ValidationContext | None) -> T:
@@ -207,7 +223,7 @@ def _meta(field: str, signer: Signer, opts: SignOptions, **kwargs: object) -> Pd
     )
 
 
-def sign_certify(
+async def async_sign_certify(
     pdf: bytes,
     field: str,
     signer: Signer,
@@ -232,23 +248,20 @@ def sign_certify(
     opts = SignOptions(signer_name=signer_name, role=role, reason=reason, location=location)
     meta = _meta(field, signer, opts, certify=True, docmdp_permissions=MDPPerm.FILL_FORMS)
 
-    async def _go() -> bytes:
-        await _precheck(signer, validation_context, precheck)
-        return await _async_sign(
-            pdf,
-            field,
-            signer,
-            meta,
-            opts,
-            appearance=appearance,
-            timestamper=None,
-            bytes_reserved=bytes_reserved,
-        )
-
-    return _run(_go(), validation_context)
+    await _precheck(signer, validation_context, precheck)
+    return await _async_sign(
+        pdf,
+        field,
+        signer,
+        meta,
+        opts,
+        appearance=appearance,
+        timestamper=None,
+        bytes_reserved=bytes_reserved,
+    )
 
 
-def sign_approve(
+async def async_sign_approve(
     pdf: bytes,
     field: str,
     signer: Signer,
@@ -267,23 +280,20 @@ def sign_approve(
     opts = SignOptions(signer_name=signer_name, role=role, reason=reason, location=location)
     meta = _meta(field, signer, opts)
 
-    async def _go() -> bytes:
-        await _precheck(signer, validation_context, precheck)
-        return await _async_sign(
-            pdf,
-            field,
-            signer,
-            meta,
-            opts,
-            appearance=appearance,
-            timestamper=None,
-            bytes_reserved=bytes_reserved,
-        )
-
-    return _run(_go(), validation_context)
+    await _precheck(signer, validation_context, precheck)
+    return await _async_sign(
+        pdf,
+        field,
+        signer,
+        meta,
+        opts,
+        appearance=appearance,
+        timestamper=None,
+        bytes_reserved=bytes_reserved,
+    )
 
 
-def sign_seal(
+async def async_sign_seal(
     pdf: bytes,
     field: str,
     signer: Signer,
@@ -297,6 +307,7 @@ def sign_seal(
     appearance: SignatureAppearance | None = None,
     precheck: CertificateCheck | None = None,
     include_earlier_signers: bool = True,
+    earlier_signer_certs: Sequence[x509.Certificate] | None = None,
     bytes_reserved: int | None = BYTES_RESERVED_SEAL,
 ) -> bytes:
     """Organisation seal: approval signature + RFC 3161 timestamp + DSS (PAdES B-LT).
@@ -315,22 +326,31 @@ def sign_seal(
         validation_context=validation_context,
         dss_settings=DSSContentSettings(include_vri=False, placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE),
     )
-    earlier = _existing_signer_certs(pdf) if include_earlier_signers else []
+    if not include_earlier_signers:
+        earlier: Sequence[x509.Certificate] = []
+    elif earlier_signer_certs is not None:  # the caller knows them: spare a parse of the signatures
+        earlier = earlier_signer_certs
+    else:
+        earlier = _existing_signer_certs(pdf)
 
-    async def _go() -> bytes:
-        await _precheck(signer, validation_context, precheck)
-        for cert in earlier:
-            # collects their OCSP/CRL answers into the context, hence into the DSS
-            await async_check_signer_certificate(cert, validation_context=validation_context)
-        return await _async_sign(
-            pdf,
-            field,
-            signer,
-            meta,
-            opts,
-            appearance=appearance,
-            timestamper=timestamper,
-            bytes_reserved=bytes_reserved,
-        )
+    await _precheck(signer, validation_context, precheck)
+    for cert in earlier:
+        # collects their OCSP/CRL answers into the context, hence into the DSS
+        await async_check_signer_certificate(cert, validation_context=validation_context)
+    return await _async_sign(
+        pdf,
+        field,
+        signer,
+        meta,
+        opts,
+        appearance=appearance,
+        timestamper=timestamper,
+        bytes_reserved=bytes_reserved,
+    )
 
-    return _run(_go(), validation_context)
+
+# Synchronous forms: one signature, one event loop. For a batch, call the async forms inside one
+# loop with one shared validation context, so revocation answers are fetched once per batch.
+sign_certify = _sync(async_sign_certify)
+sign_approve = _sync(async_sign_approve)
+sign_seal = _sync(async_sign_seal)

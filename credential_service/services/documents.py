@@ -7,6 +7,7 @@ timestamper, appearance font) is built once. Each batch checks the signer's cert
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,16 +16,18 @@ from typing import Any
 
 from asn1crypto import x509
 from pyhanko.sign.signers import Signer
+from pyhanko_certvalidator import ValidationContext
 
 from credential_service.adapters.pdf_render import render_transcript
 from credential_service.core.errors import ConfigurationError, Message, SigningRefused
 from credential_service.core.workflow import Step
 from credential_service.settings import PROJECT_ROOT, Settings
+from signing.checks import CertificateCheck
 from signing.context import SigningContext
 from signing.errors import SigningError
 from signing.fields import FieldSpec, prepare_signature_fields
 from signing.keys import load_file_signer
-from signing.pades import sign_approve, sign_certify, sign_seal
+from signing.pades import async_sign_approve, async_sign_certify, async_sign_seal
 
 FONT_PATH = PROJECT_ROOT / "credential_service" / "assets" / "fonts" / "DejaVuSans.ttf"
 FIELD_FOR_STEP = {Step.GVCN: "GVCN", Step.PRINCIPAL: "HieuTruong", Step.SEAL: "DauTruong"}
@@ -113,9 +116,19 @@ class DocumentFactory:
         return signer
 
     def sign_many(
-        self, step: Step, key_label: str, pdfs: Sequence[bytes], *, at: datetime | None = None
+        self,
+        step: Step,
+        key_label: str,
+        pdfs: Sequence[bytes],
+        *,
+        at: datetime | None = None,
+        earlier_key_labels: Sequence[str] = (),
     ) -> list[SignedStep]:
-        """Sign every PDF for one step; the certificate is checked once, before anything is signed."""
+        """Sign every PDF for one step; the certificate is checked once, before anything is signed.
+
+        The batch runs in one event loop with one validation context, so OCSP/CRL answers are
+        fetched once per batch rather than once per document.
+        """
         at = at or datetime.now(UTC)
         signer = self.signer(key_label)
         cert: x509.Certificate = signer.signing_cert
@@ -124,22 +137,33 @@ class DocumentFactory:
         except SigningError as e:
             raise refusal(e) from e
         checks = check.to_dict()
-        field = FIELD_FOR_STEP[step]
         subject = cert.subject.human_friendly
         serial = format(cert.serial_number, "x")
-        out = []
+        earlier = [self.signer(label).signing_cert for label in earlier_key_labels]
+
+        async def batch() -> list[bytes]:
+            vc = self.context.validation_context()
+            try:
+                return [await self._sign_one(step, pdf, signer, check, vc, earlier) for pdf in pdfs]
+            finally:
+                await vc.aclose()
+
         try:
-            for pdf in pdfs:
-                signed = self._sign_one(step, pdf, field, signer, check)
-                out.append(SignedStep(signed, serial, subject, checks))
+            signed = asyncio.run(batch())
         except SigningError as e:
             raise refusal(e) from e
-        finally:
-            if step == Step.SEAL:
-                self.context.reset_shared_validation_context()
-        return out
+        return [SignedStep(pdf, serial, subject, checks) for pdf in signed]
 
-    def _sign_one(self, step: Step, pdf: bytes, field: str, signer: Signer, check: Any) -> bytes:
+    async def _sign_one(
+        self,
+        step: Step,
+        pdf: bytes,
+        signer: Signer,
+        check: CertificateCheck,
+        vc: ValidationContext,
+        earlier: list[x509.Certificate],
+    ) -> bytes:
+        field = FIELD_FOR_STEP[step]
         common: dict[str, Any] = {
             "reason": REASONS[step],
             "location": LOCATION,
@@ -147,16 +171,17 @@ class DocumentFactory:
             "precheck": check,
         }
         if step == Step.GVCN:
-            return sign_certify(pdf, field, signer, **common)
+            return await async_sign_certify(pdf, field, signer, **common)
         if step == Step.PRINCIPAL:
-            return sign_approve(pdf, field, signer, **common)
+            return await async_sign_approve(pdf, field, signer, **common)
         if self.context.timestamper is None:
             raise ConfigurationError(Message("Chưa cấu hình máy chủ dấu thời gian (TSA).", "No TSA configured."))
-        return sign_seal(
+        return await async_sign_seal(
             pdf,
             field,
             signer,
             timestamper=self.context.timestamper,
-            validation_context=self.context.shared_validation_context(),
+            validation_context=vc,
+            earlier_signer_certs=earlier or None,
             **common,
         )

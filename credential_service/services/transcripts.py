@@ -390,8 +390,21 @@ class TranscriptService:
             )
             key_label = staff.key_label
             class_status = klass.status
+            earlier_labels: list[str] = []
+            if step == Step.SEAL:  # the seal's revocation data also covers the earlier signers
+                earlier_labels = list(
+                    session.execute(
+                        select(Staff.key_label)
+                        .join(SigningEvent, SigningEvent.staff_id == Staff.id)
+                        .join(Transcript, Transcript.id == SigningEvent.transcript_id)
+                        .where(Transcript.class_id == class_id)
+                        .distinct()
+                    ).scalars()
+                )
         # Crypto outside the transaction; a refusal raises before anything is written.
-        results: list[SignedStep] = self.documents.sign_many(step, key_label, [t.pdf for t in transcripts], at=at)
+        results: list[SignedStep] = self.documents.sign_many(
+            step, key_label, [t.pdf for t in transcripts], at=at, earlier_key_labels=earlier_labels
+        )
         signed = list(zip(transcripts, results, strict=True))
         with self.db.transaction() as session:
             klass = self.get_class(session, class_id)

@@ -10,12 +10,12 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from conftest import FIELDS, ROOT_CERT
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
+from signing_fixtures import FIELDS, ROOT_CERT
 
 from signing.context import SigningContext
 from signing.devpki import DevPkiServer

@@ -11,9 +11,9 @@ from io import BytesIO
 
 import pytest
 from asn1crypto import crl as asn1_crl
-from conftest import FIELDS, make_pdf
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
+from signing_fixtures import FIELDS, make_pdf
 
 from signing.checks import check_signer_certificate
 from signing.context import SigningContext

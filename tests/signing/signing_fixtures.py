@@ -1,0 +1,33 @@
+"""Shared constants and helpers for the signing tests (imported by name: not a conftest)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from signing.devpki import DEV_CERT_DIR
+from signing.fields import FIELD_GVCN, FIELD_PRINCIPAL, FIELD_SEAL, FieldSpec
+
+REPO = Path(__file__).resolve().parents[2]
+FONT_PATH = REPO / "credential_service" / "assets" / "fonts" / "DejaVuSans.ttf"
+ROOT_CERT = DEV_CERT_DIR / "root.cert.pem"
+CHAIN = [DEV_CERT_DIR / "issuing.cert.pem", DEV_CERT_DIR / "root.cert.pem"]
+
+FIELDS = [
+    FieldSpec(FIELD_GVCN, 0, (40, 80, 210, 140)),
+    FieldSpec(FIELD_PRINCIPAL, 0, (215, 80, 385, 140)),
+    FieldSpec(FIELD_SEAL, 0, (390, 80, 560, 140)),
+]
+
+
+def make_pdf(title: str = "Học bạ — THPT Demo") -> bytes:
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.drawString(72, 780, title.encode("ascii", "replace").decode())
+    c.drawString(72, 760, "Lop 10A1 - nam hoc 2026-2027")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
