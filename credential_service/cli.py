@@ -93,14 +93,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_rules_explain(args: argparse.Namespace) -> int:
+    from credential_service.core.errors import InvalidInput, Message
     from credential_service.core.rules_explain import explain_year
 
-    raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    raw = sys.stdin.read() if args.file == "-" else _read_text(Path(args.file))
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as e:
-        from credential_service.core.errors import InvalidInput, Message
-
         raise InvalidInput(
             Message(
                 f"Tệp {args.file} không phải JSON hợp lệ (dòng {e.lineno}, cột {e.colno}): {e.msg}.",
@@ -109,6 +108,35 @@ def cmd_rules_explain(args: argparse.Namespace) -> int:
         ) from e
     print(json.dumps(explain_year(data), ensure_ascii=False, indent=2))
     return 0
+
+
+def _read_bytes(path: Path) -> bytes:
+    from credential_service.core.errors import InvalidInput, Message
+
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise InvalidInput(
+            Message(
+                f"Không đọc được tệp {path}: {e.strerror or e}. Kiểm tra đường dẫn và quyền đọc.",
+                f"Cannot read {path}: {e.strerror or e}. Check the path and permissions.",
+            )
+        ) from e
+
+
+def _read_text(path: Path) -> str:
+    from credential_service.core.errors import InvalidInput, Message
+
+    data = _read_bytes(path)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InvalidInput(
+            Message(
+                f"Tệp {path} không phải UTF-8 (byte thứ {e.start}); hãy lưu lại với mã hóa UTF-8.",
+                f"{path} is not UTF-8 (byte {e.start}); save it again as UTF-8.",
+            )
+        ) from e
 
 
 def _find_class(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -123,10 +151,10 @@ def cmd_class_import(args: argparse.Namespace) -> int:
     c, klass = _find_class(args)
     files = [Path(f) for f in args.files]
     if len(files) == 1 and files[0].suffix.lower() == ".xlsx":
-        report = imports.import_xlsx(c.transcripts, klass.id, files[0].read_bytes(), files[0].name)
+        report = imports.import_xlsx(c.transcripts, klass.id, _read_bytes(files[0]), files[0].name)
     elif len(files) == 2:
         report = imports.import_csv(
-            c.transcripts, klass.id, files[0].read_bytes(), files[1].read_bytes(), names=(files[0].name, files[1].name)
+            c.transcripts, klass.id, _read_bytes(files[0]), _read_bytes(files[1]), names=(files[0].name, files[1].name)
         )
     else:
         from credential_service.core.errors import InvalidInput, Message

@@ -77,11 +77,6 @@ def test_input_that_is_not_an_object_exits_2(tmp_path: Path) -> None:
     assert "JSON object" in proc.stderr and "Traceback" not in proc.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: cmd_rules_explain reads the file outside the SogocError handling; a missing file "
-    "crashes with a FileNotFoundError traceback and exit code 1",
-)
 def test_missing_file_exits_2_with_a_bilingual_message(tmp_path: Path) -> None:
     proc = _sogoc("rules", "explain", tmp_path / "missing.json")
     assert proc.returncode == 2
@@ -89,11 +84,6 @@ def test_missing_file_exits_2_with_a_bilingual_message(tmp_path: Path) -> None:
     assert "missing.json" in proc.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a file that is not UTF-8 crashes cmd_rules_explain with a UnicodeDecodeError "
-    "traceback and exit code 1 instead of a bilingual 'save as UTF-8' message",
-)
 def test_non_utf8_file_exits_2_with_a_bilingual_message(tmp_path: Path) -> None:
     path = tmp_path / "latin1.json"
     path.write_bytes('{"grade": 10, "conduct": {"hk1": "Tôt"}}'.encode("latin-1"))  # "ô" is one byte 0xF4
