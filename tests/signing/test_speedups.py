@@ -1,0 +1,58 @@
+"""The fast hex-string reader gives exactly pyHanko's results, errors included."""
+
+from __future__ import annotations
+
+import random
+from io import BytesIO
+
+import pytest
+from pyhanko.pdf_utils.misc import PdfStreamError
+
+from signing import speedups
+
+
+def _both(data: bytes) -> tuple[object, object]:
+    results = []
+    for reader in (speedups._ORIGINAL, speedups.fast_read_hex_string_from_stream):
+        stream = BytesIO(data)
+        try:
+            value = reader(stream)
+            results.append((type(value), bytes(value.original_bytes), stream.tell()))
+        except PdfStreamError as e:
+            results.append(("error", str(e)))
+    return results[0], results[1]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"<48656c6c6f>",
+        b"<48 65\n6c\t6c 6f> trailing",
+        b"<123>",  # odd number of digits: a trailing 0 is implied
+        b"<>",
+        b"<FEFF00480069>",  # UTF-16BE text
+        b"<12%comment\n34>",
+        b"<12zz>",  # bad digit
+        b"<1234",  # no closing bracket
+    ],
+)
+def test_fast_reader_matches_pyhanko_on_edge_cases(data: bytes) -> None:
+    original, fast = _both(data)
+    assert fast == original
+
+
+def test_fast_reader_matches_pyhanko_on_random_signature_sized_strings() -> None:
+    rng = random.Random(4)
+    for _ in range(50):
+        raw = rng.randbytes(rng.randint(0, 20000))
+        text = raw.hex().encode()
+        # sprinkle PDF whitespace the way writers wrap long strings
+        pieces = [text[i : i + rng.randint(1, 200)] for i in range(0, len(text), 100)]
+        data = b"<" + rng.choice([b"", b"\n", b" "]).join(pieces) + b">/Next"
+        original, fast = _both(data)
+        assert fast == original
+
+
+def test_install_replaces_the_reader_for_the_checked_version() -> None:
+    assert speedups.install()
+    assert speedups.installed()
