@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from credential_service.settings import PROJECT_ROOT
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, for_writing: bool = True) -> Engine:
+    """An engine; on SQLite a writing engine takes the write lock when each transaction begins."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -34,9 +35,9 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # Take the write lock at the start of every transaction so that read-then-write
-            # sequences (next ledger sequence number) serialise across processes.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers take the write lock at the start of every transaction so that read-then-write
+            # sequences (next ledger sequence number) serialise across processes; readers don't.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if for_writing else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -59,6 +60,10 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # On SQLite, reads go through a second engine that does not take the write lock.
+        file_backed_sqlite = url.startswith("sqlite") and url.split("///", 1)[-1] not in ("", ":memory:", url)
+        self._read_engine = make_engine(url, for_writing=False) if file_backed_sqlite else self.engine
+        self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -68,8 +73,10 @@ class Database:
 
     @contextmanager
     def reader(self) -> Iterator[Session]:
-        with self._sessions() as session:
+        """A read-only unit of work (never commits)."""
+        with self._read_sessions() as session:
             yield session
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self._read_engine.dispose()
