@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -21,12 +23,13 @@ from fontTools.ttLib import TTFont
 from fontTools.ttLib.scaleUpem import scale_upem
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.text import TextBoxStyle
-from pyhanko.stamp import TextStampStyle
+from pyhanko.stamp import StaticStampStyle, TextStampStyle
 
 __all__ = [
     "VIETNAMESE_REPERTOIRE",
     "VN_TZ",
     "CachedGlyphAccumulatorFactory",
+    "CachedStampAppearance",
     "SignatureAppearance",
     "prepare_font",
 ]
@@ -139,3 +142,62 @@ class SignatureAppearance:
             "role": unicodedata.normalize("NFC", role),
             "signed_at": when.strftime("%d/%m/%Y %H:%M:%S (GMT+7)"),
         }
+
+
+class CachedStampAppearance(SignatureAppearance):
+    """The same stamp, drawn once per signer, role and minute and reused for a whole batch.
+
+    Laying out the text and subsetting the font for every signature costs ~10 ms, a third of a
+    signing step. Here the stamp is drawn once (a one-page PDF in an embedded, subset DejaVu
+    font) and each signature imports it as its appearance. The stamp shows the signing time to
+    the minute; the exact time is in the signature itself.
+    """
+
+    STAMP_SIZE = (166.0, 54.0)  # points; pyHanko scales it into the field's box
+
+    def __init__(self, font_path: str | os.PathLike[str], *, font_size: int = 9) -> None:
+        super().__init__(font_path, font_size=font_size)
+        self._font_size = font_size
+        self._dir = tempfile.TemporaryDirectory(prefix="sogoc-stamps-")
+        self._styles: dict[tuple[str, str, str], StaticStampStyle] = {}
+        self._lock = threading.Lock()
+
+    def style_for(self, *, signer_name: str, role: str, when: datetime | None = None) -> StaticStampStyle:
+        params = self.text_params(signer_name=signer_name, role=role, when=when)
+        minute = params["signed_at"][:16]  # dd/mm/yyyy HH:MM
+        key = (params["signer"], params["role"], minute)
+        with self._lock:
+            style = self._styles.get(key)
+            if style is None:
+                path = Path(self._dir.name) / f"stamp-{len(self._styles)}.pdf"
+                path.write_bytes(self._draw(params["role"], params["signer"], f"Ký lúc: {minute} (GMT+7)"))
+                style = self._styles[key] = StaticStampStyle.from_pdf_file(str(path), border_width=0)
+        return style
+
+    def _draw(self, *lines: str) -> bytes:
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.ttfonts import TTFont as RLTTFont
+        from reportlab.pdfgen import canvas
+
+        name = "SogocStampFont"
+        if name not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(RLTTFont(name, str(self.font_path)))
+        width, height = self.STAMP_SIZE
+        buf = BytesIO()
+        c = canvas.Canvas(buf, pagesize=(width, height), invariant=1, initialFontName=name)
+        c.setLineWidth(1)
+        c.rect(0.5, 0.5, width - 1, height - 1)
+        size = self._font_size
+        leading = round(size * 1.3)
+        y = height - 6 - size
+        for line in lines:
+            text = unicodedata.normalize("NFC", line)
+            fitted: float = size
+            while fitted > 5 and pdfmetrics.stringWidth(text, name, fitted) > width - 10:
+                fitted -= 0.5
+            c.setFont(name, fitted)
+            c.drawString(5, y, text)
+            y -= leading
+        c.showPage()
+        c.save()
+        return buf.getvalue()

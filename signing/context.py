@@ -19,7 +19,7 @@ from pyhanko.keys import load_certs_from_pemder
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko_certvalidator import ValidationContext
 
-from .appearance import SignatureAppearance
+from .appearance import CachedStampAppearance, SignatureAppearance
 from .checks import CertificateCheck, check_signer_certificate
 
 __all__ = ["RevocationPolicy", "SigningContext"]
@@ -49,6 +49,7 @@ class SigningContext:
         revocation_policy: RevocationPolicy = "hard-fail",
         tsa_timeout: float = 10,
         font_size: int = 9,
+        cached_stamps: bool = False,
     ) -> SigningContext:
         if not trust_root_paths:
             raise ValueError("at least one trust root is required (no OS trust store fallback)")
@@ -56,13 +57,19 @@ class SigningContext:
             trust_roots=list(load_certs_from_pemder([str(p) for p in trust_root_paths])),
             other_certs=list(load_certs_from_pemder([str(p) for p in other_cert_paths])),
             timestamper=HTTPTimeStamper(tsa_url, timeout=tsa_timeout) if tsa_url else None,
-            appearance=SignatureAppearance(font_path, font_size=font_size),
+            appearance=(
+                CachedStampAppearance(font_path, font_size=font_size)
+                if cached_stamps
+                else SignatureAppearance(font_path, font_size=font_size)
+            ),
             revocation_policy=revocation_policy,
             tsa_url=tsa_url,
         )
 
     @classmethod
-    def for_dev(cls, font_path: PathLike, *, revocation_policy: RevocationPolicy = "hard-fail") -> SigningContext:
+    def for_dev(
+        cls, font_path: PathLike, *, revocation_policy: RevocationPolicy = "hard-fail", cached_stamps: bool = False
+    ) -> SigningContext:
         """DEV/TEST ONLY: the ``sogoc-dev`` PKI (serve it with ``ensure_dev_pki_server()``)."""
         from .devpki import DEV_CERT_DIR, DEV_PKI_URL
 
@@ -72,6 +79,7 @@ class SigningContext:
             tsa_url=f"{DEV_PKI_URL}/sogoc-dev/tsa/tsa",
             font_path=font_path,
             revocation_policy=revocation_policy,
+            cached_stamps=cached_stamps,
         )
 
     def validation_context(

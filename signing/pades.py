@@ -31,9 +31,10 @@ from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, Signer
 from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from pyhanko.stamp import StaticStampStyle, TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
-from .appearance import SignatureAppearance
+from .appearance import CachedStampAppearance, SignatureAppearance
 from .checks import CertificateCheck, async_check_signer_certificate
 from .errors import FieldAlreadySignedError, FieldMissingError, SigningError, TimestampError
 from .fields import FieldState, field_state
@@ -172,15 +173,15 @@ async def _async_sign(
     bytes_reserved: int | None,
 ) -> bytes:
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    pdf_signer = PdfSigner(
-        meta,
-        signer,
-        timestamper=timestamper,
-        stamp_style=appearance.stamp_style if appearance is not None else None,
-    )
-    text_params = SignatureAppearance.text_params(
-        signer_name=opts.signer_name or _cn(signer.signing_cert), role=opts.role
-    )
+    signer_name = opts.signer_name or _cn(signer.signing_cert)
+    stamp_style: TextStampStyle | StaticStampStyle | None = None
+    text_params: dict[str, str] | None = None
+    if isinstance(appearance, CachedStampAppearance):
+        stamp_style = appearance.style_for(signer_name=signer_name, role=opts.role)
+    elif appearance is not None:
+        stamp_style = appearance.stamp_style
+        text_params = SignatureAppearance.text_params(signer_name=signer_name, role=opts.role)
+    pdf_signer = PdfSigner(meta, signer, timestamper=timestamper, stamp_style=stamp_style)
     out = BytesIO()
     try:
         try:

@@ -79,9 +79,12 @@ class DocumentFactory:
                 tsa_url=settings.tsa_url,
                 font_path=FONT_PATH,
                 revocation_policy=settings.revocation_policy,
+                cached_stamps=True,
             )
         elif settings.is_dev:
-            context = SigningContext.for_dev(FONT_PATH, revocation_policy=settings.revocation_policy)
+            context = SigningContext.for_dev(
+                FONT_PATH, revocation_policy=settings.revocation_policy, cached_stamps=True
+            )
         else:
             raise ConfigurationError(
                 Message("Chưa cấu hình chứng thư gốc tin cậy (SOGOC_TRUST_ROOTS).", "No trust roots configured."),
