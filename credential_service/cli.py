@@ -233,6 +233,11 @@ def build_parser() -> argparse.ArgumentParser:
     sg = class_cmd("sign", "ký một bước / sign one step", cmd_class_sign)
     sg.add_argument("--step", required=True, choices=["gvcn", "principal", "seal"])
     sg.add_argument("--staff", required=True, help="mã người ký / signer's staff id")
+
+    from verifier import cli as verify_cli  # same command as `sogoc-verify` (verifier.cli.main)
+
+    v = sub.add_parser("verify", help="kiểm tra chữ ký số của một tệp PDF / verify a signed PDF")
+    verify_cli.add_arguments(v).set_defaults(func=verify_cli.run)
     return p
 
 
