@@ -196,6 +196,37 @@ class TranscriptService:
                 "students": students,
             }
 
+    def student_year(self, class_id: str, student_id: str) -> dict[str, Any]:
+        """One student's evaluated year with the rule trace (for "why Khá and not Tốt?")."""
+        with self.db.reader() as session:
+            klass = self.get_class(session, class_id)
+            row = session.execute(
+                select(Student, YearResult)
+                .join(YearResult, YearResult.student_id == Student.id)
+                .where(YearResult.class_id == class_id, Student.id == student_id)
+            ).first()
+            if row is None:
+                raise NotFound(
+                    Message(
+                        f"Lớp {klass.name} không có học sinh mã {student_id}.",
+                        f"Class {klass.name} has no student {student_id}.",
+                    )
+                )
+            student, result = row
+            return {
+                "class_id": class_id,
+                "class_name": klass.name,
+                "school_year": klass.school_year,
+                "student": {
+                    "student_id": student.id,
+                    "student_code": student.student_code,
+                    "full_name": student.full_name,
+                    "date_of_birth": student.date_of_birth.isoformat(),
+                    "sex": student.sex,
+                },
+                "evaluation": result.evaluation,
+            }
+
     def transcript(self, transcript_id: str) -> Transcript:
         with self.db.reader() as session:
             t = session.get(Transcript, transcript_id)

@@ -70,6 +70,11 @@ def class_page(request: Request, class_id: str, c: C) -> Response:
     )
 
 
+@router.get("/classes/{class_id}/students/{student_id}", response_class=HTMLResponse)
+def student_page(request: Request, class_id: str, student_id: str, c: C) -> Response:
+    return TEMPLATES.TemplateResponse(request, "student.html", {"s": c.transcripts.student_year(class_id, student_id)})
+
+
 @router.post("/classes/{class_id}/lock")
 def lock(class_id: str, c: C) -> Response:
     try:

@@ -32,6 +32,14 @@ def class_overview(class_id: str, c: C) -> dict[str, Any]:
     return c.transcripts.class_overview(class_id)
 
 
+@router.get(
+    "/classes/{class_id}/students/{student_id}",
+    summary="Kết quả năm học và căn cứ quy chế / a student's year with the rule trace",
+)
+def student_year(class_id: str, student_id: str, c: C) -> dict[str, Any]:
+    return c.transcripts.student_year(class_id, student_id)
+
+
 @router.post("/classes/{class_id}/imports", summary="Nhập điểm từ XLSX hoặc CSV / import XLSX or CSV")
 async def import_file(
     class_id: str,
