@@ -11,14 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AgentSigningError",
     "CertificateExpiredError",
     "CertificateNotYetValidError",
     "CertificateRevokedError",
     "CertificateStatusUnknownError",
     "FieldAlreadySignedError",
     "FieldMissingError",
+    "MismatchedSigningResponseError",
+    "Pkcs11Error",
+    "ReusedSigningResponseError",
     "SignerCertificateError",
     "SigningError",
+    "StaleSigningResponseError",
     "TimestampError",
     "UntrustedChainError",
     "WrongKeyUsageError",
@@ -94,3 +99,33 @@ class FieldAlreadySignedError(SigningError):
 
 class TimestampError(SigningError):
     reason = "timestamp_failed"
+
+
+class Pkcs11Error(SigningError):
+    """The PKCS#11 module, token, PIN or key could not be used (the PIN is never part of the message)."""
+
+    reason = "pkcs11_failed"
+
+
+class StaleSigningResponseError(SigningError):
+    """An external signing response arrived after the request expired, or the document moved on."""
+
+    reason = "response_expired"
+
+
+class MismatchedSigningResponseError(SigningError):
+    """An external signing response does not answer the pending request (digest, certificate, nonce…)."""
+
+    reason = "response_mismatch"
+
+
+class ReusedSigningResponseError(SigningError):
+    """An external signing response was already used to complete a document."""
+
+    reason = "response_reused"
+
+
+class AgentSigningError(SigningError):
+    """The sign agent refused or failed to sign a request."""
+
+    reason = "agent_refused"
