@@ -1,23 +1,41 @@
-"""Appending to the ledger (``ledger_entries``) inside the caller's transaction.
+"""Appending to the ledger (``ledger_entries``) inside the caller's transaction, and reading its tree.
 
 Sequence numbers are dense (0, 1, 2, ...). Concurrent appenders serialise: on PostgreSQL by
 locking the table for writes until commit, on SQLite by the write lock every transaction
 takes at BEGIN (see ``engine.py``). The leaf never holds personal data: it commits to the
 canonical record with a private salt.
+
+Every append also stores, in the same transaction, the hashes of the complete subtrees the new
+leaves complete (``ledger_nodes``: level 0 is the leaf hash, level ``L`` index ``i`` covers leaves
+``[i * 2**L, (i + 1) * 2**L)``). A complete subtree never changes, so roots and proofs for any tree
+size read O(log n) rows. The Merkle arithmetic itself lives in :mod:`verifier.merkle`.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 import rfc8785
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text, tuple_
 from sqlalchemy.orm import Session
 
-from credential_service.adapters.db.tables import LedgerEntry
-from verifier.merkle import leaf_hash
+from credential_service.adapters.db.tables import LedgerEntry, LedgerNode
+from verifier.merkle import (
+    HASH_SIZE,
+    NodeFetcher,
+    consistency_proof_from_nodes,
+    inclusion_proof_from_nodes,
+    leaf_hash,
+    node_hash,
+    root_hash_from_nodes,
+)
+
+T = TypeVar("T")
+NodeKey = tuple[int, int]
 
 LEAF_VERSION = 1
 ENTRY_KINDS = ("issued", "corrected", "revoked", "reissued", "imported", "key-rotated")
@@ -70,9 +88,21 @@ def append(session: Session, event: LeafEvent) -> LedgerEntry:
     return append_many(session, [event])[0]
 
 
-def append_many(session: Session, events: list[LeafEvent]) -> list[LedgerEntry]:
+def lock(session: Session) -> None:
+    """Serialise with appenders until the caller's transaction ends (see the module docstring)."""
     _lock_for_append(session)
-    size = session.execute(select(func.count()).select_from(LedgerEntry)).scalar_one()
+
+
+def tree_size(session: Session) -> int:
+    """Number of entries (the next sequence number); uses the primary key, not a table scan."""
+    last = session.execute(select(func.max(LedgerEntry.seq))).scalar_one()
+    return 0 if last is None else int(last) + 1
+
+
+def append_many(session: Session, events: list[LeafEvent]) -> list[LedgerEntry]:
+    """Append entries in the caller's transaction, with their tree nodes; return them with their seqs."""
+    _lock_for_append(session)
+    size = tree_size(session)
     entries = []
     for offset, event in enumerate(events):
         leaf = encode_leaf(event)
@@ -89,4 +119,104 @@ def append_many(session: Session, events: list[LeafEvent]) -> list[LedgerEntry]:
         )
     session.add_all(entries)
     session.flush()
+    if entries:
+        _store_nodes(session, size, [e.leaf_hash for e in entries])
     return entries
+
+
+class MissingNode(LookupError):
+    """A tree node that must exist for the requested size is not stored (storage damaged)."""
+
+    def __init__(self, keys: Iterable[NodeKey]) -> None:
+        self.keys = sorted(keys)
+        super().__init__(f"missing ledger tree nodes (level, index): {self.keys[:8]}")
+
+
+def frontier_keys(size: int) -> list[NodeKey]:
+    """The complete subtrees at the right edge of a tree of ``size`` leaves that a new leaf may complete."""
+    keys = []
+    level = 0
+    while size >> level:
+        if (size >> level) & 1:
+            keys.append((level, (size >> level) - 1))
+        level += 1
+    return keys
+
+
+def new_node_rows(
+    old_size: int, new_leaf_hashes: list[bytes], frontier: dict[NodeKey, bytes]
+) -> list[dict[str, object]]:
+    """Rows for every complete subtree completed by appending ``new_leaf_hashes`` to a tree of ``old_size``.
+
+    ``frontier`` holds the stored nodes named by :func:`frontier_keys` for ``old_size``.
+    """
+    rows: list[dict[str, object]] = []
+    level, lo, row = 0, old_size, list(new_leaf_hashes)
+    while row:
+        rows.extend({"level": level, "idx": lo + i, "hash": h} for i, h in enumerate(row))
+        start = 0
+        parents: list[bytes] = []
+        if lo & 1:  # the first new node is a right child; its left sibling is on the frontier
+            parents.append(node_hash(frontier[(level, lo - 1)], row[0]))
+            start = 1
+        for i in range(start, len(row) - 1, 2):
+            parents.append(node_hash(row[i], row[i + 1]))
+        level, lo, row = level + 1, lo >> 1, parents
+    return rows
+
+
+def _store_nodes(session: Session, old_size: int, new_leaf_hashes: list[bytes]) -> None:
+    frontier = fetch_nodes(session, frontier_keys(old_size)) if old_size else {}
+    rows = new_node_rows(old_size, new_leaf_hashes, frontier)
+    session.execute(insert(LedgerNode), rows)
+
+
+def fetch_nodes(session: Session, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
+    """Stored nodes by (level, index) in one query; raises :class:`MissingNode` if any is absent."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash).where(
+            tuple_(LedgerNode.level, LedgerNode.idx).in_(wanted)
+        )
+    ).all()
+    got = {(int(level), int(idx)): bytes(h) for level, idx, h in rows}
+    if len(got) != len(wanted):
+        raise MissingNode(set(wanted) - set(got))
+    return got
+
+
+_PLACEHOLDER = bytes(HASH_SIZE)
+
+
+def with_nodes(session: Session, compute: Callable[[NodeFetcher], T]) -> T:
+    """Run a ``verifier.merkle`` ``*_from_nodes`` computation against the stored nodes.
+
+    The node reads a computation makes depend only on sizes and indexes, never on hash values: a
+    first dry run records them, one query fetches them, a second run computes the result.
+    """
+    wanted: list[NodeKey] = []
+
+    def record(level: int, index: int) -> bytes:
+        wanted.append((level, index))
+        return _PLACEHOLDER
+
+    compute(record)
+    got = fetch_nodes(session, wanted)
+    return compute(lambda level, index: got[(level, index)])
+
+
+def root_hash(session: Session, size: int) -> bytes:
+    """Root hash of the ledger's first ``size`` entries."""
+    return with_nodes(session, lambda get: root_hash_from_nodes(get, size))
+
+
+def inclusion_proof(session: Session, index: int, size: int) -> list[bytes]:
+    """RFC 9162 inclusion proof of entry ``index`` in the tree of the first ``size`` entries."""
+    return with_nodes(session, lambda get: inclusion_proof_from_nodes(get, size, index))
+
+
+def consistency_proof(session: Session, old_size: int, size: int) -> list[bytes]:
+    """RFC 9162 consistency proof from ``old_size`` to ``size``."""
+    return with_nodes(session, lambda get: consistency_proof_from_nodes(get, size, old_size))
