@@ -38,11 +38,20 @@ class Settings(BaseSettings):
     # Dev PKI (TSA/OCSP/CRL) served on loopback by `sogoc serve` in dev.
     dev_pki_serve: bool = True
 
+    # Ledger (transparency log): checkpoint origin, the log's Ed25519 signer key file
+    # (PRIVATE+KEY+name+id+base64, golang sumdb/note format) and the witnesses whose
+    # cosignatures (C2SP tlog-cosignature, Ed25519 type 0x04 vkeys) are accepted.
+    ledger_origin: str = "sogoc.haiphong.edu.vn/ledger/v1"
+    ledger_key_path: Path = DEV_KEYS_DIR / "log" / "log.key"
+    ledger_witness_vkeys: list[str] = []
+
     @model_validator(mode="after")
     def _refuse_dev_keys_outside_dev(self) -> Settings:
         if self.env == "production":
-            uses_dev = self.keys_dir.resolve() == DEV_KEYS_DIR.resolve() or any(
-                DEV_KEYS_DIR.resolve() in p.resolve().parents for p in self.trust_roots
+            uses_dev = (
+                self.keys_dir.resolve() == DEV_KEYS_DIR.resolve()
+                or any(DEV_KEYS_DIR.resolve() in p.resolve().parents for p in self.trust_roots)
+                or DEV_KEYS_DIR.resolve() in self.ledger_key_path.resolve().parents
             )
             if uses_dev:
                 raise ConfigurationError(
@@ -51,8 +60,10 @@ class Settings(BaseSettings):
                         "Production must not use the dev keys or dev trust roots in keys/dev/.",
                     ),
                     hint=Message(
-                        "Đặt SOGOC_KEYS_DIR và SOGOC_TRUST_ROOTS trỏ tới khóa/chứng thư thật (VGCA, HSM).",
-                        "Set SOGOC_KEYS_DIR and SOGOC_TRUST_ROOTS to real keys and roots (VGCA, HSM).",
+                        "Đặt SOGOC_KEYS_DIR, SOGOC_TRUST_ROOTS và SOGOC_LEDGER_KEY_PATH trỏ tới khóa/chứng thư "
+                        "thật (VGCA, HSM).",
+                        "Set SOGOC_KEYS_DIR, SOGOC_TRUST_ROOTS and SOGOC_LEDGER_KEY_PATH to real keys and roots "
+                        "(VGCA, HSM).",
                     ),
                 )
             if self.dev_pki_serve:
