@@ -87,7 +87,7 @@ def test_unknown_or_bad_cosignatures_are_refused(led: Ledger) -> None:
     led.append(4)
     note = led.svc.publish().note
     stranger = witness_signer("stranger.example/w", bytes(32))
-    with pytest.raises(NotAuthorised, match="stranger.example/w"):
+    with pytest.raises(NotAuthorised, match=r"stranger\.example/w"):
         led.svc.add_cosignature(4, cosign_checkpoint(note, stranger))
     led.append(1)
     other = led.svc.publish().note

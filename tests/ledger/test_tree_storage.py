@@ -5,13 +5,13 @@ from __future__ import annotations
 import random
 
 import pytest
+from ledger_fixtures import Ledger, event
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from credential_service.adapters.db import ledger
 from credential_service.adapters.db.engine import Database, migrate
 from credential_service.adapters.db.tables import LedgerNode
-from ledger_fixtures import Ledger, event
 from verifier.merkle import MemoryTreeStore, leaf_hash, verify_consistency, verify_inclusion
 
 
@@ -45,7 +45,7 @@ def test_stored_nodes_equal_the_in_memory_tree_after_every_batch(led: Ledger) ->
         n += b
         assert _stored(led.db) == _expected(mem), f"after {n} entries"
         with led.db.reader() as s:
-            for size in rng.sample(range(1, n + 1), min(n, 12)) + [n]:
+            for size in [*rng.sample(range(1, n + 1), min(n, 12)), n]:
                 assert ledger.root_hash(s, size) == mem.root_hash(size)
     assert n == 243
 
@@ -88,6 +88,7 @@ def test_update_and_delete_are_refused_on_the_tree_tables(led: Ledger, table: st
     led.svc.publish()
     if table == "ledger_cosignatures":
         from ledger_fixtures import witness_signer
+
         from verifier.checkpoint import cosign_checkpoint
 
         led.svc.add_cosignature(3, cosign_checkpoint(led.svc.checkpoint(3).note, witness_signer()))
