@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from credential_service.bootstrap import Container, build
 from credential_service.http.problem import install_problem_handlers
-from credential_service.http.routes import classes, rules, transcripts
+from credential_service.http.routes import classes, ledger, rules, transcripts
 from credential_service.web import pages
 
 
@@ -26,6 +26,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(classes.router, prefix="/api/v1")
     app.include_router(transcripts.router, prefix="/api/v1")
     app.include_router(rules.router, prefix="/api/v1")
+    app.include_router(ledger.router, prefix="/api/v1")
     app.include_router(pages.router)
 
     @app.get("/healthz", include_in_schema=False)
