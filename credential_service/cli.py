@@ -238,6 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("verify", help="kiểm tra chữ ký số của một tệp PDF / verify a signed PDF")
     verify_cli.add_arguments(v).set_defaults(func=verify_cli.run)
+    from credential_service.cli_ledger import register as register_ledger
+
+    register_ledger(sub)
     return p
 
 
