@@ -36,6 +36,7 @@ import asyncio
 import contextlib
 import ctypes
 import hashlib
+import importlib
 import io
 import re
 import threading
@@ -230,6 +231,7 @@ def _run_with_deadline(
         except BaseException as e:  # reported to the caller below
             box["error"] = e
 
+    _preload()  # import pyHanko here: an interrupt must never land in the middle of an import
     worker = threading.Thread(target=work, name="verifier-pdf", daemon=True)
     worker.start()
     worker.join(policy.time_limit)
@@ -276,6 +278,24 @@ def _interrupt(worker: threading.Thread) -> None:
 
 # --------------------------------------------------------------------------------------------------
 # pyHanko work (runs in the worker thread)
+
+
+_PRELOAD = (
+    "pyhanko.pdf_utils.reader",
+    "pyhanko.sign.ades.report",
+    "pyhanko.sign.diff_analysis",
+    "pyhanko.sign.validation.dss",
+    "pyhanko.sign.validation.generic_cms",
+    "pyhanko.sign.validation.pdf_embedded",
+    "pyhanko.sign.validation.status",
+    "pyhanko_certvalidator",
+)
+
+
+def _preload() -> None:
+    for module in _PRELOAD:
+        importlib.import_module(module)
+    _install_speedups()
 
 
 def _install_speedups() -> None:
@@ -366,7 +386,6 @@ async def _analyse(
     policy: VerificationPolicy,
     base: VerificationReport,
 ) -> VerificationReport:
-    _install_speedups()
     report = replace(base, warnings=list(base.warnings), signatures=[])
     try:
         reader, lenient = _open_reader(data, policy)
@@ -436,6 +455,8 @@ async def _analyse(
             if not _timestamp_ok(src):
                 s.poe_from = None
                 await _validate(s, roots, dss, None, policy, certification)
+                if not roots:  # nothing can be trusted anyway; the hint about trust roots says enough
+                    continue
                 s.report.warnings.append(
                     Message(
                         "Dấu thời gian dùng làm bằng chứng thời điểm ký không hợp lệ hoặc không tin cậy; "
