@@ -46,6 +46,7 @@ from credential_service.core.workflow import Status, Step, next_status
 from credential_service.core.year_input import year_input_to_json
 from credential_service.services.authz import require_assignment
 from credential_service.services.documents import DocumentFactory, SignedStep
+from credential_service.services.ledger import publish_in_transaction
 
 STEP_ROLE = {Step.GVCN: "gvcn", Step.PRINCIPAL: "principal", Step.SEAL: "seal"}
 
@@ -490,4 +491,5 @@ class TranscriptService:
                     )
             if events:
                 ledger.append_many(session, events)
+                publish_in_transaction(session, self.documents.settings)  # signed checkpoint, same transaction
             return StepReport(class_id, step.value, after.value, len(signed))
