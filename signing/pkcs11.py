@@ -15,7 +15,9 @@ A PKCS#11 session is bound to the process that opened it (after ``fork`` it is u
 cache is keyed by PID: a forked worker opens its own session on first use.  A session runs one
 ``C_SignInit``/``C_Sign`` at a time; :class:`Pkcs11KeySigner` serialises signatures with a lock
 and signs inline (no thread-pool hop), so one signer may be shared by threads and event loops of
-one process.  For throughput use several processes, each with its own session.
+one process.  For throughput use several processes, each with its own session.  PKCS#11 login
+state is per process and token: once one session is logged in, further sessions of the same
+process (other keys on the same token) share that login.
 """
 
 from __future__ import annotations
@@ -161,7 +163,12 @@ def open_session(module_path: str, token_label: str, pin: str, *, rw: bool = Fal
             reason="pkcs11_token_not_found",
         ) from e
     try:
-        return token.open(user_pin=pin, rw=rw)
+        try:
+            return token.open(user_pin=pin, rw=rw)
+        except pkcs11.UserAlreadyLoggedIn:
+            # the login state is per process and token: another session of ours already logged in
+            # (e.g. a second key on the same HSM); a new session shares it
+            return token.open(rw=rw)
     except (pkcs11.PinIncorrect, pkcs11.PinLenRange, pkcs11.PinInvalid) as e:
         # the PIN itself never goes into a message or a log line
         raise Pkcs11Error(
