@@ -17,10 +17,11 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import TypeVar
 
 import rfc8785
-from sqlalchemy import func, insert, select, text, tuple_
+from sqlalchemy import TextClause, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from credential_service.adapters.db.tables import LedgerEntry, LedgerNode
@@ -171,17 +172,28 @@ def _store_nodes(session: Session, old_size: int, new_leaf_hashes: list[bytes]) 
     session.execute(insert(LedgerNode), rows)
 
 
+@lru_cache(maxsize=512)
+def _nodes_query(count: int) -> TextClause:
+    # One indexed lookup per key (SQLite plans this as a MULTI-INDEX OR on the primary key; a row-value
+    # IN list would scan the table). Cached per key count, so a proof costs one small prepared query.
+    where = " OR ".join(f"(level = :l{k} AND idx = :i{k})" for k in range(count))
+    return text(f"SELECT level, idx, hash FROM ledger_nodes WHERE {where}")
+
+
 def fetch_nodes(session: Session, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
     """Stored nodes by (level, index) in one query; raises :class:`MissingNode` if any is absent."""
     wanted = sorted(set(keys))
     if not wanted:
         return {}
-    rows = session.execute(
-        select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash).where(
-            tuple_(LedgerNode.level, LedgerNode.idx).in_(wanted)
-        )
-    ).all()
-    got = {(int(level), int(idx)): bytes(h) for level, idx, h in rows}
+    got: dict[NodeKey, bytes] = {}
+    for chunk in range(0, len(wanted), 200):
+        part = wanted[chunk : chunk + 200]
+        params: dict[str, int] = {}
+        for k, (level, idx) in enumerate(part):
+            params[f"l{k}"] = level
+            params[f"i{k}"] = idx
+        for level, idx, h in session.execute(_nodes_query(len(part)), params):
+            got[(int(level), int(idx))] = bytes(h)
     if len(got) != len(wanted):
         raise MissingNode(set(wanted) - set(got))
     return got
