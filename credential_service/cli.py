@@ -241,6 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
     from credential_service.cli_ledger import register as register_ledger
 
     register_ledger(sub)
+
+    # every argument after "sign-agent" (options included) goes to signing.agent.main
+    a = sub.add_parser("sign-agent", add_help=False, prefix_chars="\0", help="dịch vụ ký / external-signing agent")
+    a.add_argument("agent_args", nargs=argparse.REMAINDER)
+    a.set_defaults(func=lambda args: __import__("signing.agent", fromlist=["main"]).main(args.agent_args))
     return p
 
 
