@@ -13,7 +13,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from conftest import CHAIN, DEV_KEYS, REPO, ROOT_CERT, TOKEN_KEY_LABEL, Token
+from backend_fixtures import CHAIN, DEV_KEYS, REPO, ROOT_CERT, TOKEN_KEY_LABEL, Token
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature

@@ -5,7 +5,7 @@ from __future__ import annotations
 from io import BytesIO
 
 import pytest
-from conftest import CHAIN, ROOT_CERT, TOKEN_KEY_LABEL, Token
+from backend_fixtures import CHAIN, ROOT_CERT, TOKEN_KEY_LABEL, Token
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
