@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     # Revocation policy at signing time: hard-fail refuses when no OCSP/CRL answer can be had.
     revocation_policy: Literal["hard-fail", "soft-fail"] = "hard-fail"
 
+    # PKCS#11 module (HSM or USB token) for signers whose key label is pkcs11:<token>/<label>;
+    # the PIN is read from SOGOC_PKCS11_PIN when the session opens, never stored here.
+    pkcs11_module: str | None = None
+
     # Dev PKI (TSA/OCSP/CRL) served on loopback by `sogoc serve` in dev.
     dev_pki_serve: bool = True
 

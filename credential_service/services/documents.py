@@ -31,6 +31,7 @@ from signing.errors import SigningError
 from signing.fields import FieldSpec, prepare_signature_fields
 from signing.keys import load_file_signer
 from signing.pades import async_sign_approve, async_sign_certify, async_sign_seal
+from signing.pkcs11 import Pkcs11Config, get_pkcs11_signer
 
 FONT_PATH = PROJECT_ROOT / "credential_service" / "assets" / "fonts" / "DejaVuSans.ttf"
 FIELD_FOR_STEP = {Step.GVCN: "GVCN", Step.PRINCIPAL: "HieuTruong", Step.SEAL: "DauTruong"}
@@ -105,22 +106,59 @@ class DocumentFactory:
 
     # -- sign ----------------------------------------------------------------------------
     def signer(self, key_label: str) -> Signer:
+        """The signer for a key label, loaded once per process.
+
+        ``pkcs11:<token>/<key label>`` names a key inside an HSM or USB token (PKCS#11 module from
+        ``SOGOC_PKCS11_MODULE``, PIN from ``SOGOC_PKCS11_PIN``); any other label is a key file in
+        ``keys_dir`` — development only, refused in production.
+        """
         signer = self._signers.get(key_label)
         if signer is None:
-            keys_dir = self.settings.keys_dir
-            key_path = keys_dir / "keys" / f"{key_label}.key.pem"
-            cert_path = keys_dir / "out" / f"{key_label}.cert.pem"
-            if not key_path.exists() or not cert_path.exists():
-                raise ConfigurationError(
-                    Message(
-                        f"Không tìm thấy khóa/chứng thư của người ký «{key_label}» trong {keys_dir}.",
-                        f"No key or certificate for signer «{key_label}» in {keys_dir}.",
-                    )
-                )
-            chain = sorted(Path(keys_dir / "out").glob("issuing*.cert.pem"))
-            signer = load_file_signer(key_path, cert_path, chain)
+            signer = self._load_signer(key_label)
             self._signers[key_label] = signer
         return signer
+
+    def _load_signer(self, key_label: str) -> Signer:
+        keys_dir = self.settings.keys_dir
+        chain = sorted(Path(keys_dir / "out").glob("issuing*.cert.pem"))
+        if key_label.startswith("pkcs11:"):
+            token, _, label = key_label.removeprefix("pkcs11:").partition("/")
+            if not self.settings.pkcs11_module or not token or not label:
+                raise ConfigurationError(
+                    Message(
+                        f"Khóa «{key_label}» nằm trong token PKCS#11 nhưng chưa cấu hình SOGOC_PKCS11_MODULE.",
+                        f"Key «{key_label}» is in a PKCS#11 token but SOGOC_PKCS11_MODULE is not set.",
+                    )
+                )
+            config = Pkcs11Config(
+                module_path=self.settings.pkcs11_module,
+                token_label=token,
+                key_label=label,
+                chain_paths=tuple(str(p) for p in chain),
+            )
+            try:
+                return get_pkcs11_signer(config).pyhanko_signer()
+            except SigningError as e:
+                raise refusal(e) from e
+        if not self.settings.is_dev:
+            raise ConfigurationError(
+                Message(
+                    f"Khóa dạng tệp «{key_label}» chỉ dùng khi phát triển; môi trường production phải ký bằng "
+                    "HSM/token (pkcs11:<token>/<nhãn khóa>).",
+                    f"File key «{key_label}» is for development only; production signs with an HSM or token "
+                    "(pkcs11:<token>/<key label>).",
+                )
+            )
+        key_path = keys_dir / "keys" / f"{key_label}.key.pem"
+        cert_path = keys_dir / "out" / f"{key_label}.cert.pem"
+        if not key_path.exists() or not cert_path.exists():
+            raise ConfigurationError(
+                Message(
+                    f"Không tìm thấy khóa/chứng thư của người ký «{key_label}» trong {keys_dir}.",
+                    f"No key or certificate for signer «{key_label}» in {keys_dir}.",
+                )
+            )
+        return load_file_signer(key_path, cert_path, chain)
 
     def sign_many(
         self,
