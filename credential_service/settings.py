@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     ledger_key_path: Path = DEV_KEYS_DIR / "log" / "log.key"
     ledger_witness_vkeys: list[str] = []
 
+    # Offline QR payload (HB1:): the Ed25519 key that signs it (PKCS#8 PEM) and the published key
+    # list served at /.well-known/sogoc-keys.json. Default: {keys_dir}/qr/qr.key and keys.json.
+    qr_key_path: Path | None = None
+    qr_key_list_path: Path | None = None
+
     @model_validator(mode="after")
     def _refuse_dev_keys_outside_dev(self) -> Settings:
         if self.env == "production":
@@ -72,6 +77,27 @@ class Settings(BaseSettings):
                 )
             if self.dev_pki_serve:
                 self.dev_pki_serve = False
+        return self
+
+    @model_validator(mode="after")
+    def _qr_key_paths(self) -> Settings:
+        if self.qr_key_path is None:
+            self.qr_key_path = self.keys_dir / "qr" / "qr.key"
+        if self.qr_key_list_path is None:
+            self.qr_key_list_path = self.keys_dir / "qr" / "keys.json"
+        if self.env == "production" and any(
+            DEV_KEYS_DIR.resolve() in p.resolve().parents for p in (self.qr_key_path, self.qr_key_list_path)
+        ):
+            raise ConfigurationError(
+                Message(
+                    "Môi trường production không được dùng khóa ký mã QR thử nghiệm trong keys/dev/.",
+                    "Production must not use the dev QR payload key in keys/dev/.",
+                ),
+                hint=Message(
+                    "Đặt SOGOC_QR_KEY_PATH và SOGOC_QR_KEY_LIST_PATH trỏ tới khóa và danh sách khóa thật.",
+                    "Set SOGOC_QR_KEY_PATH and SOGOC_QR_KEY_LIST_PATH to the real key and key list.",
+                ),
+            )
         return self
 
     @cached_property
