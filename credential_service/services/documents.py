@@ -22,6 +22,7 @@ from pyhanko_certvalidator.fetchers.aiohttp_fetchers.util import LazySession
 
 from credential_service.adapters.pdf_render import render_transcript
 from credential_service.core.errors import ConfigurationError, Message, SigningRefused
+from credential_service.core.record import sha256_hex
 from credential_service.core.workflow import Step
 from credential_service.settings import PROJECT_ROOT, Settings
 from signing import speedups
@@ -32,6 +33,7 @@ from signing.fields import FieldSpec, prepare_signature_fields
 from signing.keys import load_file_signer
 from signing.pades import async_sign_approve, async_sign_certify, async_sign_seal
 from signing.pkcs11 import Pkcs11Config, get_pkcs11_signer
+from signing.qr_payload import load_qr_signing_key, payload_for_record
 
 FONT_PATH = PROJECT_ROOT / "credential_service" / "assets" / "fonts" / "DejaVuSans.ttf"
 FIELD_FOR_STEP = {Step.GVCN: "GVCN", Step.PRINCIPAL: "HieuTruong", Step.SEAL: "DauTruong"}
@@ -95,9 +97,11 @@ class DocumentFactory:
     # -- render ------------------------------------------------------------------------
     def render(self, record: Mapping[str, Any], record_json: bytes) -> bytes:
         """Render the PDF with its QR and embedded record, and add the three empty signature fields."""
-        rendered = render_transcript(
-            record, verify_url=self.settings.verify_url(str(record["credential_id"])), record_json=record_json
-        )
+        # The QR: online address + "#" + signed offline payload (key read once per process).
+        assert self.settings.qr_key_path is not None
+        payload = payload_for_record(record, sha256_hex(record_json), load_qr_signing_key(self.settings.qr_key_path))
+        verify_url = f"{self.settings.verify_url(str(record['credential_id']))}#{payload}"
+        rendered = render_transcript(record, verify_url=verify_url, record_json=record_json)
         fields = [
             FieldSpec(name=name, page=page, box=(x1, y1, x2, y2))
             for name, (page, x1, y1, x2, y2) in rendered.signature_boxes.items()
