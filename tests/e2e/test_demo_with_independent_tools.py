@@ -111,7 +111,7 @@ def test_pdftotext_gives_back_the_vietnamese_name_from_the_embedded_record(pdfs:
     assert sum(not n.isascii() for n in names) > N_STUDENTS // 2, names
 
 
-def test_qr_on_page_one_is_the_verify_url_of_the_credential(sample: list[Path], tmp_path: Path) -> None:
+def test_qr_on_page_one_is_the_verify_url_of_the_credential_with_the_offline_payload(sample: list[Path], tmp_path: Path) -> None:
     pdftoppm = _tool("pdftoppm")
     zbarimg = _tool("zbarimg")
     for pdf in sample:
@@ -122,7 +122,9 @@ def test_qr_on_page_one_is_the_verify_url_of_the_credential(sample: list[Path], 
         (png,) = tmp_path.glob(f"{pdf.stem}*.png")
         scan = _run([zbarimg, "-q", "--raw", png])
         assert scan.returncode == 0, scan.stderr
-        assert scan.stdout.strip() == f"http://127.0.0.1:8000/v/{record['credential_id']}"
+        url, _, fragment = scan.stdout.strip().partition("#")
+        assert url == f"http://127.0.0.1:8000/v/{record['credential_id']}"
+        assert fragment.startswith("HB1:")  # the signed offline payload, never sent to the server
 
 
 @pytest.fixture(scope="module")
