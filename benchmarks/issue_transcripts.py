@@ -193,6 +193,24 @@ def run_stock(records: list[tuple[dict[str, Any], bytes]], workers: int) -> floa
         return time.perf_counter() - t0
 
 
+def per_step(records: list[tuple[dict[str, Any], bytes]]) -> dict[str, float]:
+    """Milliseconds per document for each pipeline step, in this process (after a warm-up)."""
+    _worker_init()
+    assert _container is not None
+    docs = _container.documents
+    _pipeline(records[:2])  # warm-up: keys, fonts, revocation answers
+    out: dict[str, float] = {}
+    t0 = time.perf_counter()
+    pdfs = [docs.render(record, record_json) for record, record_json in records]
+    out["render + QR + fields"] = (time.perf_counter() - t0) * 1000 / len(records)
+    for step, label in ((Step.GVCN, "gvcn-10a1"), (Step.PRINCIPAL, "principal"), (Step.SEAL, "seal-thpt-demo")):
+        earlier = ["gvcn-10a1", "principal"] if step == Step.SEAL else []
+        t0 = time.perf_counter()
+        pdfs = [s.pdf for s in docs.sign_many(step, label, pdfs, earlier_key_labels=earlier)]
+        out[f"sign: {step.value}"] = (time.perf_counter() - t0) * 1000 / len(records)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=90)
@@ -204,6 +222,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     ensure_dev_pki_server()  # dev TSA / OCSP / CRL on loopback, in this process
     records = make_records(args.n)
+    print("Per document, 1 process (ms):")
+    for name, ms in per_step(records[:30]).items():
+        print(f"  {name:<24} {ms:7.1f}")
     print(f"Full pipeline: render + QR + 3 signatures + RFC 3161 timestamp + LTV + ledger; N={args.n}")
     print(f"{'workers':>8} {'ours docs/s':>12} {'stock docs/s':>13} {'ratio':>7}")
     results: dict[int, tuple[float, float]] = {}
