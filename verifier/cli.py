@@ -166,13 +166,15 @@ def run(args: argparse.Namespace) -> int:
                 f"Cannot read {args.file}: {e.strerror or e}. Check the path and permissions.",
                 code="file_unreadable",
             ) from e
-        policy = DEFAULT_POLICY
-        if not args.offline:
+        # Embedded revocation data first: a document that carries what it needs (PAdES B-LT)
+        # verifies without the network. Only an INDETERMINATE outcome goes online, if allowed.
+        report = verify_pdf(data, trust=roots, policy=DEFAULT_POLICY)
+        if not args.offline and report.document == "signed" and report.indication == "INDETERMINATE" and roots:
             from dataclasses import replace
 
             # Network fetches (OCSP/CRL) need more time than the offline bound.
-            policy = replace(policy, allow_fetching=True, time_limit=max(policy.time_limit, 20.0))
-        report = verify_pdf(data, trust=roots, policy=policy)
+            online = replace(DEFAULT_POLICY, allow_fetching=True, time_limit=max(DEFAULT_POLICY.time_limit, 20.0))
+            report = verify_pdf(data, trust=roots, policy=online)
     except VerifierError as e:
         if getattr(args, "json", False):
             print(json.dumps({"error": {"code": e.code, "vi": e.vi, "en": e.en}}, ensure_ascii=False, indent=2))
