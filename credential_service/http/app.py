@@ -6,8 +6,8 @@ from fastapi import FastAPI
 
 from credential_service.bootstrap import Container, build
 from credential_service.http.problem import install_problem_handlers
-from credential_service.http.routes import classes, ledger, rules, transcripts
-from credential_service.web import pages
+from credential_service.http.routes import classes, ledger, rules, transcripts, verify
+from credential_service.web import pages, verify_pages
 
 
 def create_app(container: Container | None = None) -> FastAPI:
@@ -27,7 +27,9 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(transcripts.router, prefix="/api/v1")
     app.include_router(rules.router, prefix="/api/v1")
     app.include_router(ledger.router, prefix="/api/v1")
+    app.include_router(verify.router)  # /api/v1/verify…, /api/v1/credentials/…, /.well-known/sogoc-keys.json
     app.include_router(pages.router)
+    app.include_router(verify_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
