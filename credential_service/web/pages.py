@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -12,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from credential_service.bootstrap import Container
-from credential_service.core.errors import NotFound, SogocError
+from credential_service.core.errors import SogocError
 from credential_service.core.workflow import STATUS_LABELS, Status, Step
 from credential_service.http.deps import container
 from credential_service.services import imports
@@ -105,17 +104,3 @@ async def upload(class_id: str, c: C, file: Annotated[UploadFile, File()]) -> Re
         else (f"Đã nhập {report.students} học sinh ({report.created} mới, {report.updated} cập nhật).")
     )
     return _redirect(f"/classes/{class_id}", ok=msg)
-
-
-@router.get("/v/{credential_id}", response_class=HTMLResponse)
-def verify_page(request: Request, credential_id: str, c: C) -> Response:
-    try:
-        t = c.transcripts.transcript(credential_id)
-    except NotFound:
-        return TEMPLATES.TemplateResponse(request, "verify.html", {"t": None, "id": credential_id}, status_code=404)
-
-
-    record = json.loads(t.record_json)
-    return TEMPLATES.TemplateResponse(
-        request, "verify.html", {"t": t, "id": credential_id, "record": record, "status_label": _status_label}
-    )
