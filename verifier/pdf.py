@@ -407,8 +407,10 @@ async def _analyse(
     if lenient:
         report.warnings.append(
             Message(
-                "Tệp có lỗi cú pháp PDF nhỏ và đã được đọc ở chế độ dễ dãi; các kiểm tra chữ ký vẫn áp dụng đầy đủ.",
-                "The file has minor PDF syntax errors and was read in lenient mode; all signature checks still apply.",
+                "Tệp có lỗi cú pháp PDF nhỏ và đã được đọc ở chế độ dễ dãi; các kiểm tra chữ ký vẫn áp dụng đầy đủ "
+                "và kết quả tốt nhất là CHƯA XÁC ĐỊNH.",
+                "The file has minor PDF syntax errors and was read in lenient mode; all signature checks still apply, "
+                "and the result is at best INDETERMINATE.",
                 "lenient_syntax",
             )
         )
@@ -472,6 +474,9 @@ async def _analyse(
     report.signatures = [s.report for s in sigs]
     report.indication = worst([s.report.indication for s in sigs])
     report.sub_indication = _first_sub(sigs, report.indication)
+    if lenient and report.indication == PASSED:
+        # A file only a lenient parser can read is never a clean PASS: viewers may read it differently.
+        report.indication, report.sub_indication = INDETERMINATE, "FORMAT_FAILURE"
     levels = [s.report.pades_level for s in sigs if s.kind == "signature"]
     report.pades_level = (
         None if not levels or any(lv is None for lv in levels) else min(levels, key=_PADES_LEVELS.index)  # type: ignore[arg-type]
