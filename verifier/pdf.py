@@ -99,7 +99,8 @@ class VerificationPolicy:
     that should exist cannot be found or is stale; ``require`` demands it for every certificate."""
     allow_lenient_syntax: bool = True
     """Re-read files that pyHanko's strict parser refuses (e.g. xref quirks) in lenient mode, with a
-    warning; all signature and difference checks still apply. ``False``: FAILED/FORMAT_FAILURE."""
+    warning; all signature and difference checks still apply and the result is at best INDETERMINATE.
+    ``False``: FAILED/FORMAT_FAILURE."""
 
 
 DEFAULT_POLICY = VerificationPolicy()
