@@ -76,6 +76,17 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
+def _class_rows(session: Session, class_id: str) -> list[tuple[Student, YearResult]]:
+    """The class's students with their year results, in student-code order."""
+    rows = session.execute(
+        select(Student, YearResult)
+        .join(YearResult, YearResult.student_id == Student.id)
+        .where(YearResult.class_id == class_id)
+        .order_by(Student.student_code)
+    ).all()
+    return [(student, result) for student, result in rows]
+
+
 class TranscriptService:
     def __init__(self, db: Database, documents: DocumentFactory) -> None:
         self.db = db
@@ -157,12 +168,7 @@ class TranscriptService:
             klass = self.get_class(session, class_id)
             school = session.get(School, klass.school_id)
             assert school is not None
-            rows = session.execute(
-                select(Student, YearResult)
-                .join(YearResult, YearResult.student_id == Student.id)
-                .where(YearResult.class_id == class_id)
-                .order_by(Student.student_code)
-            ).all()
+            rows = _class_rows(session, class_id)
             transcripts = {
                 t.student_id: t
                 for t in session.execute(select(Transcript).where(Transcript.class_id == class_id)).scalars()
@@ -311,12 +317,7 @@ class TranscriptService:
             klass = self.get_class(session, class_id)
             next_status(klass.status, Step.LOCK)
             context = self._class_context(session, klass, issued_on)
-            rows = session.execute(
-                select(Student, YearResult)
-                .join(YearResult, YearResult.student_id == Student.id)
-                .where(YearResult.class_id == class_id)
-                .order_by(Student.student_code)
-            ).all()
+            rows = _class_rows(session, class_id)
             if not rows:
                 raise Conflict(
                     Message(
