@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from verification_fixtures import Issued
 
 from credential_service.http.app import create_app
-from verification_fixtures import Issued
 from verifier.qr import QrKeyList, read_qr_from_pdf, verify_qr
 
 pytestmark = pytest.mark.slow
@@ -104,8 +104,10 @@ def test_a_photo_like_image_of_the_page_still_reads(issued: Issued, tmp_path: An
         pytest.skip("pdftoppm not installed")
     pdf = tmp_path / "t.pdf"
     pdf.write_bytes(issued.pdfs[issued.ids[2]])
-    subprocess.run(["pdftoppm", "-r", "200", "-f", "1", "-l", "1", "-png", "-singlefile", str(pdf), str(tmp_path / "p")],
-                   check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "200", "-f", "1", "-l", "1", "-png", "-singlefile", str(pdf), str(tmp_path / "p")],
+        check=True,
+    )
     img = Image.open(tmp_path / "p.png").convert("RGB").rotate(7, expand=True, fillcolor="white")
     img = img.filter(ImageFilter.GaussianBlur(1.2))
     img.save(tmp_path / "photo.jpg", quality=60)
