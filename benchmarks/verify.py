@@ -1,0 +1,192 @@
+"""Benchmark: verifying a three-signature transcript in-process, and the status endpoint under load.
+
+1. In-process: ``verifier.pdf.verify_pdf`` on one issued demo transcript (GVCN, principal, seal with a
+   timestamp and DSS) with the dev root trusted, ``--runs`` times after one warm-up; then the whole
+   ``VerificationService.verify_pdf`` (record, register, ledger proof, status), with and without
+   reading the printed QR back from the page (pdftoppm + zxing-cpp).
+2. Load: ``uvicorn credential_service.http.app:create_app --factory --workers 2`` on loopback over the
+   same SQLite database; an asyncio keep-alive HTTP/1.1 client with ``--concurrency`` connections
+   sends ``GET /api/v1/credentials/{id}/status`` until ``--requests`` are done or ``--seconds`` pass.
+   The client shares the machine's cores with the server, so the figure is a lower bound.
+
+Targets (issue 6, 2 cores): ≤ 25 ms per three-signature PDF; ≥ 1,000 status requests/s, p99 < 50 ms.
+
+Run: ``.venv/bin/python benchmarks/verify.py [--runs 30] [--requests 20000] [--seconds 20] [--concurrency 32]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
+
+
+def issue_one(tmp: Path) -> tuple[str, str, bytes]:
+    from credential_service.adapters import importers
+    from credential_service.adapters.db.engine import migrate
+    from credential_service.adapters.db.tables import Transcript
+    from credential_service.bootstrap import build
+    from credential_service.core.workflow import Step
+    from credential_service.services import imports
+    from credential_service.services.demo import class_id, seed_demo, staff_id
+    from credential_service.settings import Settings
+
+    url = f"sqlite:///{tmp}/sogoc.db"
+    migrate(url)
+    c = build(Settings(env="test", database_url=url))
+    c.start_dev_services()
+    seed_demo(c.transcripts, import_results=False)
+    a1 = class_id("10A1")
+    students = importers.demo_class("10A1", 10, n=1, seed=3)
+    imports.import_xlsx(c.transcripts, a1, importers.write_sample_xlsx(students), "10A1.xlsx")
+    c.transcripts.lock_class(a1)
+    c.transcripts.sign_class(a1, Step.GVCN, staff_id=staff_id("gvcn-10a1"))
+    c.transcripts.sign_class(a1, Step.PRINCIPAL, staff_id=staff_id("principal"))
+    c.transcripts.sign_class(a1, Step.SEAL, staff_id=staff_id("seal-thpt-demo"))
+    with c.db.reader() as s:
+        t = s.execute(select(Transcript).where(Transcript.class_id == a1)).scalars().one()
+    c.db.dispose()
+    return url, t.id, t.pdf
+
+
+def in_process(url: str, pdf: bytes, runs: int) -> None:
+    from credential_service.adapters.db.engine import Database
+    from credential_service.services.verification import VerificationService
+    from credential_service.settings import Settings
+    from verifier.pdf import verify_pdf
+
+    settings = Settings(env="test", database_url=url)
+    db = Database(url)
+    svc = VerificationService.from_settings(db, settings)
+    trust = svc.trust
+
+    def timed(fn: object, n: int) -> list[float]:
+        out = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            fn()  # type: ignore[operator]
+            out.append((time.perf_counter() - t0) * 1000)
+        return out
+
+    assert verify_pdf(pdf, trust=trust).indication == "PASSED"
+    lib = timed(lambda: verify_pdf(pdf, trust=trust), runs)
+    assert svc.verify_pdf(pdf).indication == "PASSED"
+    full = timed(lambda: svc.verify_pdf(pdf), max(5, runs // 3))
+    svc.read_printed_qr = False
+    no_qr = timed(lambda: svc.verify_pdf(pdf), runs)
+    print(f"PDF: {len(pdf):,} bytes, 3 signatures")
+    for name, xs in (("verify_pdf (library)", lib), ("service, no printed QR", no_qr), ("service, all checks", full)):
+        print(f"  {name:<26} p50 {statistics.median(xs):7.1f} ms   p99 {pct(xs, 99):7.1f} ms   (n={len(xs)})")
+    db.dispose()
+
+
+async def load(port: int, path: str, requests: int, seconds: float, concurrency: int) -> None:
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+    remaining = requests
+    req = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n".encode()
+
+    async def worker() -> None:
+        nonlocal remaining, errors
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while remaining > 0 and time.perf_counter() < deadline:
+            remaining -= 1
+            t0 = time.perf_counter()
+            writer.write(req)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = next(
+                int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
+            )
+            await reader.readexactly(length)
+            latencies.append((time.perf_counter() - t0) * 1000)
+            if not head.startswith(b"HTTP/1.1 200"):
+                errors += 1
+        writer.close()
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    wall = time.perf_counter() - t0
+    print(
+        f"status endpoint, 2 workers, {concurrency} connections: {len(latencies):,} requests in {wall:.1f} s = "
+        f"{len(latencies) / wall:,.0f} req/s; p50 {statistics.median(latencies):.1f} ms, "
+        f"p99 {pct(latencies, 99):.1f} ms, errors {errors}"
+    )
+
+
+def serve_and_load(url: str, cid: str, requests: int, seconds: float, concurrency: int) -> None:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    env = {**os.environ, "SOGOC_ENV": "test", "SOGOC_DATABASE_URL": url, "SOGOC_DEV_PKI_SERVE": "false"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "credential_service.http.app:create_app",
+        "--factory",
+        "--workers",
+        "2",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    proc = subprocess.Popen(cmd, env=env, cwd=REPO)
+    try:
+        import urllib.request
+
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        # warm every worker (the service objects are built on first use)
+        for _ in range(20):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/credentials/{cid}/status", timeout=5).read()
+        asyncio.run(load(port, f"/api/v1/credentials/{cid}/status", requests, seconds, concurrency))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--runs", type=int, default=30)
+    p.add_argument("--requests", type=int, default=20_000)
+    p.add_argument("--seconds", type=float, default=20.0)
+    p.add_argument("--concurrency", type=int, default=32)
+    p.add_argument("--skip-load", action="store_true")
+    args = p.parse_args()
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    with tempfile.TemporaryDirectory(prefix="sogoc-bench-verify-") as tmp:
+        url, cid, pdf = issue_one(Path(tmp))
+        in_process(url, pdf, args.runs)
+        if not args.skip_load:
+            serve_and_load(url, cid, args.requests, args.seconds, args.concurrency)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
