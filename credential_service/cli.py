@@ -92,6 +92,42 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Verify a PDF; for our own credentials also check the register, the ledger and the status.
+
+    A PDF without an embedded Sổ Gốc Số record is checked like any signed PDF (``sogoc-verify``).
+    """
+    from verifier import cli as verify_cli
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError:
+        return verify_cli.run(args)  # it reports the unreadable file
+    from credential_service.services.verification import VerificationService, embedded_records
+
+    try:
+        ours = bool(embedded_records(data))
+    except Exception:
+        ours = False
+    if not ours:
+        return verify_cli.run(args)
+    c = _container(args)
+    c.migrate()
+    result = VerificationService.from_settings(c.db, c.settings).verify_pdf(data)
+    body = result.to_dict()
+    if args.json:
+        print(json.dumps(body, ensure_ascii=False, indent=2))
+    else:
+        print(f"{result.message.vi}\n{result.message.en}")
+        print(f"  Kết quả / result: {result.indication} {result.sub_indication or ''}".rstrip())
+        for check in body["checks"]:
+            print(f"  - {check['name']}: {check['indication']} {check.get('sub_indication') or ''}".rstrip())
+        if body.get("credential"):
+            cred = body["credential"]
+            print(f"  Học bạ / credential {cred.get('id')}: {cred.get('status')}")
+    return {"PASSED": 0, "FAILED": 1}.get(result.indication, 2)
+
+
 def cmd_rules_explain(args: argparse.Namespace) -> int:
     from credential_service.core.errors import InvalidInput, Message
     from credential_service.core.rules_explain import explain_year
@@ -237,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     from verifier import cli as verify_cli  # same command as `sogoc-verify` (verifier.cli.main)
 
     v = sub.add_parser("verify", help="kiểm tra chữ ký số của một tệp PDF / verify a signed PDF")
-    verify_cli.add_arguments(v).set_defaults(func=verify_cli.run)
+    verify_cli.add_arguments(v).set_defaults(func=cmd_verify)
     from credential_service.cli_ledger import register as register_ledger
 
     register_ledger(sub)

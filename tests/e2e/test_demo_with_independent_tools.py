@@ -111,7 +111,7 @@ def test_pdftotext_gives_back_the_vietnamese_name_from_the_embedded_record(pdfs:
     assert sum(not n.isascii() for n in names) > N_STUDENTS // 2, names
 
 
-def test_qr_on_page_one_is_the_verify_url_of_the_credential_with_the_offline_payload(sample: list[Path], tmp_path: Path) -> None:
+def test_qr_on_page_one_is_the_verify_url_with_the_offline_payload(sample: list[Path], tmp_path: Path) -> None:
     pdftoppm = _tool("pdftoppm")
     zbarimg = _tool("zbarimg")
     for pdf in sample:
