@@ -166,8 +166,10 @@ def test_hard_fail_revocation_without_embedded_data_is_not_passed(demo_pdf: Path
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    exe = BIN / "sogoc"
-    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=60, check=False)
+    """The third parties' verifier (`sogoc-verify`): signatures only, no register at hand."""
+    assert args[0] == "verify"
+    exe = BIN / "sogoc-verify"
+    return subprocess.run([str(exe), *args[1:]], capture_output=True, text=True, timeout=60, check=False)
 
 
 def test_cli_exit_0_with_the_dev_root_and_2_without(demo_pdf: Path) -> None:
