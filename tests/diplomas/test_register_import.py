@@ -1,0 +1,126 @@
+"""Digitising a paper register book: the messy file's report, the fixed file's import, re-import,
+cross-book conflicts in the reconciliation queue, and the public check on the legacy diplomas."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from credential_service.adapters.db.tables import Diploma, LedgerEntry, ReconciliationItem
+from credential_service.bootstrap import Container
+from credential_service.core.diplomas import DiplomaType
+from credential_service.core.errors import InvalidInput
+from credential_service.services.diplomas import DiplomaService
+from credential_service.services.register_import import (
+    COLUMNS,
+    MESSY_ERRORS,
+    BookInfo,
+    RegisterImporter,
+    demo_register_rows,
+    format_report,
+    make_messy,
+    register_csv,
+    register_xlsx,
+)
+
+BOOK = BookInfo("SG-THPT-2004-Q1", "SO-GDDT-HP", "Sở Giáo dục và Đào tạo Hải Phòng", DiplomaType.THPT,
+                signer_name="Giám đốc Sở")  # fmt: skip
+
+
+@pytest.fixture
+def importer(container: Container) -> RegisterImporter:
+    return RegisterImporter(container.db, container.settings)
+
+
+def _count(c: Container, model: type) -> int:
+    with c.db.reader() as s:
+        return int(s.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def test_the_messy_register_report_locates_every_typical_error_and_imports_nothing(
+    container: Container, importer: RegisterImporter
+) -> None:
+    messy = make_messy(demo_register_rows(30))
+    with pytest.raises(InvalidInput) as err:
+        importer.import_file(register_xlsx(messy), "so-goc-2004.xlsx", BOOK, actor="clerk")
+    found = {(p.location["row"], p.location["column"]) for p in err.value.problems}
+    expected = {(index + 2, column) for index, (column, _why) in MESSY_ERRORS.items()}  # header is sheet row 1
+    assert found == expected
+    text = format_report(err.value)
+    assert "dòng/row 5, cột/column Ngày sinh" in text and "31/02/1986" in text
+    assert "Trùng số hiệu với dòng 3" in text
+    assert "không liên tục" in text and "16/THPT/2004" in text
+    assert "Thiếu Họ và tên" in text and "Số định danh sai dạng" in text
+    assert _count(container, Diploma) == 0 and _count(container, LedgerEntry) == 0
+
+
+def test_after_fixing_it_imports_every_row_with_provenance_and_a_ledger_entry_and_reimport_changes_nothing(
+    container: Container, importer: RegisterImporter
+) -> None:
+    rows = demo_register_rows(30)
+    report = importer.import_file(register_csv(rows), "so-goc-2004.csv", BOOK, actor="clerk")
+    assert (report.imported, report.queued, report.unchanged) == (30, 0, False)
+    with container.db.reader() as s:
+        d = s.execute(select(Diploma).where(Diploma.register_no == "1/THPT/2004")).scalar_one()
+        kinds = set(s.execute(select(LedgerEntry.kind)).scalars())
+    assert (d.assurance, d.origin, d.book_page, d.book_line) == ("digitized_from_paper", "legacy", 1, 1)
+    assert d.scan_ref == "scan/1/p001.jpg" and d.full_name == rows[0][COLUMNS.index("Họ và tên")]
+    assert kinds == {"imported"}
+    again = importer.import_file(register_csv(rows), "so-goc-2004.csv", BOOK, actor="clerk")
+    assert again.unchanged and _count(container, Diploma) == 30 and _count(container, LedgerEntry) == 30
+
+
+def test_legacy_diplomas_then_pass_the_public_check(container: Container, importer: RegisterImporter,
+                                                     svc: DiplomaService) -> None:  # fmt: skip
+    rows = demo_register_rows(5, seed=3)
+    importer.import_file(register_xlsx(rows), "b.xlsx", BOOK, actor="clerk")
+    name, dob, serial, number = (rows[2][COLUMNS.index(c)] for c in
+                                 ("Họ và tên", "Ngày sinh", "Số hiệu văn bằng", "Số vào sổ"))  # fmt: skip
+    by_serial = svc.public_check(number=serial, full_name=name.upper(), date_of_birth=dob, client="1.2.3.4")
+    assert by_serial == {"match": True, "status": "issued", "status_vi": "Đã cấp, còn hiệu lực",
+                         "status_en": "Issued, valid", "issuer": "Sở Giáo dục và Đào tạo Hải Phòng", "type": "THPT",
+                         "year": 2004}  # fmt: skip
+    assert svc.public_check(number=number, full_name=name, date_of_birth=dob, client="1.2.3.4")["match"]
+    assert svc.public_check(number=serial, full_name=name + " X", date_of_birth=dob, client="1.2.3.4") == {
+        "match": False
+    }
+
+
+def test_cross_book_conflicts_go_to_the_queue_and_the_clerks_resolution_is_ledgered(
+    container: Container, importer: RegisterImporter
+) -> None:
+    first = demo_register_rows(10, seed=5)
+    importer.import_file(register_xlsx(first), "book1.xlsx", BOOK, actor="clerk")
+    other = BookInfo("SG-THPT-2004-HD", "SO-GDDT-HD", "Sở GDĐT Hải Dương (cũ)", DiplomaType.THPT)
+    second = demo_register_rows(4, seed=6)
+    col = {c: i for i, c in enumerate(COLUMNS)}
+    second[1][col["Số hiệu văn bằng"]] = first[4][col["Số hiệu văn bằng"]]  # the same serial in two books
+    for c in ("Họ và tên", "Ngày sinh"):  # the same person, another entry
+        second[2][col[c]] = first[6][col[c]]
+    report = importer.import_file(register_xlsx(second), "book2.xlsx", other, actor="clerk")
+    assert (report.imported, report.queued) == (2, 2)
+    queue = importer.queue()
+    assert sorted(q["kind"] for q in queue) == ["duplicate_serial", "same_person"]
+    assert all(q["conflicts_with"]["credential_id"] for q in queue)
+    before = _count(container, LedgerEntry)
+    same_person = next(q for q in queue if q["kind"] == "same_person")
+    accepted = importer.resolve(same_person["id"], decision="accept", clerk="clerk-2",
+                                note="Hai người trùng tên và ngày sinh, khác trường (đối chiếu ảnh quét)")  # fmt: skip
+    dup = next(q for q in queue if q["kind"] == "duplicate_serial")
+    rejected = importer.resolve(dup["id"], decision="reject", clerk="clerk-2", note="Ghi nhầm số hiệu, bỏ dòng")
+    assert accepted["diploma_id"] and rejected["diploma_id"] is None
+    with container.db.reader() as s:
+        new_kinds = list(s.execute(select(LedgerEntry.kind).where(LedgerEntry.seq >= before)).scalars())
+        statuses = sorted(s.execute(select(ReconciliationItem.status)).scalars())
+    assert new_kinds == ["imported", "imported", "imported"]  # accepted row + its resolution, rejection
+    assert statuses == ["accepted", "rejected"] and importer.queue() == []
+    assert _count(container, Diploma) == 13
+
+
+def test_a_file_with_the_wrong_columns_is_refused_with_the_expected_template(importer: RegisterImporter) -> None:
+    bad = "Tên,Ngày\nA,1/1/2000\n".encode()
+    with pytest.raises(InvalidInput) as err:
+        importer.import_file(bad, "x.csv", BOOK, actor="clerk", today=date(2026, 11, 1))
+    assert "thiếu cột" in err.value.problems[0].message.vi
