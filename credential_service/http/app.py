@@ -7,7 +7,8 @@ from fastapi import FastAPI
 from credential_service.bootstrap import Container, build
 from credential_service.http.problem import install_problem_handlers
 from credential_service.http.routes import classes, ledger, rules, transcripts, verify
-from credential_service.web import pages, verify_pages
+from credential_service.http.routes import diplomas as diploma_routes
+from credential_service.web import diploma_pages, pages, verify_pages
 
 
 def create_app(container: Container | None = None) -> FastAPI:
@@ -30,6 +31,8 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(verify.router)  # /api/v1/verify…, /api/v1/credentials/…, /.well-known/sogoc-keys.json
     app.include_router(pages.router)
     app.include_router(verify_pages.router)
+    app.include_router(diploma_routes.router)  # /api/v1/graduation-decisions, /api/v1/diplomas…, public checks
+    app.include_router(diploma_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
