@@ -13,8 +13,8 @@ from credential_service.core.identity import (
     IdentifierKind,
     Rule,
     Severity,
-    check_personal_id,
     century_digit,
+    check_personal_id,
     decode_pin,
     mask,
     rule_birth_year,
@@ -36,7 +36,13 @@ def test_a_well_formed_number_passes_every_rule_and_decodes() -> None:
     result = check_personal_id(GOOD_F, sex="Nữ", date_of_birth=DOB, today=TODAY)
     assert result.ok and not result.findings
     d = decode_pin(GOOD_F)
-    assert (d.region_name, d.century_start, d.sex, d.birth_year, d.born_abroad) == ("Hải Phòng", 2000, "Nữ", 2008, False)
+    assert (d.region_name, d.century_start, d.sex, d.birth_year, d.born_abroad) == (
+        "Hải Phòng",
+        2000,
+        "Nữ",
+        2008,
+        False,
+    )
     assert century_digit(2008, "Nữ") == 3 and century_digit(1975, "Nam") == 0
 
 
