@@ -54,6 +54,18 @@ class Settings(BaseSettings):
     qr_key_path: Path | None = None
     qr_key_list_path: Path | None = None
 
+    # Employer verification receipts (JWS, EdDSA): the Ed25519 signing key (PKCS#8 PEM) and the JWK
+    # Set served at /.well-known/sogoc-receipt-keys.json. Default: {keys_dir}/receipt/receipt.key, keys.json.
+    receipt_key_path: Path | None = None
+    receipt_key_list_path: Path | None = None
+    # Holders: a secret for keyed hashes in the access log (clients' addresses) and CSRF tokens; in dev a
+    # fixed value, production must set SOGOC_HOLDER_SECRET. Sessions last this many minutes.
+    holder_secret: str = "dev-only-holder-secret-not-for-production"
+    holder_session_minutes: int = 60
+    # Population registry: None = the dev adapter (table of synthetic citizens); else the HTTP endpoint.
+    population_registry_url: str | None = None
+    population_registry_timeout: float = 3.0
+
     @model_validator(mode="after")
     def _refuse_dev_keys_outside_dev(self) -> Settings:
         if self.env == "production":
@@ -97,6 +109,34 @@ class Settings(BaseSettings):
                     "Đặt SOGOC_QR_KEY_PATH và SOGOC_QR_KEY_LIST_PATH trỏ tới khóa và danh sách khóa thật.",
                     "Set SOGOC_QR_KEY_PATH and SOGOC_QR_KEY_LIST_PATH to the real key and key list.",
                 ),
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _receipt_key_paths(self) -> Settings:
+        if self.receipt_key_path is None:
+            self.receipt_key_path = self.keys_dir / "receipt" / "receipt.key"
+        if self.receipt_key_list_path is None:
+            self.receipt_key_list_path = self.keys_dir / "receipt" / "keys.json"
+        if self.env == "production" and any(
+            DEV_KEYS_DIR.resolve() in p.resolve().parents for p in (self.receipt_key_path, self.receipt_key_list_path)
+        ):
+            raise ConfigurationError(
+                Message(
+                    "Môi trường production không được dùng khóa ký biên nhận thử nghiệm trong keys/dev/.",
+                    "Production must not use the dev verification-receipt key in keys/dev/.",
+                ),
+                hint=Message(
+                    "Đặt SOGOC_RECEIPT_KEY_PATH và SOGOC_RECEIPT_KEY_LIST_PATH trỏ tới khóa và danh sách khóa thật.",
+                    "Set SOGOC_RECEIPT_KEY_PATH and SOGOC_RECEIPT_KEY_LIST_PATH to the real key and key list.",
+                ),
+            )
+        if self.env == "production" and self.holder_secret.startswith("dev-only"):
+            raise ConfigurationError(
+                Message(
+                    "Môi trường production cần SOGOC_HOLDER_SECRET riêng.",
+                    "Production needs its own SOGOC_HOLDER_SECRET.",
+                )
             )
         return self
 
