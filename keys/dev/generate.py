@@ -41,6 +41,8 @@ KEY_SIZES: dict[str, int] = {
     "seal-thpt-demo": 2048,
     "gvcn-expired": 2048,
     "gvcn-revoked": 2048,
+    "gvcn-notyet": 2048,
+    "gvcn-wrongku": 2048,
 }
 
 
