@@ -58,9 +58,9 @@ class Settings(BaseSettings):
     # Set served at /.well-known/sogoc-receipt-keys.json. Default: {keys_dir}/receipt/receipt.key, keys.json.
     receipt_key_path: Path | None = None
     receipt_key_list_path: Path | None = None
-    # Holders: a secret for keyed hashes in the access log (clients' addresses) and CSRF tokens; in dev a
-    # fixed value, production must set SOGOC_HOLDER_SECRET. Sessions last this many minutes.
-    holder_secret: str = "dev-only-holder-secret-not-for-production"
+    # Holders: a secret for keyed hashes (clients' addresses in the access log, CSRF tokens). When unset it
+    # is derived from the receipt signing key, so it is as secret as that key. Sessions last this long.
+    holder_secret: str | None = None
     holder_session_minutes: int = 60
     # Population registry: None = the dev adapter (table of synthetic citizens); else the HTTP endpoint.
     population_registry_url: str | None = None
@@ -130,13 +130,6 @@ class Settings(BaseSettings):
                     "Đặt SOGOC_RECEIPT_KEY_PATH và SOGOC_RECEIPT_KEY_LIST_PATH trỏ tới khóa và danh sách khóa thật.",
                     "Set SOGOC_RECEIPT_KEY_PATH and SOGOC_RECEIPT_KEY_LIST_PATH to the real key and key list.",
                 ),
-            )
-        if self.env == "production" and self.holder_secret.startswith("dev-only"):
-            raise ConfigurationError(
-                Message(
-                    "Môi trường production cần SOGOC_HOLDER_SECRET riêng.",
-                    "Production needs its own SOGOC_HOLDER_SECRET.",
-                )
             )
         return self
 
