@@ -531,3 +531,115 @@ class AccessLogEntry(Base):
     result: Mapped[str] = mapped_column(String(24))
     client_hash: Mapped[str | None] = mapped_column(String(32), nullable=True)
     receipt_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Signer registry, signing audit trail, any-document signing, service keys, compromises — migration 0005
+
+
+class SignerCertificate(Base):
+    """A certificate registered for a staff member or seal (imported from a CA, or issued by the dev CA)."""
+
+    __tablename__ = "signer_certificates"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"), index=True)
+    key_label: Mapped[str] = mapped_column(String(128))  # file label, pkcs11:<token>/<label> or devca:<label>
+    backend: Mapped[str] = mapped_column(String(16))  # file | pkcs11 | devca
+    source: Mapped[str] = mapped_column(String(16))  # imported | dev-ca
+    serial_hex: Mapped[str] = mapped_column(String(64), index=True)
+    issuer: Mapped[str] = mapped_column(String(400))
+    subject: Mapped[str] = mapped_column(String(400))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    not_after: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    cert_der: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16))  # active | superseded | revoked
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revocation_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    compromised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    replaced_by_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SigningAudit(Base):
+    """One row per document per signing attempt: who, what, which certificate and backend, outcome."""
+
+    __tablename__ = "signing_audit"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    operation: Mapped[str] = mapped_column(String(24))  # transcript-step | document | reseal
+    staff_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    actor: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    client: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    document_kind: Mapped[str] = mapped_column(String(24))  # transcript | grade-book | decision | report | other
+    document_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    revision: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    step: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    certificate_serial: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    certificate_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    backend: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    outcome: Mapped[str] = mapped_column(String(16))  # signed | refused | failed
+    reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    checks: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+
+class SignedDocument(Base):
+    """One revision of an uploaded document (grade book, decision, report) signed by a registered signer."""
+
+    __tablename__ = "signed_documents"
+    __table_args__ = (UniqueConstraint("document_id", "revision"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    document_id: Mapped[str] = mapped_column(String(36), index=True)  # the id in the ledger
+    revision: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(24))
+    title: Mapped[str] = mapped_column(String(255))
+    school_id: Mapped[str | None] = mapped_column(ForeignKey("schools.id"), nullable=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    original_name: Mapped[str] = mapped_column(String(255))
+    original_pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    original_sha256: Mapped[str] = mapped_column(String(64))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    field_name: Mapped[str] = mapped_column(String(64))
+    record_json: Mapped[str] = mapped_column(Text)
+    record_sha256: Mapped[str] = mapped_column(String(64))
+    salt: Mapped[str] = mapped_column(String(64))
+    certificate_serial: Mapped[str] = mapped_column(String(64))
+    certificate_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # valid | superseded
+    ledger_seq: Mapped[int] = mapped_column(Integer)
+    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ServiceKey(Base):
+    """A service key (QR payload key, ledger log key) with its validity; rotations are ledgered."""
+
+    __tablename__ = "service_keys"
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)  # "<purpose>:<kid>"
+    purpose: Mapped[str] = mapped_column(String(8))  # qr | log
+    kid: Mapped[str] = mapped_column(String(64))
+    public_key: Mapped[str] = mapped_column(Text)  # qr: base64 SPKI; log: C2SP vkey
+    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    not_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    status: Mapped[str] = mapped_column(String(16))  # active | retired | revoked
+    record_json: Mapped[str] = mapped_column(Text)  # the rotation record the ledger entry commits to
+    salt: Mapped[str] = mapped_column(String(64))
+    ledger_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class KeyCompromise(Base):
+    """A signing key declared compromised as of a time, and what was re-sealed because of it."""
+
+    __tablename__ = "key_compromises"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    certificate_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    certificate_serial: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(400))
+    compromised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    declared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    declared_by: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    affected: Mapped[list] = mapped_column(JSON)  # [{kind, document_id, revision, signed_at}]
+    resealed: Mapped[list] = mapped_column(JSON)  # [{kind, document_id, revision, ledger_seq}]
