@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from credential_service.core.errors import InvalidInput, Message, Problem
@@ -74,6 +75,7 @@ def format_register_no(seq: int, diploma_type: str, year: int, fmt: str = DEFAUL
     return fmt.format(seq=seq, type=diploma_type, year=year)
 
 
+@lru_cache(maxsize=16)
 def _format_regex(fmt: str) -> re.Pattern[str]:
     parts = re.split(r"(\{seq(?::[^}]*)?\}|\{type\}|\{year\})", fmt)
     out = []

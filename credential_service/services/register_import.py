@@ -391,6 +391,14 @@ def _chunks(items: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
         yield items[i : i + size]
 
 
+def fast_canonical_json(document: dict[str, Any]) -> bytes:
+    """RFC 8785 bytes of a record built by :func:`_record`: it holds only str (ASCII keys), int, None and
+    dicts — no floats — and for such values the JCS form is exactly sorted keys, no whitespace and
+    JSON's minimal string escaping, which ``json.dumps`` produces several times faster than the generic
+    implementation. A test compares both on the demo rows, control characters included."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
 def _record(book: BookInfo, r: LegacyRow, cid: str, issued_on: date) -> dict[str, Any]:
     return build_diploma_record(
         credential_id=cid, version=1, issued_on=issued_on, diploma_type=book.diploma_type, form="paper",
@@ -400,6 +408,27 @@ def _record(book: BookInfo, r: LegacyRow, cid: str, issued_on: date) -> dict[str
         issuer=Issuer(book.issuer_role, book.issuer_name, book.signer_name),
         serial_no=r.serial_no, register_no=r.register_no,
     )  # fmt: skip
+
+
+def _insert_many(session: Session, values: list[dict[str, Any]]) -> None:
+    """Insert diploma rows with the driver's executemany, converting values with the column types' own
+    bind processors (what SQLAlchemy would do, without its per-row bookkeeping: a third of the import)."""
+    conn = session.connection()
+    dialect = conn.dialect
+    table = Diploma.__table__
+    columns = [c.name for c in table.columns]
+    processors = [(i, p) for i, c in enumerate(table.columns) if (p := c.type.bind_processor(dialect)) is not None]
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {Diploma.__tablename__} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    for part in _chunks(values, 5000):
+        batch = []
+        for v in part:
+            row = [v[c] for c in columns]
+            for i, process in processors:
+                if row[i] is not None:
+                    row[i] = process(row[i])
+            batch.append(tuple(row))
+        conn.exec_driver_sql(sql, batch)
 
 
 class RegisterImporter:
@@ -465,7 +494,7 @@ class RegisterImporter:
         for r in rows:
             cid = str(uuid.uuid4())
             issued_on = r.decision_date or date(r.register_year, 12, 31)
-            record_bytes = canonical_json(_record(book, r, cid, issued_on))
+            record_bytes = fast_canonical_json(_record(book, r, cid, issued_on))
             record_sha = sha256_hex(record_bytes)
             salt = secrets.token_hex(32)
             values.append({
@@ -490,8 +519,7 @@ class RegisterImporter:
         entries = ledger.append_many(session, events)
         for v, e in zip(values, entries, strict=True):
             v["ledger_seq"] = e.seq
-        for part in _chunks(values, 2000):
-            session.execute(insert(Diploma), list(part))
+        _insert_many(session, values)
         return [str(v["id"]) for v in values]
 
     def _conflicts(self, session: Session, book: BookInfo, rows: Sequence[LegacyRow]) -> dict[int, tuple[str, str]]:

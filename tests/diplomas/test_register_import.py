@@ -124,3 +124,18 @@ def test_a_file_with_the_wrong_columns_is_refused_with_the_expected_template(imp
     with pytest.raises(InvalidInput) as err:
         importer.import_file(bad, "x.csv", BOOK, actor="clerk", today=date(2026, 11, 1))
     assert "thiếu cột" in err.value.problems[0].message.vi
+
+
+def test_the_fast_canonical_form_of_register_records_equals_rfc_8785() -> None:
+    from datetime import date as d
+
+    from credential_service.core.record import canonical_json
+    from credential_service.services.register_import import LegacyRow, _record, fast_canonical_json
+
+    row = LegacyRow(row=2, full_name='Nguyễn "Hoà"\\\n\t\x01\u2028', date_of_birth=d(1986, 2, 3), place_of_birth=None,
+                    sex="Nữ", ethnicity="Kinh", school="Trường THPT Ngô Quyền", graduation_year=2004,
+                    classification="Khá", serial_no="A0100001", register_no="1/THPT/2004", register_seq=1,
+                    register_year=2004, decision_no="1/QĐ", decision_date=None, personal_id=None, page=1, line=1,
+                    scan_ref=None, note=None)  # fmt: skip
+    record = _record(BOOK, row, "c1", d(2004, 7, 15))
+    assert fast_canonical_json(record) == canonical_json(record)
