@@ -277,6 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
     from credential_service.cli_ledger import register as register_ledger
 
     register_ledger(sub)
+    from credential_service.cli_diplomas import register as register_diplomas
+
+    register_diplomas(sub)
 
     # every argument after "sign-agent" (options included) goes to signing.agent.main
     a = sub.add_parser("sign-agent", add_help=False, prefix_chars="\0", help="dịch vụ ký / external-signing agent")
