@@ -19,6 +19,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import fcntl
+import json
 import logging
 import os
 import tempfile
@@ -26,6 +27,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -79,14 +83,18 @@ def _cache_certomancer_key_loading() -> None:
     crypto_utils.CRYPTO_BACKEND = CachingBackend()
     _KEY_CACHE_INSTALLED = True
 
+
 __all__ = [
     "DEV_ARCH",
+    "DEV_CA_STATE_DIR",
     "DEV_CERT_DIR",
     "DEV_CONFIG_PATH",
     "DEV_KEY_DIR",
     "DEV_PKI_HOST",
     "DEV_PKI_PORT",
     "DEV_PKI_URL",
+    "DevCaRegistry",
+    "DevCaStatus",
     "DevPkiServer",
     "ensure_dev_pki_server",
 ]
@@ -102,8 +110,167 @@ DEV_ARCH = "sogoc-dev"
 DEV_PKI_HOST = "127.0.0.1"
 DEV_PKI_PORT = 9771
 DEV_PKI_URL = f"http://{DEV_PKI_HOST}:{DEV_PKI_PORT}"
+# Certificates issued and revoked at runtime by the dev CA (`sogoc keys issue|renew|revoke`): one JSON
+# status file per serial, read by the OCSP responder and the CRL of the issuing CA at every request, so
+# a revocation takes effect at once for every process that asks the dev PKI server.
+DEV_CA_STATE_DIR = Path(os.environ.get("SOGOC_DEV_CA_DIR") or REPO_ROOT / "var" / "devca")
 
 _OWNER_EXIT_WAIT_SECONDS = 600.0
+
+
+@dataclass(frozen=True)
+class DevCaStatus:
+    serial: int
+    subject: str
+    issued_at: datetime
+    revoked_at: datetime | None = None
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "serial": format(self.serial, "x"),
+            "subject": self.subject,
+            "issued_at": self.issued_at.isoformat(),
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DevCaStatus:
+        return cls(
+            serial=int(d["serial"], 16),
+            subject=str(d["subject"]),
+            issued_at=datetime.fromisoformat(d["issued_at"]),
+            revoked_at=datetime.fromisoformat(d["revoked_at"]) if d.get("revoked_at") else None,
+            reason=d.get("reason"),
+        )
+
+
+class DevCaRegistry:
+    """DEV/TEST ONLY: the runtime state of the dev issuing CA (certificates issued, revocations).
+
+    Revocations also apply to the certificates in ``certomancer.yml`` (by serial). Files are written
+    atomically (temp file + rename), one per serial, so concurrent processes never corrupt each other.
+    """
+
+    def __init__(self, root: str | os.PathLike[str] = DEV_CA_STATE_DIR) -> None:
+        self.root = Path(root)
+
+    def _path(self, serial: int) -> Path:
+        return self.root / "status" / f"{serial:x}.json"
+
+    def _write(self, status: DevCaStatus) -> None:
+        path = self._path(status.serial)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(json.dumps(status.to_dict(), ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def record_issued(self, serial: int, subject: str, issued_at: datetime) -> DevCaStatus:
+        status = DevCaStatus(serial, subject, issued_at)
+        self._write(status)
+        return status
+
+    def revoke(self, serial: int, at: datetime, reason: str = "unspecified", subject: str = "") -> DevCaStatus:
+        old = self.lookup(serial)
+        status = DevCaStatus(serial, old.subject if old else subject, old.issued_at if old else at, at, reason)
+        self._write(status)
+        return status
+
+    def lookup(self, serial: int) -> DevCaStatus | None:
+        try:
+            raw = self._path(serial).read_text(encoding="utf-8")
+        except OSError:
+            return None
+        try:
+            return DevCaStatus.from_dict(json.loads(raw))
+        except (ValueError, KeyError):
+            logger.warning("dev CA: unreadable status file for serial %x", serial)
+            return None
+
+    def revocations(self) -> Iterator[DevCaStatus]:
+        folder = self.root / "status"
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.glob("*.json")):
+            with contextlib.suppress(ValueError):
+                status = self.lookup(int(path.stem, 16))
+                if status is not None and status.revoked_at is not None:
+                    yield status
+
+
+def _revoked_info(status: DevCaStatus) -> Any:
+    from asn1crypto import crl, ocsp
+
+    info = {"revocation_time": status.revoked_at, "revocation_reason": crl.CRLReason(status.reason or "unspecified")}
+    return ocsp.CertStatus(name="revoked", value=ocsp.RevokedInfo(info))
+
+
+class _RegistryRevInfo:
+    """Wraps certomancer's OCSP revocation interface: runtime revocations and issued serials first."""
+
+    def __init__(self, inner: Any, registry: DevCaRegistry) -> None:
+        self.inner = inner
+        self.registry = registry
+
+    def get_issuer_cert(self) -> Any:
+        return self.inner.get_issuer_cert()
+
+    def check_revocation_status(self, cid: Any, at_time: datetime) -> tuple[Any, list[Any]]:
+        from asn1crypto import ocsp
+
+        status = self.registry.lookup(int(cid["serial_number"].native))
+        if status is not None and status.revoked_at is not None and status.revoked_at <= at_time:
+            return _revoked_info(status), []
+        try:
+            result: tuple[Any, list[Any]] = self.inner.check_revocation_status(cid, at_time)
+            return result
+        except Exception:
+            if status is not None:  # issued at runtime: certomancer does not know it
+                return ocsp.CertStatus("good"), []
+            raise
+
+
+def _install_runtime_revocation(arch: Any, registry: DevCaRegistry, issuer: str = "issuing") -> None:
+    """Make the arch's OCSP responders and CRLs for ``issuer`` honour :class:`DevCaRegistry`."""
+    from asn1crypto import crl
+
+    services = arch.service_registry
+    summon = services.summon_responder
+
+    def summon_responder(label: Any, at_time: Any = None) -> Any:
+        responder = summon(label, at_time)
+        responder.revinfo_interface = _RegistryRevInfo(responder.revinfo_interface, registry)
+        return responder
+
+    services.summon_responder = summon_responder
+    revoked_at_time = arch.get_revoked_certs_at_time
+
+    def get_revoked_certs_at_time(at_time: datetime, crl_info: Any) -> Iterator[Any]:
+        seen: set[int] = set()
+        for entry in revoked_at_time(at_time, crl_info):
+            seen.add(int(entry["user_certificate"].native))
+            yield entry
+        if str(crl_info.for_issuer) != issuer:
+            return
+        # certomancer dates a CRL at the start of its simulated update period; a runtime revocation is
+        # published at once (the CRL lists it although its thisUpdate is earlier), like a CA that
+        # re-issues its CRL on every revocation.
+        now = datetime.now(UTC)
+        for status in registry.revocations():
+            if status.serial in seen or status.revoked_at is None or status.revoked_at > max(at_time, now):
+                continue
+            yield crl.RevokedCertificate(
+                {
+                    "user_certificate": status.serial,
+                    "revocation_date": status.revoked_at,
+                    "crl_entry_extensions": [
+                        {"extn_id": "crl_reason", "critical": False, "extn_value": status.reason or "unspecified"}
+                    ],
+                }
+            )
+
+    arch.get_revoked_certs_at_time = get_revoked_certs_at_time
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -126,8 +293,10 @@ class DevPkiServer:
         port: int = 0,
         *,
         arch: str = DEV_ARCH,
+        state_dir: str | os.PathLike[str] = DEV_CA_STATE_DIR,
     ) -> None:
         self.config_path = Path(config_path)
+        self.state_dir = Path(state_dir)
         self.key_dir = Path(key_dir) if key_dir is not None else self.config_path.parent
         self.host = host
         self.port = port
@@ -176,6 +345,9 @@ class DevPkiServer:
         if self._server is not None:
             return self.base_url
         _cache_certomancer_key_loading()
+        registry = DevCaRegistry(self.state_dir)
+        for arch in self.config.pki_archs.values():
+            _install_runtime_revocation(arch, registry)
         animator = Animator(AnimatorArchStore(self.config.pki_archs), with_web_ui=False, allow_time_override=True)
         server = make_server(self.host, self.port, animator, threaded=True, request_handler=_QuietHandler)
         self.port = server.server_port

@@ -155,6 +155,10 @@ class DocumentFactory:
             )
         key_path = keys_dir / "keys" / f"{key_label}.key.pem"
         cert_path = keys_dir / "out" / f"{key_label}.cert.pem"
+        if key_label.startswith("devca:"):  # issued at runtime by the dev CA (`sogoc keys issue`)
+            from credential_service.services.signers import devca_paths
+
+            key_path, cert_path = devca_paths(key_label)
         if not key_path.exists() or not cert_path.exists():
             raise ConfigurationError(
                 Message(

@@ -32,7 +32,7 @@ from credential_service.adapters.db.tables import (
     Transcript,
     YearResult,
 )
-from credential_service.core.errors import Conflict, Message, NotFound
+from credential_service.core.errors import Conflict, Message, NotFound, SogocError
 from credential_service.core.importing import StudentYear
 from credential_service.core.record import (
     ClassContext,
@@ -47,6 +47,12 @@ from credential_service.core.year_input import year_input_to_json
 from credential_service.services.authz import require_assignment
 from credential_service.services.documents import DocumentFactory, SignedStep
 from credential_service.services.ledger import publish_in_transaction
+from credential_service.services.signers import (
+    audit_row,
+    backend_for_label,
+    refusal_reason,
+    require_usable_certificate,
+)
 
 STEP_ROLE = {Step.GVCN: "gvcn", Step.PRINCIPAL: "principal", Step.SEAL: "seal"}
 
@@ -408,20 +414,54 @@ class TranscriptService:
         )
 
     # -- signing steps --------------------------------------------------------------------
-    def sign_class(self, class_id: str, step: Step, *, staff_id: str, at: datetime | None = None) -> StepReport:
-        """Run one signing step over the whole class, all or nothing."""
+    def sign_class(
+        self, class_id: str, step: Step, *, staff_id: str, at: datetime | None = None, client: str | None = None
+    ) -> StepReport:
+        """Run one signing step over the whole class, all or nothing; every attempt goes to the audit trail."""
         at = at or _now()
+        seen: dict[str, Any] = {}
+        try:
+            return self._sign_class(class_id, step, staff_id=staff_id, at=at, client=client, seen=seen)
+        except SogocError as e:
+            with self.db.transaction() as session:
+                for document_id in seen.get("documents") or [None]:
+                    session.add(
+                        audit_row(
+                            operation="transcript-step",
+                            outcome="refused",
+                            document_kind="transcript",
+                            document_id=document_id,
+                            staff_id=staff_id,
+                            step=step.value,
+                            cert=seen.get("cert"),
+                            backend=seen.get("backend"),
+                            client=client,
+                            reason=refusal_reason(e),
+                            message=e.message,
+                            checks=getattr(e, "extra", {}).get("checks"),
+                        )
+                    )
+            raise
+
+    def _sign_class(
+        self, class_id: str, step: Step, *, staff_id: str, at: datetime, client: str | None, seen: dict[str, Any]
+    ) -> StepReport:
         role = STEP_ROLE[step]
         with self.db.reader() as session:
             klass = self.get_class(session, class_id)
-            next_status(klass.status, step)
-            staff = require_assignment(session, staff_id=staff_id, role=role, klass=klass, on=at.date())
             transcripts = list(
                 session.execute(
                     select(Transcript).where(Transcript.class_id == class_id).order_by(Transcript.id)
                 ).scalars()
             )
+            seen["documents"] = [t.id for t in transcripts]
+            next_status(klass.status, step)
+            staff = require_assignment(session, staff_id=staff_id, role=role, klass=klass, on=at.date())
             key_label = staff.key_label
+            seen["backend"] = backend_for_label(key_label)
+            cert = self.documents.signer(key_label).signing_cert
+            seen["cert"] = cert
+            require_usable_certificate(session, cert, at)  # revoked or compromised in the signer registry
             class_status = klass.status
             earlier_labels: list[str] = []
             if step == Step.SEAL:  # the seal's revocation data also covers the earlier signers
@@ -471,6 +511,22 @@ class TranscriptService:
                         pdf_sha256_before=t.pdf_sha256,
                         pdf_sha256_after=hashlib.sha256(result.pdf).hexdigest(),
                         signed_at=now,
+                    )
+                )
+                session.add(
+                    audit_row(
+                        operation="transcript-step",
+                        outcome="signed",
+                        document_kind="transcript",
+                        document_id=t.id,
+                        revision=t.version,
+                        staff_id=staff_id,
+                        at=now,
+                        step=step.value,
+                        cert=cert,
+                        backend=seen.get("backend"),
+                        client=client,
+                        checks=result.checks,
                     )
                 )
                 t.pdf = result.pdf
