@@ -101,28 +101,33 @@ def tree_size(session: Session) -> int:
 
 
 def append_many(session: Session, events: list[LeafEvent]) -> list[LedgerEntry]:
-    """Append entries in the caller's transaction, with their tree nodes; return them with their seqs."""
+    """Append entries in the caller's transaction, with their tree nodes; return them with their seqs.
+
+    Rows are written with one multi-row INSERT rather than through the ORM unit of work (which
+    costs ~0.1 ms per entry); the returned entries are detached records of what was written.
+    """
     _lock_for_append(session)
     size = tree_size(session)
-    entries = []
+    rows: list[dict[str, object]] = []
+    hashes: list[bytes] = []
     for offset, event in enumerate(events):
         leaf = encode_leaf(event)
-        entries.append(
-            LedgerEntry(
-                seq=size + offset,
-                kind=event.kind,
-                credential_id=event.credential_id,
-                leaf=leaf,
-                leaf_hash=leaf_hash(leaf),
-                amends_seq=event.amends_seq,
-                created_at=event.time,
-            )
+        hashes.append(leaf_hash(leaf))
+        rows.append(
+            {
+                "seq": size + offset,
+                "kind": event.kind,
+                "credential_id": event.credential_id,
+                "leaf": leaf,
+                "leaf_hash": hashes[-1],
+                "amends_seq": event.amends_seq,
+                "created_at": event.time,
+            }
         )
-    session.add_all(entries)
-    session.flush()
-    if entries:
-        _store_nodes(session, size, [e.leaf_hash for e in entries])
-    return entries
+    if rows:
+        session.execute(insert(LedgerEntry), rows)
+        _store_nodes(session, size, hashes)
+    return [LedgerEntry(**r) for r in rows]
 
 
 class MissingNode(LookupError):
