@@ -1,0 +1,7 @@
+"""Fixtures for the holder and employer tests (helpers live in holders_fixtures.py)."""
+
+from __future__ import annotations
+
+from holders_fixtures import holders_env
+
+__all__ = ["holders_env"]
