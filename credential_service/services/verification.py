@@ -47,7 +47,7 @@ from sqlalchemy import select
 
 from credential_service.adapters.db.engine import Database
 from credential_service.adapters.db.ledger import commitment
-from credential_service.adapters.db.tables import LedgerEntry, Transcript
+from credential_service.adapters.db.tables import Diploma, DiplomaDecision, LedgerEntry, Transcript
 from credential_service.core.errors import ConfigurationError, InvalidInput, NotFound
 from credential_service.core.errors import Message as SMessage
 from credential_service.core.record import canonical_json
@@ -63,7 +63,12 @@ from verifier.report import FAILED, INDETERMINATE, PASSED, Message, Verification
 log = logging.getLogger(__name__)
 
 ATTACHMENT_NAME = "hocba-record.json"
+DIPLOMA_ATTACHMENT_NAME = "vanbang-record.json"
+RECORD_ATTACHMENTS = (ATTACHMENT_NAME, DIPLOMA_ATTACHMENT_NAME)
 ISSUING_FIELDS = ("GVCN", "HieuTruong", "DauTruong")
+# The signature fields each kind of credential is issued with, in order.
+_RECORD_ENTRY_KINDS = ("issued", "imported", "corrected", "reissued")
+ISSUING_FIELDS_BY_SCHEMA = {"hocba/1": ISSUING_FIELDS, "vanbang/1": ("HieuTruong", "DauTruong")}
 MAX_RECORD_BYTES = 256 * 1024
 MAX_UPLOAD = 10 * 1024 * 1024
 
@@ -238,7 +243,8 @@ class CredentialVerification:
 
 
 def embedded_records(data: bytes) -> list[bytes]:
-    """Every attachment named ``hocba-record.json`` in the PDF's EmbeddedFiles name tree (capped)."""
+    """Every attachment named ``hocba-record.json`` or ``vanbang-record.json`` in the PDF's EmbeddedFiles
+    name tree (capped)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     reader = PdfFileReader(io.BytesIO(data), strict=False)
@@ -252,7 +258,7 @@ def embedded_records(data: bytes) -> list[bytes]:
         if names is not None:
             items = list(names.get_object())
             for name, spec in zip(items[::2], items[1::2], strict=False):
-                if str(name) != ATTACHMENT_NAME:
+                if str(name) not in RECORD_ATTACHMENTS:
                     continue
                 ef = spec.get_object().get("/EF")
                 stream = ef.get_object().get("/F") if ef is not None else None
@@ -339,15 +345,34 @@ class VerificationService:
                     Transcript.salt,
                 ).where(Transcript.id == credential_id)
             ).first()
+            diploma = None
+            if row is None:  # not a transcript: perhaps a diploma (văn bằng)
+                diploma = session.execute(
+                    select(
+                        Diploma.status, Diploma.version, Diploma.created_at, Diploma.record_sha256, Diploma.salt
+                    ).where(Diploma.id == credential_id)
+                ).first()
+                row = diploma
             if row is None:
                 raise NotFound(
                     SMessage(
-                        f"Không có học bạ số mã {credential_id} trong sổ gốc.",
-                        f"No transcript with id {credential_id} is in the register.",
+                        f"Không có học bạ số hay văn bằng mã {credential_id} trong sổ gốc.",
+                        f"No transcript or diploma with id {credential_id} is in the register.",
                     ),
                     credential_id=credential_id,
                 )
             register_status, version, issued_at, record_sha256, salt = row
+            last_decision = (
+                session.execute(
+                    select(DiplomaDecision)
+                    .where(DiplomaDecision.diploma_id == credential_id)
+                    .order_by(DiplomaDecision.ledger_seq.desc())
+                )
+                .scalars()
+                .first()
+                if diploma is not None
+                else None
+            )
             entries = list(
                 session.execute(
                     select(LedgerEntry.seq, LedgerEntry.kind, LedgerEntry.leaf)
@@ -391,16 +416,34 @@ class VerificationService:
             st.decision = leaf.get("decision")
         elif register_status != "issued" or not entries:
             st.status = "not_issued"
+        if diploma is not None:
+            # A diploma's register row is authoritative for its lifecycle and carries the decision.
+            if register_status in ("revoked", "cancelled"):
+                st.status = "revoked"
+            elif register_status in ("corrected", "reissued"):
+                st.status = "superseded"
+            elif register_status == "issued" and entries:
+                st.status = "valid"
+            if last_decision is not None and st.status != "valid":
+                st.decision = f"{last_decision.decision_no} ({last_decision.decision_date:%d/%m/%Y})"
+                st.reason = last_decision.reason or last_decision.ground
+                if st.status == "revoked":
+                    st.revoked_at = last_decision.decision_date.isoformat()
+                if st.status == "superseded":
+                    st.superseded_by = last_decision.new_diploma_id or st.superseded_by
+        # The entry that commits to this record (issued, imported, corrected or reissued); a later
+        # revocation entry commits to the decision, not to the record.
+        record_entry = next((e for e in entries if e.kind in _RECORD_ENTRY_KINDS), entries[0] if entries else None)
         st.ledger = (
-            self._ledger_check(credential_id, record_sha256, salt)
-            if entries
+            self._ledger_check(credential_id, record_sha256, salt, record_entry.seq)
+            if record_entry is not None
             else LedgerCheck(error=Message(*_OWN["NOT_IN_LEDGER"], code="NOT_IN_LEDGER"))
         )
         return st
 
-    def _ledger_check(self, credential_id: str, record_sha256: str, salt: str) -> LedgerCheck:
+    def _ledger_check(self, credential_id: str, record_sha256: str, salt: str, seq: int) -> LedgerCheck:
         try:
-            proof = self.ledger.credential_inclusion_proof(credential_id)
+            proof = self.ledger.inclusion_proof(seq)
             note = proof.get("checkpoint")
             if not note:
                 raise VerifierError("Không có checkpoint đã ký.", "No signed checkpoint.")
@@ -491,14 +534,11 @@ class VerificationService:
         result.credential = status
 
         # signer policy for our credentials
+        expected = ISSUING_FIELDS_BY_SCHEMA.get(str(record.get("schema")), ISSUING_FIELDS)
         fields = [s.field for s in pdf.signatures if s.kind == "signature"]
-        extra = [f for f in fields if f not in ISSUING_FIELDS]
+        extra = [f for f in fields if f not in expected]
         untrusted = [s.field for s in pdf.signatures if not s.trusted]
-        if (
-            extra
-            or (untrusted and len(untrusted) < len(pdf.signatures))
-            or fields[: len(ISSUING_FIELDS)] != list(ISSUING_FIELDS)
-        ):
+        if extra or (untrusted and len(untrusted) < len(pdf.signatures)) or fields[: len(expected)] != list(expected):
             detail = f"signatures {fields}; extra {extra}; untrusted {untrusted}"
             checks.append(Check("signers", FAILED, "SIG_CONSTRAINTS_FAILURE", detail))
         else:
@@ -513,10 +553,13 @@ class VerificationService:
             checks.append(Check("record", PASSED))
         with self.db.reader() as session:
             pdf_sha = session.execute(select(Transcript.pdf_sha256).where(Transcript.id == cid)).scalar()
+            if pdf_sha is None:
+                pdf_sha = session.execute(select(Diploma.pdf_sha256).where(Diploma.id == cid)).scalar()
         result.identical_to_issued = pdf.sha256 == pdf_sha
 
         # printed QR
-        if self.read_printed_qr:
+        # (diplomas print the verify address only: their QR carries no signed offline payload yet)
+        if self.read_printed_qr and record.get("schema") == "hocba/1":
             self._printed_qr(data, record, digest, result)
 
         # ledger and status
