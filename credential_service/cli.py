@@ -277,6 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
     from credential_service.cli_ledger import register as register_ledger
 
     register_ledger(sub)
+    from credential_service.cli_keys import register as register_keys
+
+    register_keys(sub)
     from credential_service.cli_diplomas import register as register_diplomas
 
     register_diplomas(sub)

@@ -48,3 +48,30 @@ def require_assignment(session: Session, *, staff_id: str, role: str, klass: Sch
             role=role,
         )
     return staff
+
+
+def require_any_assignment(session: Session, *, staff_id: str, school_id: str | None, on: date) -> Staff:
+    """Return the staff member if they hold any role (at ``school_id`` when given) on ``on``; else refuse.
+
+    Used for documents other than credentials (grade books, decisions, reports): any assigned signer of
+    the school may sign them, a transferred or retired one may not.
+    """
+    staff = session.get(Staff, staff_id)
+    if staff is None:
+        raise NotFound(Message(f"Không có cán bộ/chữ ký mã {staff_id}.", f"No staff member or seal {staff_id}."))
+    query = select(RoleAssignment.id).where(
+        RoleAssignment.staff_id == staff_id,
+        RoleAssignment.valid_from <= on,
+        or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to >= on),
+    )
+    if school_id is not None:
+        query = query.where(RoleAssignment.school_id == school_id)
+    if session.execute(query).first() is None:
+        raise NotAuthorised(
+            Message(
+                f"{staff.full_name} không có phân công nào còn hiệu lực vào ngày {on:%d/%m/%Y}; không ký được.",
+                f"{staff.full_name} holds no assignment in force on {on.isoformat()}; signing refused.",
+            ),
+            staff_id=staff_id,
+        )
+    return staff
