@@ -6,10 +6,10 @@ from fastapi import FastAPI
 
 from credential_service.bootstrap import Container, build
 from credential_service.http.problem import install_problem_handlers
-from credential_service.http.routes import classes, ledger, rules, transcripts, verify
+from credential_service.http.routes import classes, employers, holders, ledger, rules, transcripts, verify
 from credential_service.http.routes import diplomas as diploma_routes
 from credential_service.http.routes import signers as signer_routes
-from credential_service.web import diploma_pages, pages, verify_pages
+from credential_service.web import diploma_pages, holder_pages, pages, verify_pages
 
 
 def create_app(container: Container | None = None) -> FastAPI:
@@ -30,6 +30,9 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(rules.router, prefix="/api/v1")
     app.include_router(ledger.router, prefix="/api/v1")
     app.include_router(verify.router)  # /api/v1/verify…, /api/v1/credentials/…, /.well-known/sogoc-keys.json
+    app.include_router(holders.router)  # /api/v1/holder/…
+    app.include_router(employers.router)  # /api/v1/employer/…, /.well-known/sogoc-receipt-keys.json
+    app.include_router(holder_pages.router)  # /holder…, /s/<code>
     app.include_router(pages.router)
     app.include_router(verify_pages.router)
     app.include_router(diploma_routes.router)  # /api/v1/graduation-decisions, /api/v1/diplomas…, public checks

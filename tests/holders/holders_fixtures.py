@@ -40,8 +40,11 @@ def _adult(c: Container, student_id: str, name: str) -> str:
     with c.db.transaction() as s:
         s.add(Person(id=pid, full_name=name, date_of_birth=date(2000, 1, 2), sex="Nam", created_at=datetime.now(UTC)))
         s.flush()
-        s.add(StudentPerson(student_id=student_id, person_id=pid, method="manual", linked_by="test",
-                            linked_at=datetime.now(UTC)))  # fmt: skip
+        s.add(
+            StudentPerson(
+                student_id=student_id, person_id=pid, method="manual", linked_by="test", linked_at=datetime.now(UTC)
+            )
+        )
     return pid
 
 

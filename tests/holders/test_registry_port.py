@@ -53,8 +53,16 @@ class _Stub(BaseHTTPRequestHandler):
             self.end_headers()
             return
         found = body["pin"] == PIN
-        answer = {"found": found, "fields": {"full_name": "match" if body["full_name"] == "Trần Thị Bình" else "mismatch",
-                                             "date_of_birth": "match", "sex": "match"} if found else {}}  # fmt: skip
+        answer = {
+            "found": found,
+            "fields": {
+                "full_name": "match" if body["full_name"] == "Trần Thị Bình" else "mismatch",
+                "date_of_birth": "match",
+                "sex": "match",
+            }
+            if found
+            else {},
+        }
         raw = json.dumps(answer).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
