@@ -233,7 +233,7 @@ class _RegistryRevInfo:
 
 def _install_runtime_revocation(arch: Any, registry: DevCaRegistry, issuer: str = "issuing") -> None:
     """Make the arch's OCSP responders and CRLs for ``issuer`` honour :class:`DevCaRegistry`."""
-    from asn1crypto import crl
+    from asn1crypto import crl, x509
 
     services = arch.service_registry
     summon = services.summon_responder
@@ -263,7 +263,7 @@ def _install_runtime_revocation(arch: Any, registry: DevCaRegistry, issuer: str 
             yield crl.RevokedCertificate(
                 {
                     "user_certificate": status.serial,
-                    "revocation_date": status.revoked_at,
+                    "revocation_date": x509.Time(name="utc_time", value=status.revoked_at),
                     "crl_entry_extensions": [
                         {"extn_id": "crl_reason", "critical": False, "extn_value": status.reason or "unspecified"}
                     ],
