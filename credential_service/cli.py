@@ -63,6 +63,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from credential_service.bootstrap import build
     from credential_service.core.workflow import Step
     from credential_service.services.demo import class_id, seed_demo, staff_id
+    from credential_service.services.holder_demo import prepare_holder_demo
     from credential_service.settings import Settings
 
     out = Path(args.out).resolve()
@@ -89,6 +90,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         written += 1
     print(f"Đã phát hành {written} học bạ số vào / issued {written} transcripts into {out}")
     print(f"  Xem bằng / browse with: SOGOC_DATABASE_URL=sqlite:///{db_path} sogoc serve")
+    prepare_holder_demo(c, out, args.klass)
     return 0
 
 
@@ -277,6 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
     from credential_service.cli_ledger import register as register_ledger
 
     register_ledger(sub)
+    from credential_service.cli_holders import register as register_holders  # holder, employer, receipt
+
+    register_holders(sub)
     from credential_service.cli_keys import register as register_keys
 
     register_keys(sub)
