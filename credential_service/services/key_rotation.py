@@ -236,7 +236,12 @@ class KeyRotationService:
         with self.db.reader() as session:
             for row in session.execute(select(LedgerCheckpoint).order_by(LedgerCheckpoint.size)).scalars():
                 made = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
-                valid = [v for v, nb, na in keys if (nb is None or nb <= made) and (na is None or made <= na)]
+                # rotation times are kept in whole seconds: allow the second in which the key was retired
+                valid = [
+                    v
+                    for v, nb, na in keys
+                    if (nb is None or nb <= made) and (na is None or made < na + timedelta(seconds=1))
+                ]
                 try:
                     open_checkpoint(row.note_text, valid, self.settings.ledger_origin)
                 except VerifierError as e:
