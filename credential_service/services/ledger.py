@@ -16,7 +16,7 @@ import json
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -466,7 +466,6 @@ class _Auditor:
         tree = self.tree
         n = tree.size
         svc = self.svc
-        log_verifier = svc.verifier
         rows = self.session.execute(select(LedgerCheckpoint).order_by(LedgerCheckpoint.size)).scalars().all()
         cosigs: dict[int, list[LedgerCosignature]] = {}
         for c in self.session.execute(select(LedgerCosignature)).scalars():
@@ -481,7 +480,7 @@ class _Auditor:
                 self.add(Finding(start, kind, Message(vi, en), checkpoint_size=size))
 
             try:
-                cp = open_checkpoint(row.note_text, [log_verifier], svc.origin)
+                cp = open_checkpoint(row.note_text, svc.verifiers_at(row.created_at), svc.origin)
             except VerifierError as e:
                 cp_finding(
                     "checkpoint-signature", f"Checkpoint cỡ {size}: {e.vi}", f"Checkpoint at size {size}: {e.en}"
@@ -592,20 +591,38 @@ class LedgerService:
         signer: Ed25519Signer,
         origin: str,
         witnesses: Sequence[Ed25519CosignatureVerifier] = (),
+        key_history: Sequence[tuple[Ed25519Verifier, datetime | None, datetime | None]] = (),
     ) -> None:
         self.db = db
         self.origin = origin
         self.publisher = CheckpointPublisher(signer, origin)
         self.witnesses = list(witnesses)
+        # Every log key with its validity (after rotations); empty: the current key only.
+        self.key_history = list(key_history)
 
     @classmethod
     def from_settings(cls, db: Database, settings: Settings) -> LedgerService:
+        from credential_service.services.key_rotation import log_verifiers  # it builds on this module
+
         return cls(
             db,
             load_log_signer(settings.ledger_key_path),
             settings.ledger_origin,
             parse_witness_vkeys(settings.ledger_witness_vkeys),
+            key_history=log_verifiers(settings),
         )
+
+    def verifiers_at(self, made: datetime) -> list[Ed25519Verifier]:
+        """The log key(s) that were valid when a checkpoint was made (rotation times kept to the second)."""
+        if not self.key_history:
+            return [self.verifier]
+        made = made if made.tzinfo else made.replace(tzinfo=UTC)
+        return [
+            v
+            for v, not_before, not_after in self.key_history
+            if (not_before is None or not_before <= made)
+            and (not_after is None or made < not_after + timedelta(seconds=1))
+        ]
 
     @property
     def verifier(self) -> Ed25519Verifier:

@@ -142,6 +142,7 @@ def test_rotating_the_qr_and_log_keys(sqlite_db_url: str, tmp_path: Path) -> Non
     cp = led.publish()
     open_checkpoint(cp.note, [Ed25519Verifier.from_vkey(new_vkey)], settings.ledger_origin)
     assert rot.checkpoint_signatures() == []  # every checkpoint verifies with the key of its time
+    assert led.audit().ok  # and the full audit agrees, across the rotation
 
     with c.db.reader() as s:
         kinds = [e.kind for e in s.execute(select(LedgerEntry).order_by(LedgerEntry.seq)).scalars()]
