@@ -107,6 +107,12 @@ _OWN: dict[str, tuple[str, str]] = {
         "The QR code printed on the transcript does not belong to it (another credential's code or "
         "different details). Do not accept it; report it to the school or the Department.",
     ),
+    "KEY_COMPROMISED": (
+        "Một chữ ký trên tài liệu được tạo bằng khóa đã bị lộ và không có dấu thời gian chứng minh nó được ký "
+        "trước thời điểm đó. Hãy đề nghị người nộp xuất trình bản đã được nhà trường đóng dấu lại.",
+        "A signature on this document was made with a key declared compromised, and no timestamp proves it "
+        "was made before then. Ask the holder for the copy the school re-sealed.",
+    ),
     "SIG_CONSTRAINTS_FAILURE": (
         "Tài liệu có chữ ký không thuộc quy trình phát hành (chữ ký thêm hoặc không được tin cậy). "
         "Không chấp nhận bản này; hãy xin bản gốc từ nhà trường.",
@@ -543,6 +549,15 @@ class VerificationService:
             checks.append(Check("signers", FAILED, "SIG_CONSTRAINTS_FAILURE", detail))
         else:
             checks.append(Check("signers", PASSED))
+
+        # signatures made with a key declared compromised, not proven (by a timestamp) to predate it
+        from credential_service.services.compromise import compromised_signatures
+
+        with self.db.reader() as session:
+            flagged = compromised_signatures(session, pdf)
+        if flagged:
+            detail = ", ".join(f"{f['field']} (compromised since {f['compromised_at']})" for f in flagged)
+            checks.append(Check("signing_keys", FAILED, "KEY_COMPROMISED", detail))
 
         digest = hashlib.sha256(canonical_json(record)).hexdigest()
         if digest != status.record_sha256:

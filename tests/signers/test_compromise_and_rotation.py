@@ -68,6 +68,8 @@ def test_a_compromised_seal_key_is_contained_and_what_it_signed_is_resealed(cont
     for tid, new_pdf in pdfs(c).items():
         assert new_pdf != old_transcripts[tid]
         assert verification.verify_pdf(new_pdf).indication == "PASSED"
+        old_check = verification.verify_pdf(old_transcripts[tid])  # the service's verdict on the old copy
+        assert (old_check.indication, old_check.sub_indication) == ("FAILED", "KEY_COMPROMISED")
         with c.db.reader() as s:  # the old copy: its seal is flagged
             flagged = compromised_signatures(s, verify_pdf(old_transcripts[tid], trust=trust))
             assert [f["field"] for f in flagged] == ["DauTruong"]
