@@ -116,6 +116,45 @@ def upgrade() -> None:
     )
 
 
+    _signing_audit_append_only()
+
+
+def _signing_audit_append_only() -> None:
+    """The audit trail of signing operations is append-only, like the ledger."""
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
+        for action in ("UPDATE", "DELETE"):
+            op.execute(
+                f"""
+                CREATE TRIGGER signing_audit_no_{action.lower()}
+                BEFORE {action} ON signing_audit
+                BEGIN
+                    SELECT RAISE(ABORT, 'signing_audit is append-only: {action} refused');
+                END
+                """
+            )
+    elif dialect == "postgresql":
+        op.execute(
+            """
+            CREATE FUNCTION signing_audit_refuse_change() RETURNS trigger AS $$
+            BEGIN
+                RAISE EXCEPTION 'signing_audit is append-only: % refused', TG_OP;
+            END;
+            $$ LANGUAGE plpgsql
+            """
+        )
+        op.execute(
+            """
+            CREATE TRIGGER signing_audit_append_only
+            BEFORE UPDATE OR DELETE ON signing_audit
+            FOR EACH ROW EXECUTE FUNCTION signing_audit_refuse_change()
+            """
+        )
+
+
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS signing_audit_append_only ON signing_audit")
+        op.execute("DROP FUNCTION IF EXISTS signing_audit_refuse_change()")
     for table in ("key_compromises", "service_keys", "signed_documents", "signing_audit", "signer_certificates"):
         op.drop_table(table)

@@ -83,3 +83,18 @@ def test_concurrent_writers_in_separate_processes_get_dense_unique_sequence_numb
     assert seqs == list(range(100))
     assert len(set(ids)) == 100
     db.dispose()
+
+
+def test_the_signing_audit_trail_refuses_update_and_delete(db_url: str) -> None:
+    db = Database(db_url)
+    with db.transaction() as s:
+        s.execute(
+            text(
+                "INSERT INTO signing_audit (id, at, operation, document_kind, outcome) "
+                "VALUES ('a1', CURRENT_TIMESTAMP, 'transcript-step', 'transcript', 'refused')"
+            )
+        )
+    for statement in ("UPDATE signing_audit SET outcome = 'signed'", "DELETE FROM signing_audit"):
+        with pytest.raises(DBAPIError, match="append-only"), db.transaction() as s:
+            s.execute(text(statement))
+    db.dispose()
