@@ -195,6 +195,7 @@ class EmployerService:
         self.bucket = bucket or TokenBucket()
         self._auth_cache: dict[str, tuple[ApiPrincipal, float]] = {}
         self._status_cache: OrderedDict[tuple[str, int], dict[str, Any]] = OrderedDict()
+        self._projections: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         assert settings.receipt_key_path is not None and settings.receipt_key_list_path is not None
         self.receipt_key = load_receipt_key(str(settings.receipt_key_path))
@@ -389,10 +390,6 @@ class EmployerService:
             "results": [{"index": i, **r} for i, r in enumerate(results)],
         }
 
-    def _ledger_size(self) -> int:
-        with self.db.reader() as session:
-            return int(session.execute(select(func.coalesce(func.max(LedgerEntry.seq), -1))).scalar_one()) + 1
-
     def _cached(self, key: tuple[str, int]) -> dict[str, Any] | None:
         with self._lock:
             hit = self._status_cache.get(key)
@@ -464,20 +461,22 @@ class EmployerService:
         t = now()
         hashes = [code_hash(c) for c in codes]
         who = self.client_hash(client)
-        # 1. read: grants, their credentials, the data and status (no write lock held)
+        # 1. read: grants, their credentials, the ledger size, then the data and status (no write lock held)
+        grants: dict[str, ConsentGrant] = {}
+        creds: dict[str, list[tuple[str, str]]] = {}
         with self.db.reader() as session:
-            grants = {
-                g.code_hash: g
-                for g in session.execute(select(ConsentGrant).where(ConsentGrant.code_hash.in_(set(hashes)))).scalars()
-            }
-            creds: dict[str, list[tuple[str, str]]] = {}
-            if grants:
-                for c in session.execute(
-                    select(ConsentGrantCredential).where(
-                        ConsentGrantCredential.grant_id.in_([g.id for g in grants.values()])
-                    )
-                ).scalars():
-                    creds.setdefault(c.grant_id, []).append((c.credential_id, c.credential_kind))
+            for row_grant, row_cid, row_kind in session.execute(
+                select(ConsentGrant, ConsentGrantCredential.credential_id, ConsentGrantCredential.credential_kind)
+                .join(ConsentGrantCredential, ConsentGrantCredential.grant_id == ConsentGrant.id)
+                .where(ConsentGrant.code_hash.in_(set(hashes)))
+            ):
+                grants[row_grant.code_hash] = row_grant
+                creds.setdefault(row_grant.id, []).append((row_cid, row_kind))
+            size = (
+                int(session.execute(select(func.coalesce(func.max(LedgerEntry.seq), -1))).scalar_one()) + 1
+                if grants
+                else 0
+            )
         outcome: dict[str, tuple[str, ConsentGrant | None]] = {}
         usable: list[ConsentGrant] = []
         for h in dict.fromkeys(hashes):
@@ -491,11 +490,24 @@ class EmployerService:
                 outcome[h] = ("ok" if state == "active" else state, g)
                 if state == "active":
                     usable.append(g)
-        data = self._credential_data([c for g in usable for c in creds.get(g.id, [])])
-        # 2. write: take one use of each usable grant atomically, append the log
-        events: list[LogEvent] = []
+        data = self._credential_data([c for g in usable for c in creds.get(g.id, [])], size)
+        # 2. bodies and signed receipts, before the write transaction (kept short: it holds the write lock)
         receipts: dict[str, tuple[str, str]] = {}
         bodies: dict[str, list[dict[str, Any]]] = {}
+        for h, (result, g) in outcome.items():
+            if result == "ok" and g is not None:
+                body = []
+                for cred_id, kind in creds.get(g.id, []):
+                    if cred_id in data:
+                        item = {k: v for k, v in data[cred_id].items() if not k.startswith("data:")}
+                        body.append(
+                            item | {"data": data[cred_id][f"data:{g.scope}"], "credential_id": cred_id, "kind": kind}
+                        )
+                bodies[h] = body
+                receipt_id = new_id()
+                receipts[h] = (receipt_id, self._receipt(receipt_id, principal, g, body, t))
+        # 3. write: take one use of each usable grant atomically, append the log
+        events: list[LogEvent] = []
         with self.db.transaction() as session:
             for h, (result, g) in outcome.items():
                 if result == "ok" and g is not None:
@@ -511,20 +523,9 @@ class EmployerService:
                     if taken.rowcount != 1:  # type: ignore[attr-defined]
                         outcome[h] = ("used_up", g)
                         result = "used_up"
+                        receipts.pop(h, None)  # never handed out
                     else:
                         g.uses += 1  # our copy, for uses_left
-                        body = [
-                            dict(data[cid], credential_id=cid, kind=kind)
-                            for cid, kind in creds.get(g.id, [])
-                            if cid in data
-                        ]
-                        for item in body:
-                            item["data"] = item.pop(f"data:{g.scope}")
-                            for k in [k for k in item if k.startswith("data:")]:
-                                del item[k]
-                        bodies[h] = body
-                        receipt_id = new_id()
-                        receipts[h] = (receipt_id, self._receipt(receipt_id, principal, g, body, t))
                 if g is None:
                     events.append(
                         LogEvent(
@@ -590,7 +591,7 @@ class EmployerService:
             "uses_left": max(0, g.max_uses - g.uses),
         }
 
-    def _credential_data(self, creds: list[tuple[str, str]]) -> dict[str, dict[str, Any]]:
+    def _credential_data(self, creds: list[tuple[str, str]], size: int) -> dict[str, dict[str, Any]]:
         """{credential id: status fields + ``data:<scope>`` for each scope} for the given credentials."""
         import json
 
@@ -599,36 +600,36 @@ class EmployerService:
         dids = sorted({c for c, k in creds if k == "diploma"})
         if not tids and not dids:
             return out
-        size = self._ledger_size()
-        with self.db.reader() as session:
-            records = (
-                dict(
-                    session.execute(select(Transcript.id, Transcript.record_json).where(Transcript.id.in_(tids))).all()
-                )
-                if tids
-                else {}
-            )
-            diplomas = (
-                {d.id: d for d in session.execute(select(Diploma).where(Diploma.id.in_(dids))).scalars()}
-                if dids
-                else {}
-            )
-            last: dict[str, DiplomaDecision] = {}
-            if dids:
-                for dec in session.execute(
-                    select(DiplomaDecision)
-                    .where(DiplomaDecision.diploma_id.in_(dids))
-                    .order_by(DiplomaDecision.ledger_seq)
-                ).scalars():
-                    last[dec.diploma_id] = dec
+        with self._lock:
+            projections = {t: self._projections[t] for t in tids if t in self._projections}
+        missing = [t for t in tids if t not in projections]
+        diplomas: dict[str, Diploma] = {}
+        last: dict[str, DiplomaDecision] = {}
+        if missing or dids:
+            with self.db.reader() as session:
+                for tid, raw in session.execute(
+                    select(Transcript.id, Transcript.record_json).where(Transcript.id.in_(missing))
+                ).all():
+                    record = json.loads(raw)  # a transcript version's record never changes: cache its projections
+                    projections[tid] = {
+                        f"data:{s}": project_transcript(record, s)
+                        for s in ("status", "diploma_fields", "full_transcript")
+                    }
+                    with self._lock:
+                        if len(self._projections) > 50_000:
+                            self._projections.clear()
+                        self._projections[tid] = projections[tid]
+                if dids:
+                    diplomas = {d.id: d for d in session.execute(select(Diploma).where(Diploma.id.in_(dids))).scalars()}
+                    for dec in session.execute(
+                        select(DiplomaDecision)
+                        .where(DiplomaDecision.diploma_id.in_(dids))
+                        .order_by(DiplomaDecision.ledger_seq)
+                    ).scalars():
+                        last[dec.diploma_id] = dec
         for tid in tids:
-            if tid not in records:
-                continue
-            record = json.loads(records[tid])
-            item = self._transcript_status(tid, size)
-            out[tid] = dict(item) | {
-                f"data:{s}": project_transcript(record, s) for s in ("status", "diploma_fields", "full_transcript")
-            }
+            if tid in projections:
+                out[tid] = dict(self._transcript_status(tid, size)) | projections[tid]
         for did in dids:
             d = diplomas.get(did)
             if d is None:

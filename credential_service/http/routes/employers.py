@@ -16,9 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from credential_service.bootstrap import Container
-from credential_service.http.deps import container
 from credential_service.http.routes.holders import client_of, holder_stack
-from credential_service.http.routes.verify import verification_service
 from credential_service.services.employers import MAX_BATCH, ApiPrincipal, EmployerService, refusal_error
 from credential_service.services.verification import VerificationService
 
@@ -56,13 +54,19 @@ OK_EXAMPLE = {
 }
 
 
-def employer_service(
-    request: Request,
-    c: Annotated[Container, Depends(container)],
-    verifier: Annotated[VerificationService, Depends(verification_service)],
-) -> EmployerService:
+async def employer_service(request: Request) -> EmployerService:
+    """One EmployerService per application. Async and dependency-free on purpose: a sync dependency costs
+    a thread-pool hop on every request, and this path is benchmarked (≥ 500 verifications/s)."""
     svc: EmployerService | None = getattr(request.app.state, "employer_service", None)
     if svc is None:
+        c: Container = request.app.state.container
+        verifier: VerificationService | None = getattr(request.app.state, "verification_service", None)
+        if verifier is None:
+            from credential_service.services.ledger import LedgerService
+
+            led = getattr(request.app.state, "ledger_service", None) or LedgerService.from_settings(c.db, c.settings)
+            verifier = VerificationService.from_settings(c.db, c.settings, led)
+            request.app.state.verification_service = verifier
         holders = holder_stack(request, c).holders
         svc = EmployerService(c.db, c.settings, verifier.credential_status, client_hash=holders.client_hash)
         request.app.state.employer_service = svc
@@ -79,7 +83,7 @@ def _key(authorization: str | None, x_api_key: str | None) -> str | None:
 
 
 def _principal(scope: str) -> Any:
-    def dep(
+    async def dep(
         svc: Employers,
         authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None,
         x_api_key: Annotated[str | None, Header()] = None,
@@ -149,11 +153,11 @@ def rotate(principal: VerifyKey, svc: Employers) -> dict[str, Any]:
         429: {"description": "rate limit of the key"},
     },
 )
-def verify(body: VerifyIn, principal: VerifyKey, svc: Employers, request: Request) -> dict[str, Any]:
+def verify(body: VerifyIn, principal: VerifyKey, svc: Employers, request: Request) -> JSONResponse:
     result = svc.verify(principal, body.code, client=client_of(request))
     if result["result"] != "ok":
         raise refusal_error(result["result"])
-    return result
+    return JSONResponse(result)
 
 
 @router.post(
@@ -182,8 +186,8 @@ def verify(body: VerifyIn, principal: VerifyKey, svc: Employers, request: Reques
         }
     },
 )
-def verify_batch(body: BatchIn, principal: BatchKey, svc: Employers, request: Request) -> dict[str, Any]:
-    return svc.verify_batch(principal, body.codes, client=client_of(request))
+def verify_batch(body: BatchIn, principal: BatchKey, svc: Employers, request: Request) -> JSONResponse:
+    return JSONResponse(svc.verify_batch(principal, body.codes, client=client_of(request)))
 
 
 @router.get("/.well-known/sogoc-receipt-keys.json", summary="Khóa ký biên nhận / receipt signing keys (JWK Set)")
