@@ -259,6 +259,7 @@ class HolderService:
                     created_at=now(),
                 )
                 session.add(acct)
+            acct.username = username  # a re-issued code may come with a new username
             acct.activation_code_hash = HASHER.hash(code)
             acct.activation_expires_at = now() + timedelta(days=ACTIVATION_DAYS)
             acct.activation_issued_by = issued_by

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from holders_fixtures import holders_env
+from holders_fixtures import holders_env, issued_only
 
-__all__ = ["holders_env"]
+__all__ = ["holders_env", "issued_only"]

@@ -50,9 +50,18 @@ def _adult(c: Container, student_id: str, name: str) -> str:
 
 @pytest.fixture(scope="session")
 def holders_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Holders]:
+    yield from _environment(tmp_path_factory.mktemp("holders"), holders=True)
+
+
+@pytest.fixture(scope="module")
+def issued_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Holders]:
+    """A separate issued class with no holder accounts (for the demo flow)."""
+    yield from _environment(tmp_path_factory.mktemp("issued"), holders=False)
+
+
+def _environment(tmp: Path, *, holders: bool) -> Iterator[Holders]:
     for name in ("pyhanko", "pyhanko_certvalidator"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
-    tmp: Path = tmp_path_factory.mktemp("holders")
     url = f"sqlite:///{tmp}/sogoc.db"
     migrate(url)
     c = build(Settings(env="test", database_url=url))
@@ -67,6 +76,10 @@ def holders_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Holders]:
     svc.sign_class(A1, Step.SEAL, staff_id=staff_id("seal-thpt-demo"))
     with c.db.reader() as s:
         rows = list(s.execute(select(Transcript).where(Transcript.class_id == A1).order_by(Transcript.id)).scalars())
+    if not holders:
+        yield Holders(c, url, [t.id for t in rows], [], [])
+        c.db.dispose()
+        return
     hs = HolderService(c.db, c.settings)
     persons = [_adult(c, rows[0].student_id, "Người A"), _adult(c, rows[1].student_id, "Người B")]
     persons.append(hs.link_student(rows[2].student_id, linked_by="test"))  # a minor (born ~2010)
