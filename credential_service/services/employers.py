@@ -28,11 +28,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 
 from credential_service.adapters.db.engine import Database
 from credential_service.adapters.db.tables import (
@@ -462,23 +462,28 @@ class EmployerService:
         hashes = [code_hash(c) for c in codes]
         who = self.client_hash(client)
         # 1. read: grants, their credentials, the ledger size, then the data and status (no write lock held)
-        grants: dict[str, ConsentGrant] = {}
+        grants: dict[str, Any] = {}  # Core rows of consent_grants (attribute access like the ORM class)
         creds: dict[str, list[tuple[str, str]]] = {}
         with self.db.reader() as session:
-            for row_grant, row_cid, row_kind in session.execute(
-                select(ConsentGrant, ConsentGrantCredential.credential_id, ConsentGrantCredential.credential_kind)
+            for row in session.execute(
+                select(
+                    cast(Table, ConsentGrant.__table__),
+                    ConsentGrantCredential.credential_id,
+                    ConsentGrantCredential.credential_kind,
+                )
                 .join(ConsentGrantCredential, ConsentGrantCredential.grant_id == ConsentGrant.id)
                 .where(ConsentGrant.code_hash.in_(set(hashes)))
             ):
-                grants[row_grant.code_hash] = row_grant
-                creds.setdefault(row_grant.id, []).append((row_cid, row_kind))
+                grants[row.code_hash] = row
+                creds.setdefault(row.id, []).append((row.credential_id, row.credential_kind))
             size = (
                 int(session.execute(select(func.coalesce(func.max(LedgerEntry.seq), -1))).scalar_one()) + 1
                 if grants
                 else 0
             )
-        outcome: dict[str, tuple[str, ConsentGrant | None]] = {}
-        usable: list[ConsentGrant] = []
+        outcome: dict[str, tuple[str, Any]] = {}
+        usable: list[Any] = []
+        used: dict[str, int] = {}
         for h in dict.fromkeys(hashes):
             g = grants.get(h)
             if g is None:
@@ -511,21 +516,22 @@ class EmployerService:
         with self.db.transaction() as session:
             for h, (result, g) in outcome.items():
                 if result == "ok" and g is not None:
-                    taken = session.execute(
-                        update(ConsentGrant)
+                    grants_table = ConsentGrant.__table__.c
+                    taken = session.execute(  # Core UPDATE: no ORM synchronisation work
+                        update(cast(Table, ConsentGrant.__table__))
                         .where(
-                            ConsentGrant.id == g.id,
-                            ConsentGrant.uses < ConsentGrant.max_uses,
-                            ConsentGrant.revoked_at.is_(None),
+                            grants_table.id == g.id,
+                            grants_table.uses < grants_table.max_uses,
+                            grants_table.revoked_at.is_(None),
                         )
-                        .values(uses=ConsentGrant.uses + 1)
+                        .values(uses=grants_table.uses + 1)
                     )
                     if taken.rowcount != 1:  # type: ignore[attr-defined]
                         outcome[h] = ("used_up", g)
                         result = "used_up"
                         receipts.pop(h, None)  # never handed out
                     else:
-                        g.uses += 1  # our copy, for uses_left
+                        used[g.id] = used.get(g.id, g.uses) + 1
                 if g is None:
                     events.append(
                         LogEvent(
@@ -573,7 +579,7 @@ class EmployerService:
             out.append(
                 {
                     "result": "ok",
-                    "grant": self._grant_public(g),
+                    "grant": self._grant_public(g, used.get(g.id, g.uses)),
                     "credentials": bodies[h],
                     "receipt_id": receipt_id,
                     "receipt": receipt,
@@ -582,13 +588,13 @@ class EmployerService:
         return out
 
     @staticmethod
-    def _grant_public(g: ConsentGrant) -> dict[str, Any]:
+    def _grant_public(g: Any, uses: int) -> dict[str, Any]:
         return {
             "scope": g.scope,
             "purpose": g.purpose,
             "recipient": "organisation" if g.recipient_org_id else "bearer",
             "expires_at": _aware(g.expires_at).isoformat(),
-            "uses_left": max(0, g.max_uses - g.uses),
+            "uses_left": max(0, g.max_uses - uses),
         }
 
     def _credential_data(self, creds: list[tuple[str, str]], size: int) -> dict[str, dict[str, Any]]:
@@ -639,9 +645,7 @@ class EmployerService:
             }
         return out
 
-    def _receipt(
-        self, receipt_id: str, principal: ApiPrincipal, g: ConsentGrant, body: list[dict[str, Any]], t: Any
-    ) -> str:
+    def _receipt(self, receipt_id: str, principal: ApiPrincipal, g: Any, body: list[dict[str, Any]], t: Any) -> str:
         claims = {
             "format": RECEIPT_FORMAT,
             "jti": receipt_id,
