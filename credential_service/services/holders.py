@@ -44,7 +44,7 @@ from credential_service.adapters.db.tables import (
     Transcript,
 )
 from credential_service.core.errors import Conflict, InvalidInput, Message, NotFound, SogocError
-from credential_service.core.identity import IdentifierKind, normalise_sex, rule_digits
+from credential_service.core.identity import IdentifierKind, check_personal_id, mask, normalise_sex
 from credential_service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -163,14 +163,17 @@ class HolderService:
     def _person_for(
         self, session: Session, full_name: str, dob: date, sex: str, pin: str | None, source: str
     ) -> Person:
-        person = self._person_by_pin(session, pin) if pin and rule_digits(pin) is None else None
+        if pin and not check_personal_id(pin, sex=sex, date_of_birth=dob).ok:
+            log.warning("personal ID on a %s record fails validation; not used to link (masked %s)", source, mask(pin))
+            pin = None  # a number that contradicts the record links nothing; the person is linked without it
+        person = self._person_by_pin(session, pin) if pin else None
         if person is None:
             person = Person(
                 id=new_id(), full_name=full_name, date_of_birth=dob, sex=normalise_sex(sex), created_at=now()
             )
             session.add(person)
             session.flush()
-            if pin and rule_digits(pin) is None:
+            if pin:
                 session.add(
                     PersonIdentifier(
                         id=new_id(),

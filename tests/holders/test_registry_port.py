@@ -116,3 +116,59 @@ def test_http_registry_down_is_503_after_timeouts() -> None:
     reg = HttpPopulationRegistry(f"http://127.0.0.1:{port}/verify", timeout=0.5, retries=1, sleep=lambda s: None)
     with pytest.raises(ServiceUnavailable):
         reg.verify(RegistryQuery(PIN, "Trần Thị Bình", date(1985, 4, 2), "Nữ"))
+
+
+def test_production_refuses_the_dev_receipt_key(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from credential_service.core.errors import ConfigurationError
+    from credential_service.settings import Settings
+
+    tmp = Path(str(tmp_path))
+    with pytest.raises(ConfigurationError, match="receipt"):
+        Settings(
+            env="production",
+            keys_dir=tmp,
+            trust_roots=[tmp / "r.pem"],
+            ledger_key_path=tmp / "log.key",
+            qr_key_path=tmp / "qr.key",
+            qr_key_list_path=tmp / "keys.json",
+            receipt_key_path=Path("keys/dev/receipt/receipt.key").resolve(),
+        )
+    s = Settings(env="production", keys_dir=tmp, trust_roots=[tmp / "r.pem"], ledger_key_path=tmp / "log.key")
+    assert s.receipt_key_path == tmp / "receipt" / "receipt.key"
+
+
+def test_linking_ignores_an_id_number_that_contradicts_the_record(sqlite_db_url: str) -> None:
+    import uuid as _uuid
+
+    from credential_service.adapters.db.tables import PersonIdentifier, School, Student
+    from credential_service.services.holders import HolderService
+    from credential_service.settings import Settings
+
+    db = Database(sqlite_db_url)
+    hs = HolderService(db, Settings(env="test", database_url=sqlite_db_url))
+    with db.transaction() as s:
+        s.add(School(id="s1", code="S1", name="Trường", province="Hải Phòng"))
+        s.flush()
+        for sid, pin in (("a", "031308123456"), ("b", "031309123456"), ("c", "031308123456")):
+            s.add(
+                Student(
+                    id=sid,
+                    school_id="s1",
+                    student_code=sid,
+                    full_name="Lê Thị Cúc",
+                    date_of_birth=date(2008, 3, 14),
+                    sex="Nữ",
+                    personal_id=pin,
+                )
+            )
+    pa, pb, pc = (hs.link_student(x, linked_by="t") for x in ("a", "b", "c"))
+    assert pa == pc != pb  # the same valid PIN links to one person; a contradicting PIN links nothing
+    with db.reader() as s:
+        from sqlalchemy import select
+
+        values = [v for (v,) in s.execute(select(PersonIdentifier.value))]
+    assert values == ["031308123456"]
+    assert _uuid.UUID(pa)
+    db.dispose()
