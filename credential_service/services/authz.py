@@ -72,6 +72,11 @@ def require_any_assignment(session: Session, *, staff_id: str, school_id: str | 
                 f"{staff.full_name} không có phân công nào còn hiệu lực vào ngày {on:%d/%m/%Y}; không ký được.",
                 f"{staff.full_name} holds no assignment in force on {on.isoformat()}; signing refused.",
             ),
+            hint=Message(
+                "Kiểm tra phân công trong danh mục người ký (sogoc signers show), "
+                "hoặc để người đang được phân công ký.",
+                "Check the assignments in the signer registry (sogoc signers show), or have an assigned signer sign.",
+            ),
             staff_id=staff_id,
         )
     return staff
