@@ -643,3 +643,32 @@ class KeyCompromise(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     affected: Mapped[list] = mapped_column(JSON)  # [{kind, document_id, revision, signed_at}]
     resealed: Mapped[list] = mapped_column(JSON)  # [{kind, document_id, revision, ledger_seq}]
+
+
+# --------------------------------------------------------------------------------------------------
+# External (interrupted) signing: a key on a USB token at the signer's computer — migration 0006
+
+
+class ExternalSigningRequest(Base):
+    """One document's pending external signature: the state kept between prepare and complete.
+
+    Rows of one prepare call share ``batch_id`` (one class, one step). The unique ``request_id`` and
+    ``consumed_at`` (set once, in the transaction that writes the signed PDF) are the replay guard.
+    """
+
+    __tablename__ = "external_signing_requests"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(36), unique=True)
+    batch_id: Mapped[str] = mapped_column(String(36), index=True)
+    class_id: Mapped[str] = mapped_column(ForeignKey("classes.id"), index=True)
+    transcript_id: Mapped[str] = mapped_column(ForeignKey("transcripts.id"))
+    step: Mapped[str] = mapped_column(String(16))  # gvcn | principal
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"))
+    certificate_sha256: Mapped[str] = mapped_column(String(64))
+    revision_sha256: Mapped[str] = mapped_column(String(64))  # the PDF revision the signature is added to
+    pending_json: Mapped[str] = mapped_column(Text)  # signing.external.PendingSignature.to_json(); "" once consumed
+    checks: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # certificate check at prepare time
+    client: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    consumed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
