@@ -8,6 +8,7 @@ from credential_service.bootstrap import Container, build
 from credential_service.http.problem import install_problem_handlers
 from credential_service.http.routes import classes, employers, holders, ledger, rules, transcripts, verify
 from credential_service.http.routes import diplomas as diploma_routes
+from credential_service.http.routes import external_signing as external_signing_routes
 from credential_service.http.routes import signers as signer_routes
 from credential_service.web import diploma_pages, holder_pages, pages, verify_pages
 
@@ -38,6 +39,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(diploma_routes.router)  # /api/v1/graduation-decisions, /api/v1/diplomas…, public checks
     app.include_router(diploma_pages.router)
     app.include_router(signer_routes.router)  # /api/v1/signers…, /api/v1/documents…, /.well-known/sogoc-trust-list
+    app.include_router(external_signing_routes.router)  # /api/v1/classes/{id}/sign/{step}/external/…
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
