@@ -30,6 +30,19 @@ def _postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def dev_pki_served_by_the_test_session() -> None:
+    """Serve the dev TSA/OCSP/CRL from the test processes themselves, before any test runs.
+
+    The process that starts the dev PKI server owns it and, at exit, keeps serving while other
+    processes still use it (bounded, 10 minutes). If a `sogoc demo` subprocess started it, it
+    would wait at exit for the very test that waits for it; owned here, subprocesses are only users.
+    """
+    from signing.devpki import ensure_dev_pki_server
+
+    ensure_dev_pki_server()
+
+
 @pytest.fixture(params=BACKENDS)
 def empty_db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterator[str]:
     """An empty database (no schema) on each backend."""
