@@ -39,7 +39,7 @@ from credential_service.core.workflow import Step
 from credential_service.http.app import create_app
 from credential_service.services import external_signing, imports
 from credential_service.services.demo import class_id, seed_demo, staff_id
-from signing.agent import fetch_agent_certificate, request_signature
+from signing.agent import FileAgentKey, answer_request, fetch_agent_certificate, request_signature
 from signing.external import SigningRequest, SigningResponse
 from verifier.pdf import verify_pdf
 
@@ -299,3 +299,51 @@ def test_a_signer_whose_key_the_service_holds_uses_the_ordinary_step(container: 
         client.post(PREPARE, json={"staff_id": TEACHER, "certificate": _pem("gvcn-10a1")}), 409, "not_external_signer"
     )
     assert _state(container) == before
+
+
+def test_the_principal_approves_with_a_key_at_his_computer(
+    container: Container, client: TestClient, sign_agent: str
+) -> None:
+    """The approval (principal) step too; the principal's agent runs in this process here (answer_request)."""
+    c = container
+    assert _complete(client, _sign(sign_agent, _prepare(client, _agent_certificate(sign_agent)))).status_code == 200
+    with c.db.transaction() as s:
+        principal = s.get(Staff, staff_id("principal"))
+        assert principal is not None
+        principal.key_label = "external:principal"
+    base = f"/api/v1/classes/{A1}/sign/principal/external"
+    r = client.post(base + "/prepare", json={"staff_id": staff_id("principal"), "certificate": _pem("principal")})
+    assert r.status_code == 200, r.json()
+    requests = [SigningRequest.from_dict(d) for d in r.json()["requests"]]
+    key = FileAgentKey(DEV_OUT.parent / "keys" / "principal.key.pem", DEV_OUT / "principal.cert.pem")
+    responses = [answer_request(key, req) for req in requests]
+    # the teacher's responses endpoint does not take the principal's batch
+    wrong_step = client.post(COMPLETE, json={"responses": [x.to_dict() for x in responses]})
+    _refused(wrong_step, 409, "step_mismatch")
+    r = client.post(base + "/complete", json={"responses": [x.to_dict() for x in responses]})
+    assert r.status_code == 200, r.json()
+    assert r.json()["status"] == "signed_principal"
+    with c.db.reader() as s:
+        for t in s.execute(select(Transcript).where(Transcript.class_id == A1)).scalars():
+            sigs = PdfFileReader(BytesIO(t.pdf)).embedded_signatures
+            assert [sig.field_name for sig in sigs] == SIGNATURES[:2]
+            for embedded in sigs:
+                status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[ROOT], allow_fetching=True))
+                assert status.bottom_line, status.pretty_print_details()
+        steps = s.execute(select(SigningEvent.step, SigningEvent.staff_id)).all()
+        assert sorted(steps) == sorted([("gvcn", TEACHER)] * N + [("principal", staff_id("principal"))] * N)
+
+
+def test_the_replay_guard_consumes_a_request_once(container: Container, client: TestClient, sign_agent: str) -> None:
+    requests = _prepare(client, _agent_certificate(sign_agent))
+    now = datetime.now(UTC)
+    with container.db.transaction() as s:
+        guard = external_signing.DbReplayGuard(s, now)
+        assert guard.consume(requests[0].request_id)
+        assert not guard.consume(requests[0].request_id)
+        assert not guard.consume("no-such-request")
+    with pytest.raises(RuntimeError), container.db.transaction() as s:  # rolled back: still usable
+        assert external_signing.DbReplayGuard(s, now).consume(requests[1].request_id)
+        raise RuntimeError("rollback")
+    with container.db.transaction() as s:
+        assert external_signing.DbReplayGuard(s, now).consume(requests[1].request_id)
