@@ -522,7 +522,9 @@ class ExternalSigningService:
                     reason="batch_incomplete",
                 )
             next_status(klass.status, step)
-            require_assignment(session, staff_id=first.staff_id, role=STEP_ROLE[step], klass=klass, on=at.date())
+            staff = require_assignment(
+                session, staff_id=first.staff_id, role=STEP_ROLE[step], klass=klass, on=at.date()
+            )
             current = {
                 t.id: t for t in session.execute(select(Transcript).where(Transcript.class_id == class_id)).scalars()
             }
@@ -530,6 +532,7 @@ class ExternalSigningService:
             cert = asn1_x509.Certificate.load(pendings[first.request_id].signing_cert)
             attempt.cert = cert
             require_usable_certificate(session, cert, at)
+            self._require_registered(session, staff, cert)  # still hers: not replaced since prepare
             class_status = klass.status
             documents = [(row, current[row.transcript_id]) for row in batch if row.transcript_id in current]
             if len(documents) != len(batch) or len(current) != len(batch):

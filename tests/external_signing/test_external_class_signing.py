@@ -347,3 +347,16 @@ def test_the_replay_guard_consumes_a_request_once(container: Container, client: 
         raise RuntimeError("rollback")
     with container.db.transaction() as s:
         assert external_signing.DbReplayGuard(s, now).consume(requests[1].request_id)
+
+
+def test_a_certificate_replaced_after_prepare_cannot_complete(
+    container: Container, client: TestClient, sign_agent: str
+) -> None:
+    responses = _sign(sign_agent, _prepare(client, _agent_certificate(sign_agent)))
+    with container.db.transaction() as s:
+        teacher = s.get(Staff, TEACHER)
+        assert teacher is not None
+        teacher.key_label = "external:gvcn-10a2"  # the administrator registered another certificate meanwhile
+    before = _state(container)
+    _refused(_complete(client, responses), 409, "certificate_not_registered")
+    assert _state(container) == before
