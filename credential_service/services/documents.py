@@ -123,6 +123,16 @@ class DocumentFactory:
         return signer
 
     def _load_signer(self, key_label: str) -> Signer:
+        if key_label.startswith("external:"):
+            raise SigningRefused(
+                Message(
+                    "Người ký này giữ khóa trên máy của mình (USB token): hãy ký qua sogoc sign-agent "
+                    "(chuẩn bị rồi hoàn tất ký tại …/sign/{bước}/external/prepare và …/external/complete).",
+                    "This signer holds the key at their own computer (USB token): sign through sogoc sign-agent "
+                    "(…/sign/{step}/external/prepare, then …/external/complete).",
+                ),
+                reason="external_signer",
+            )
         keys_dir = self.settings.keys_dir
         chain = sorted(Path(keys_dir / "out").glob("issuing*.cert.pem"))
         if key_label.startswith("pkcs11:"):

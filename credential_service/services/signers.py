@@ -71,9 +71,12 @@ def _aware(t: datetime) -> datetime:
 
 
 def backend_for_label(key_label: str) -> str:
-    """Where a key lives, from its label: ``pkcs11`` (HSM/token), ``devca`` (dev CA file), ``file`` (dev)."""
+    """Where a key lives, from its label: ``pkcs11`` (HSM/token), ``external`` (the signer's own computer,
+    through ``sogoc sign-agent``), ``devca`` (dev CA file), ``file`` (dev)."""
     if key_label.startswith("pkcs11:"):
         return "pkcs11"
+    if key_label.startswith("external:"):
+        return "external"
     if key_label.startswith(DEVCA_PREFIX):
         return "devca"
     return "file"

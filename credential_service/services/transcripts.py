@@ -474,6 +474,10 @@ class TranscriptService:
                         .distinct()
                     ).scalars()
                 )
+                if any(label.startswith("external:") for label in earlier_labels):
+                    # a key held at the signer's computer is not here: read the signers' certificates
+                    # from the documents themselves
+                    earlier_labels = []
         # Crypto outside the transaction; a refusal raises before anything is written.
         results: list[SignedStep] = self.documents.sign_many(
             step, key_label, [t.pdf for t in transcripts], at=at, earlier_key_labels=earlier_labels

@@ -34,7 +34,6 @@ from credential_service.adapters.db.tables import (
     Transcript,
 )
 from credential_service.bootstrap import Container
-from credential_service.core.errors import ConfigurationError
 from credential_service.core.workflow import Step
 from credential_service.http.app import create_app
 from credential_service.services import external_signing, imports
@@ -163,13 +162,6 @@ def test_the_teacher_signs_through_her_sign_agent_then_the_principal_server_side
         assert len(rows) == N and all(row.consumed_at is not None and row.pending_json == "" for row in rows)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ConfigurationError,
-    reason="TranscriptService._sign_class loads a signer for every earlier key label to collect the seal's "
-    "revocation data; DocumentFactory has no signer for an external:<label> teacher. Fix in "
-    "services/transcripts.py (fall back to the certificates in the PDF, earlier_key_labels=()).",
-)
 def test_the_seal_after_an_external_teacher_signature_issues_verifiable_transcripts(
     container: Container, client: TestClient, sign_agent: str
 ) -> None:
@@ -360,3 +352,15 @@ def test_a_certificate_replaced_after_prepare_cannot_complete(
     before = _state(container)
     _refused(_complete(client, responses), 409, "certificate_not_registered")
     assert _state(container) == before
+
+
+def test_the_server_side_step_for_a_signer_whose_key_is_at_their_computer_is_refused_clearly(
+    container: Container, client: TestClient
+) -> None:
+    from credential_service.core.errors import SigningRefused
+
+    with pytest.raises(SigningRefused) as info:
+        container.transcripts.sign_class(A1, Step.GVCN, staff_id=TEACHER)
+    assert info.value.extra["reason"] == "external_signer"
+    assert "sign-agent" in info.value.message.en
+    assert container.transcripts.class_overview(A1)["status"] == "locked"
