@@ -33,21 +33,30 @@ by the worst of all steps, plus ``credential``, ``checks`` and ``qr``.
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import io
 import json
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from credential_service.adapters.db.engine import Database
 from credential_service.adapters.db.ledger import commitment
-from credential_service.adapters.db.tables import Diploma, DiplomaDecision, LedgerEntry, Transcript
+from credential_service.adapters.db.tables import (
+    Diploma,
+    DiplomaDecision,
+    LedgerCheckpoint,
+    LedgerEntry,
+    Transcript,
+)
 from credential_service.core.errors import ConfigurationError, InvalidInput, NotFound
 from credential_service.core.errors import Message as SMessage
 from credential_service.core.record import canonical_json
@@ -68,6 +77,7 @@ RECORD_ATTACHMENTS = (ATTACHMENT_NAME, DIPLOMA_ATTACHMENT_NAME)
 ISSUING_FIELDS = ("GVCN", "HieuTruong", "DauTruong")
 # The signature fields each kind of credential is issued with, in order.
 _RECORD_ENTRY_KINDS = ("issued", "imported", "corrected", "reissued")
+_STATUS_CACHE_SIZE = 10_000
 ISSUING_FIELDS_BY_SCHEMA = {"hocba/1": ISSUING_FIELDS, "vanbang/1": ("HieuTruong", "DauTruong")}
 MAX_RECORD_BYTES = 256 * 1024
 MAX_UPLOAD = 10 * 1024 * 1024
@@ -318,6 +328,9 @@ class VerificationService:
         self.qr_keys = qr_keys
         self.policy = policy or VerificationPolicy(max_file_size=MAX_UPLOAD)
         self.read_printed_qr = read_printed_qr
+        # credential id -> (register state it was computed at, status); see credential_status
+        self._status_cache: OrderedDict[str, tuple[tuple[int | None, int | None], CredentialStatus]] = OrderedDict()
+        self._status_lock = threading.Lock()
 
     @classmethod
     def from_settings(
@@ -340,7 +353,37 @@ class VerificationService:
 
     # -- status -----------------------------------------------------------------------------
     def credential_status(self, credential_id: str) -> CredentialStatus:
-        """Current status of a credential, with its ledger inclusion checked against the latest checkpoint."""
+        """Current status of a credential, with its ledger inclusion checked against the latest checkpoint.
+
+        Every change of status (issue, correction, revocation, reissue) appends to the ledger and a new
+        checkpoint follows, so the pair (ledger size, latest checkpoint) stamps the register's state: a
+        status computed at the same stamp is still the answer, and is served from memory.
+        """
+        with self.db.reader() as session:
+            stamp = self._register_stamp(session)
+        with self._status_lock:
+            hit = self._status_cache.get(credential_id)
+            if hit is not None and hit[0] == stamp:
+                self._status_cache.move_to_end(credential_id)
+                return copy.deepcopy(hit[1])
+        status = self._credential_status(credential_id)
+        with self._status_lock:
+            self._status_cache[credential_id] = (stamp, copy.deepcopy(status))
+            while len(self._status_cache) > _STATUS_CACHE_SIZE:
+                self._status_cache.popitem(last=False)
+        return status
+
+    @staticmethod
+    def _register_stamp(session: Any) -> tuple[int | None, int | None]:
+        row = session.execute(
+            select(
+                select(func.max(LedgerEntry.seq)).scalar_subquery(),
+                select(func.max(LedgerCheckpoint.size)).scalar_subquery(),
+            )
+        ).one()
+        return (row[0], row[1])
+
+    def _credential_status(self, credential_id: str) -> CredentialStatus:
         with self.db.reader() as session:
             row = session.execute(
                 select(

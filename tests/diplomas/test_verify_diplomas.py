@@ -70,3 +70,14 @@ def test_a_corrected_diploma_is_superseded_and_points_to_the_new_version(
     assert status.superseded_by == out["new"]
     assert status.decision is not None and "31/QĐ-THPTDEMO" in status.decision
     assert verifier.credential_status(out["new"]).status == "valid"
+
+
+def test_a_status_served_from_memory_changes_as_soon_as_the_diploma_is_revoked(
+    svc: DiplomaService, verifier: VerificationService
+) -> None:
+    d_id = _issue(svc)[2]["credential_id"]
+    assert verifier.credential_status(d_id).status == "valid"
+    assert verifier.credential_status(d_id).status == "valid"  # the second answer comes from the cache
+    svc.revoke(d_id, kind="revoke", ground="fraud", decision_no="41/QĐ-SGDĐT", decision_date=date(2026, 9, 2),
+               signer="Giám đốc Sở", reason="Gian lận hồ sơ dự thi", actor="so-clerk")  # fmt: skip
+    assert verifier.credential_status(d_id).status == "revoked"
