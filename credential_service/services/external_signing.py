@@ -78,7 +78,7 @@ from credential_service.services.signers import (
     refusal_reason,
     require_usable_certificate,
 )
-from credential_service.services.transcripts import STEP_ROLE, StepReport
+from credential_service.services.transcripts import STEP_ROLE, StepReport, require_unchanged
 from signing.checks import CertificateCheck
 from signing.errors import ReusedSigningResponseError, SigningError
 from signing.external import (
@@ -368,13 +368,7 @@ class ExternalSigningService:
         checks = check.to_dict()
         with self.db.transaction() as session:
             klass = self._class(session, class_id)
-            if klass.status != class_status:
-                raise Conflict(
-                    Message(
-                        "Lớp vừa được người khác thay đổi trạng thái; vui lòng tải lại và thử lại.",
-                        "The class changed state meanwhile; reload and try again.",
-                    )
-                )
+            require_unchanged(klass, class_status)
             session.execute(
                 delete(ExternalSigningRequest).where(
                     ExternalSigningRequest.class_id == class_id,
@@ -565,13 +559,7 @@ class ExternalSigningService:
 
         with self.db.transaction() as session:
             klass = self._class(session, class_id)
-            if klass.status != class_status:
-                raise Conflict(
-                    Message(
-                        "Lớp vừa được người khác thay đổi trạng thái; vui lòng tải lại và thử lại.",
-                        "The class changed state meanwhile; reload and try again.",
-                    )
-                )
+            require_unchanged(klass, class_status)
             after = next_status(klass.status, step)
             now = _now()
             guard = DbReplayGuard(session, now)

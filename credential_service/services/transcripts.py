@@ -82,6 +82,17 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
+def require_unchanged(klass: SchoolClass, expected_status: str) -> None:
+    """Refuse to write a step's results if someone else moved the class on meanwhile."""
+    if klass.status != expected_status:
+        raise Conflict(
+            Message(
+                "Lớp vừa được người khác thay đổi trạng thái; vui lòng tải lại và thử lại.",
+                "The class changed state meanwhile; reload and try again.",
+            )
+        )
+
+
 def _class_rows(session: Session, class_id: str) -> list[tuple[Student, YearResult]]:
     """The class's students with their year results, in student-code order."""
     rows = session.execute(
@@ -485,13 +496,7 @@ class TranscriptService:
         signed = list(zip(transcripts, results, strict=True))
         with self.db.transaction() as session:
             klass = self.get_class(session, class_id)
-            if klass.status != class_status:
-                raise Conflict(
-                    Message(
-                        "Lớp vừa được người khác thay đổi trạng thái; vui lòng tải lại và thử lại.",
-                        "The class changed state meanwhile; reload and try again.",
-                    )
-                )
+            require_unchanged(klass, class_status)
             after = next_status(klass.status, step)
             klass.status = after.value
             now = _now()
