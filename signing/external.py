@@ -51,7 +51,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, Self
 
 from asn1crypto import cms, x509
 from cryptography.exceptions import InvalidSignature
@@ -132,8 +132,26 @@ def cert_sha256(cert: x509.Certificate | bytes) -> str:
     return hashlib.sha256(der).hexdigest()
 
 
+class _JsonForm:
+    """``to_json``/``from_json`` for the objects that cross the wire or are persisted, via their dicts."""
+
+    def to_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Self:
+        raise NotImplementedError
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Self:
+        return cls.from_dict(json.loads(text))
+
+
 @dataclass(frozen=True)
-class SigningRequest:
+class SigningRequest(_JsonForm):
     """What the agent needs to sign: handed out to the client (no document inside)."""
 
     request_id: str
@@ -183,16 +201,10 @@ class SigningRequest:
             expires_at=_time(d["expires_at"]),
         )
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict())
-
-    @classmethod
-    def from_json(cls, text: str | bytes) -> SigningRequest:
-        return cls.from_dict(json.loads(text))
 
 
 @dataclass(frozen=True)
-class SigningResponse:
+class SigningResponse(_JsonForm):
     """What the agent returns."""
 
     request_id: str
@@ -224,16 +236,10 @@ class SigningResponse:
             signed_at=_time(d["signed_at"]),
         )
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict())
-
-    @classmethod
-    def from_json(cls, text: str | bytes) -> SigningResponse:
-        return cls.from_dict(json.loads(text))
 
 
 @dataclass(frozen=True)
-class PendingSignature:
+class PendingSignature(_JsonForm):
     """Server-side state between prepare and complete (serialise with :meth:`to_json`)."""
 
     kind: Kind
@@ -276,12 +282,6 @@ class PendingSignature:
             chain=tuple(_unb64(c) for c in d.get("chain", [])),
         )
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict())
-
-    @classmethod
-    def from_json(cls, text: str | bytes) -> PendingSignature:
-        return cls.from_dict(json.loads(text))
 
 
 class ReplayGuard(Protocol):
