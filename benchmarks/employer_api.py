@@ -32,25 +32,16 @@ import argparse
 import asyncio
 import json
 import logging
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 import uuid
 from datetime import UTC, date, datetime
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)
+from loopback_load import run_load, serve
 
-
-def pct(values: list[float], p: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
+QUICKACK_ON = True  # see loopback_load: the client does not delay its ACKs
 
 
 def setup(url: str, students: int, grants: int) -> tuple[list[str], str]:
@@ -130,49 +121,18 @@ def setup(url: str, students: int, grants: int) -> tuple[list[str], str]:
 
 
 async def single(port: int, key: str, codes: list[str], requests: int, seconds: float, concurrency: int) -> None:
-    latencies: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + seconds
-    remaining = requests
-    counter = 0
-
-    def request(code: str) -> bytes:
-        body = json.dumps({"code": code}).encode()
+    def request(i: int) -> bytes:
+        body = json.dumps({"code": codes[i % len(codes)]}).encode()
         head = (
             f"POST /api/v1/employer/verify HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n"
             f"Authorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         )
         return head.encode() + body
 
-    async def worker() -> None:
-        nonlocal remaining, errors, counter
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        sock = writer.get_extra_info("socket")
-        while remaining > 0 and time.perf_counter() < deadline:
-            remaining -= 1
-            counter += 1
-            t0 = time.perf_counter()
-            writer.write(request(codes[counter % len(codes)]))
-            if QUICKACK is not None:  # see the module docstring
-                sock.setsockopt(socket.IPPROTO_TCP, QUICKACK, 1)
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = next(
-                int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
-            )
-            await reader.readexactly(length)
-            latencies.append((time.perf_counter() - t0) * 1000)
-            if not head.startswith(b"HTTP/1.1 200"):
-                errors += 1
-        writer.close()
-
-    t0 = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    wall = time.perf_counter() - t0
-    print(
-        f"single verify, 2 workers, {concurrency} connections: {len(latencies):,} verifications in {wall:.1f} s = "
-        f"{len(latencies) / wall:,.0f}/s; p50 {statistics.median(latencies):.1f} ms, "
-        f"p99 {pct(latencies, 99):.1f} ms, errors {errors}   (target ≥ 500/s)"
+    result = await run_load(
+        port, request, requests=requests, seconds=seconds, concurrency=concurrency, quickack=QUICKACK_ON
     )
+    print(f"single verify, 2 workers, {concurrency} connections: {result.summary('verifications')}   (target ≥ 500/s)")
 
 
 def batch(port: int, key: str, codes: list[str], runs: int) -> None:
@@ -196,38 +156,6 @@ def batch(port: int, key: str, codes: list[str], runs: int) -> None:
     )
 
 
-def serve(url: str) -> tuple[subprocess.Popen[bytes], int]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    env = {**os.environ, "SOGOC_ENV": "test", "SOGOC_DATABASE_URL": url, "SOGOC_DEV_PKI_SERVE": "false"}
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "credential_service.http.app:create_app",
-        "--factory",
-        "--workers",
-        "2",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    proc = subprocess.Popen(cmd, env=env, cwd=REPO)
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    return proc, port
-
-
 def main() -> int:
     p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     p.add_argument("--database-url", help="default: a temporary SQLite file")
@@ -240,8 +168,8 @@ def main() -> int:
     p.add_argument("--no-quickack", action="store_true", help="let the client delay its ACKs (40 ms stalls)")
     args = p.parse_args()
     if args.no_quickack:
-        global QUICKACK
-        QUICKACK = None
+        global QUICKACK_ON
+        QUICKACK_ON = False
     for name in ("pyhanko", "pyhanko_certvalidator"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     with tempfile.TemporaryDirectory(prefix="sogoc-bench-employer-") as tmp:

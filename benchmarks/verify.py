@@ -19,23 +19,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
+from loopback_load import pct, run_load, serve
 from sqlalchemy import select
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def pct(values: list[float], p: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
 
 
 def issue_one(tmp: Path) -> tuple[str, str, bytes]:
@@ -97,74 +88,18 @@ def in_process(url: str, pdf: bytes, runs: int) -> None:
     db.dispose()
 
 
-async def load(port: int, path: str, requests: int, seconds: float, concurrency: int) -> None:
-    latencies: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + seconds
-    remaining = requests
-    req = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n".encode()
-
-    async def worker() -> None:
-        nonlocal remaining, errors
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        while remaining > 0 and time.perf_counter() < deadline:
-            remaining -= 1
-            t0 = time.perf_counter()
-            writer.write(req)
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = next(
-                int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
-            )
-            await reader.readexactly(length)
-            latencies.append((time.perf_counter() - t0) * 1000)
-            if not head.startswith(b"HTTP/1.1 200"):
-                errors += 1
-        writer.close()
-
-    t0 = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    wall = time.perf_counter() - t0
-    print(
-        f"status endpoint, 2 workers, {concurrency} connections: {len(latencies):,} requests in {wall:.1f} s = "
-        f"{len(latencies) / wall:,.0f} req/s; p50 {statistics.median(latencies):.1f} ms, "
-        f"p99 {pct(latencies, 99):.1f} ms, errors {errors}"
-    )
-
-
 def serve_and_load(url: str, cid: str, requests: int, seconds: float, concurrency: int) -> None:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    env = {**os.environ, "SOGOC_ENV": "test", "SOGOC_DATABASE_URL": url, "SOGOC_DEV_PKI_SERVE": "false"}
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "credential_service.http.app:create_app",
-        "--factory",
-        "--workers",
-        "2",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    proc = subprocess.Popen(cmd, env=env, cwd=REPO)
+    proc, port = serve(url)
     try:
-        import urllib.request
-
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+        path = f"/api/v1/credentials/{cid}/status"
         # warm every worker (the service objects are built on first use)
         for _ in range(20):
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/credentials/{cid}/status", timeout=5).read()
-        asyncio.run(load(port, f"/api/v1/credentials/{cid}/status", requests, seconds, concurrency))
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5).read()
+        req = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n".encode()
+        result = asyncio.run(
+            run_load(port, lambda _i: req, requests=requests, seconds=seconds, concurrency=concurrency)
+        )
+        print(f"status endpoint, 2 workers, {concurrency} connections: {result.summary('requests')}")
     finally:
         proc.terminate()
         proc.wait(timeout=10)
