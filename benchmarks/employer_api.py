@@ -3,7 +3,7 @@
 Setup (not timed): a fresh SQLite database (or ``--database-url``, e.g. PostgreSQL) with one issued demo
 class of ``--students`` transcripts, one adult holder per transcript, ``--grants`` bearer share codes
 (``diploma_fields``, many uses each) and an organisation whose API key has a rate limit high enough not
-to interfere. Then ``uvicorn credential_service.http.app:create_app --factory --workers 2`` on loopback.
+to interfere. Then ``uvicorn credential_service.app.factory:create_app --factory --workers 2`` on loopback.
 
 1. Single: an asyncio keep-alive HTTP/1.1 client with ``--concurrency`` connections sends
    ``POST /api/v1/employer/verify`` (codes in rotation) until ``--requests`` are done or ``--seconds``
@@ -47,18 +47,19 @@ QUICKACK_ON = True  # see loopback_load: the client does not delay its ACKs
 def setup(url: str, students: int, grants: int) -> tuple[list[str], str]:
     from sqlalchemy import select
 
-    from credential_service.adapters import importers
-    from credential_service.adapters.db.engine import migrate
-    from credential_service.adapters.db.tables import Person, StudentPerson, Transcript
-    from credential_service.adapters.population_registry import DevPopulationRegistry
-    from credential_service.bootstrap import build
-    from credential_service.core.workflow import Step
-    from credential_service.services import imports
-    from credential_service.services.consent import ConsentService
-    from credential_service.services.demo import class_id, seed_demo, staff_id
-    from credential_service.services.employers import EmployerService
-    from credential_service.services.holders import HolderService
-    from credential_service.settings import Settings
+    from credential_service.app.bootstrap import build
+    from credential_service.app.demo import class_id, seed_demo, staff_id
+    from credential_service.employers.service import EmployerService
+    from credential_service.holders.consent import ConsentService
+    from credential_service.holders.population_registry import DevPopulationRegistry
+    from credential_service.holders.service import HolderService
+    from credential_service.holders.tables import Person, StudentPerson
+    from credential_service.platform.db import migrate
+    from credential_service.platform.settings import Settings
+    from credential_service.transcripts import imports
+    from credential_service.transcripts import spreadsheets as importers
+    from credential_service.transcripts.tables import Transcript
+    from credential_service.transcripts.workflow import Step
 
     migrate(url)
     c = build(Settings(env="test", database_url=url))

@@ -27,19 +27,14 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from credential_service.adapters import importers
-from credential_service.bootstrap import Container, build
-from credential_service.core.record import (
-    ClassContext,
-    StudentIdentity,
-    build_transcript_record,
-    canonical_json,
-    sha256_hex,
-)
-from credential_service.core.rules_explain import explain_year
-from credential_service.core.workflow import Step
-from credential_service.core.year_input import year_input_to_json
-from credential_service.settings import Settings
+from credential_service.app.bootstrap import Container, build
+from credential_service.platform.canonical import canonical_json, sha256_hex
+from credential_service.platform.settings import Settings
+from credential_service.transcripts import spreadsheets as importers
+from credential_service.transcripts.record import ClassContext, StudentIdentity, build_transcript_record
+from credential_service.transcripts.rules_explain import explain_year
+from credential_service.transcripts.workflow import Step
+from credential_service.transcripts.year_input import year_input_to_json
 
 KEYS = Path(__file__).resolve().parent.parent / "keys" / "dev"
 CONTEXT = ClassContext(
@@ -96,8 +91,8 @@ def _pipeline(batch: Sequence[tuple[dict[str, Any], bytes]]) -> list[bytes]:
 
 def _record(db_url: str, records: Sequence[tuple[dict[str, Any], bytes]], pdfs: Sequence[bytes]) -> None:
     """Write the issued transcripts and their ledger entries, one transaction per batch."""
-    from credential_service.adapters.db import ledger
-    from credential_service.adapters.db.engine import Database
+    from credential_service.ledger import storage as ledger
+    from credential_service.platform.db import Database
 
     db = Database(db_url)
     now = datetime.now(UTC)
@@ -143,7 +138,7 @@ def _stock_one(item: tuple[dict[str, Any], bytes]) -> bytes:
     from pyhanko_certvalidator import ValidationContext
     from pyhanko_certvalidator.registry import SimpleCertificateStore  # noqa: F401  (imported like a user would)
 
-    from credential_service.adapters.pdf_render import render_transcript
+    from credential_service.transcripts.render import render_transcript
     from signing.devpki import DEV_PKI_URL
 
     record, record_json = item
@@ -231,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for workers in args.workers:
             db_url = f"sqlite:///{tmp}/bench-{workers}.db"
-            from credential_service.adapters.db.engine import migrate
+            from credential_service.platform.db import migrate
 
             migrate(db_url)
             elapsed, pdfs = run_ours(records, workers, db_url)

@@ -27,10 +27,10 @@ from datetime import UTC, datetime
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from credential_service.adapters.db import ledger
-from credential_service.adapters.db.engine import Database, migrate
-from credential_service.services.ledger import LedgerService
-from credential_service.settings import Settings
+from credential_service.ledger import storage as ledger
+from credential_service.ledger.service import LedgerService
+from credential_service.platform.db import Database, migrate
+from credential_service.platform.settings import Settings
 from verifier.merkle import verify_consistency, verify_inclusion
 
 T0 = datetime(2026, 5, 30, tzinfo=UTC)

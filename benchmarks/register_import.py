@@ -24,16 +24,16 @@ from contextlib import contextmanager
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from credential_service.adapters.db.engine import Database, migrate
-from credential_service.core.diplomas import DiplomaType
-from credential_service.services.register_import import (
+from credential_service.diplomas.register_import import (
     BookInfo,
     RegisterImporter,
     demo_register_rows,
     register_csv,
     register_xlsx,
 )
-from credential_service.settings import Settings
+from credential_service.diplomas.rules import DiplomaType
+from credential_service.platform.db import Database, migrate
+from credential_service.platform.settings import Settings
 
 
 @contextmanager

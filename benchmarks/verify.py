@@ -4,7 +4,7 @@
    timestamp and DSS) with the dev root trusted, ``--runs`` times after one warm-up; then the whole
    ``VerificationService.verify_pdf`` (record, register, ledger proof, status), with and without
    reading the printed QR back from the page (pdftoppm + zxing-cpp).
-2. Load: ``uvicorn credential_service.http.app:create_app --factory --workers 2`` on loopback over the
+2. Load: ``uvicorn credential_service.app.factory:create_app --factory --workers 2`` on loopback over the
    same SQLite database; an asyncio keep-alive HTTP/1.1 client with ``--concurrency`` connections
    sends ``GET /api/v1/credentials/{id}/status`` until ``--requests`` are done or ``--seconds`` pass.
    The client shares the machine's cores with the server, so the figure is a lower bound.
@@ -30,14 +30,14 @@ from sqlalchemy import select
 
 
 def issue_one(tmp: Path) -> tuple[str, str, bytes]:
-    from credential_service.adapters import importers
-    from credential_service.adapters.db.engine import migrate
-    from credential_service.adapters.db.tables import Transcript
-    from credential_service.bootstrap import build
-    from credential_service.core.workflow import Step
-    from credential_service.services import imports
-    from credential_service.services.demo import class_id, seed_demo, staff_id
-    from credential_service.settings import Settings
+    from credential_service.app.bootstrap import build
+    from credential_service.app.demo import class_id, seed_demo, staff_id
+    from credential_service.platform.db import migrate
+    from credential_service.platform.settings import Settings
+    from credential_service.transcripts import imports
+    from credential_service.transcripts import spreadsheets as importers
+    from credential_service.transcripts.tables import Transcript
+    from credential_service.transcripts.workflow import Step
 
     url = f"sqlite:///{tmp}/sogoc.db"
     migrate(url)
@@ -58,9 +58,9 @@ def issue_one(tmp: Path) -> tuple[str, str, bytes]:
 
 
 def in_process(url: str, pdf: bytes, runs: int) -> None:
-    from credential_service.adapters.db.engine import Database
-    from credential_service.services.verification import VerificationService
-    from credential_service.settings import Settings
+    from credential_service.platform.db import Database
+    from credential_service.platform.settings import Settings
+    from credential_service.verification.service import VerificationService
     from verifier.pdf import verify_pdf
 
     settings = Settings(env="test", database_url=url)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from credential_service.adapters.db.tables import Base
-from credential_service.settings import Settings
+from credential_service.app.schema import Base
+from credential_service.platform.settings import Settings
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or Settings().database_url

@@ -5,7 +5,7 @@ this module holds the private half: the QR signing key and :func:`build_payload`
 
 Size. The payload must fit in ``verifier.qr.MAX_PAYLOAD_CHARS`` (350) characters so that the
 whole ``https://<host>/v/<id>#HB1:…`` stays at QR version 13, error level M (see
-``credential_service.adapters.qr``). An Ed25519 signature (64 bytes), the record's SHA-256 (32),
+``credential_service.platform.qr_code``). An Ed25519 signature (64 bytes), the record's SHA-256 (32),
 the credential id (16) and the key id (8) take ~190 Base45 characters; the text fields share the
 rest. A typical transcript needs ~330 characters. When a long school name does not fit, it is
 shortened with a trailing ``…`` (first dropping the leading "Trường "), and the verifier matches it

@@ -55,7 +55,7 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> 
 @pytest.fixture
 def db_url(empty_db_url: str) -> str:
     """A database migrated to head, on each backend."""
-    from credential_service.adapters.db.engine import migrate
+    from credential_service.platform.db import migrate
 
     migrate(empty_db_url)
     return empty_db_url
@@ -63,7 +63,7 @@ def db_url(empty_db_url: str) -> str:
 
 @pytest.fixture
 def sqlite_db_url(tmp_path: os.PathLike[str]) -> str:
-    from credential_service.adapters.db.engine import migrate
+    from credential_service.platform.db import migrate
 
     url = f"sqlite:///{tmp_path}/sogoc.db"
     migrate(url)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from credential_service.bootstrap import Container, build
-from credential_service.http.app import create_app
-from credential_service.services.demo import class_id, seed_demo, staff_id
-from credential_service.settings import Settings
+from credential_service.app.bootstrap import Container, build
+from credential_service.app.demo import class_id, seed_demo, staff_id
+from credential_service.app.factory import create_app
+from credential_service.platform.settings import Settings
 
 from .harness import live_server, open_browser, require_chromium
 

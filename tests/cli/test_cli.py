@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from credential_service.http.routes.rules import EXAMPLE
+from credential_service.transcripts.routes_rules import EXAMPLE
 
 SOGOC = Path(sys.executable).parent / "sogoc"
 EXPLAIN_KEYS = ("subjects", "learning_result", "conduct", "promotion", "award", "trace")

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from credential_service.adapters.db import ledger
-from credential_service.adapters.db.engine import Database
-from credential_service.adapters.db.tables import LedgerEntry
+from credential_service.ledger import storage as ledger
+from credential_service.ledger.tables import LedgerEntry
+from credential_service.platform.db import Database
 
 
 def _event(i: int) -> ledger.LeafEvent:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import create_engine, inspect
 
-from credential_service.adapters.db.engine import migrate
-from credential_service.adapters.db.tables import Base
+from credential_service.app.schema import Base
+from credential_service.platform.db import migrate
 
 
 def test_migrations_create_every_table_and_column_the_orm_declares(empty_db_url: str) -> None:
@@ -30,7 +30,7 @@ def test_migrating_twice_is_a_no_op(empty_db_url: str) -> None:
 def test_downgrade_to_base_removes_everything(empty_db_url: str) -> None:
     from alembic import command
 
-    from credential_service.adapters.db.engine import alembic_config
+    from credential_service.platform.db import alembic_config
 
     migrate(empty_db_url)
     command.downgrade(alembic_config(empty_db_url), "base")

@@ -6,18 +6,30 @@ from collections.abc import Iterator
 
 import pytest
 
-from credential_service.bootstrap import Container, build
-from credential_service.services.demo import seed_demo
-from credential_service.services.diplomas import DiplomaService, TokenBucket
-from credential_service.services.documents import DocumentFactory
-from credential_service.settings import Settings
+from credential_service.app.bootstrap import Container, build
+from credential_service.app.demo import seed_demo
+from credential_service.diplomas.service import DiplomaService, TokenBucket
+from credential_service.documents.factory import DocumentFactory
+from credential_service.platform.clock import FixedClock, SystemClock
+from credential_service.platform.settings import Settings
 
 _DOCUMENTS: dict[str, DocumentFactory] = {}
 
 
 @pytest.fixture
-def container(db_url: str) -> Iterator[Container]:
-    c = build(Settings(env="test", database_url=db_url))
+def clock() -> FixedClock:
+    """The service's clock, stopped at the moment the test starts.
+
+    Signing checks certificates against the dev OCSP/CRL, which answer with the real time, so the clock
+    starts now; a test that needs "today" (deadlines count days from the decision) reads ``clock.today()``
+    and dates its decisions from it, never from a hard-coded calendar date.
+    """
+    return FixedClock(SystemClock().now())
+
+
+@pytest.fixture
+def container(db_url: str, clock: FixedClock) -> Iterator[Container]:
+    c = build(Settings(env="test", database_url=db_url), clock=clock)
     if "dev" not in _DOCUMENTS:
         _DOCUMENTS["dev"] = c.documents
     c.__dict__["documents"] = _DOCUMENTS["dev"]
@@ -29,6 +41,7 @@ def container(db_url: str) -> Iterator[Container]:
 
 @pytest.fixture
 def svc(container: Container) -> DiplomaService:
-    service = DiplomaService(container.db, container.documents, bucket=TokenBucket(capacity=1000))
+    bucket = TokenBucket(capacity=1000)
+    service = DiplomaService(container.db, container.documents, bucket=bucket, clock=container.clock)
     container.__dict__["_diplomas"] = service
     return service

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from credential_service.services.diplomas import DiplomaService
+from credential_service.diplomas.service import DiplomaService
 
 GRADUATES = [
     {"full_name": "Nguyễn Thị Hoà", "date_of_birth": "02/03/2008", "sex": "Nữ", "place_of_birth": "Hải Phòng",
@@ -41,7 +41,7 @@ class StubDocuments:
         self.fail_every = fail_every
 
     def sign_many(self, step: object, key_label: str, pdfs: list[bytes], **_kw: object) -> list[_Signed]:
-        from credential_service.core.errors import Message, SigningRefused
+        from credential_service.platform.errors import Message, SigningRefused
 
         self.calls += 1
         if self.calls % self.fail_every == 0:
@@ -51,10 +51,10 @@ class StubDocuments:
 
 def issue_worker(db_url: str, worker: int, rounds: int) -> int:
     """One process: record ``rounds`` decisions and issue each (some signing batches fail); returns issued count."""
-    from credential_service.adapters.db.engine import Database
-    from credential_service.core.errors import SigningRefused
-    from credential_service.services.demo import staff_id
-    from credential_service.settings import Settings
+    from credential_service.app.demo import staff_id
+    from credential_service.platform.db import Database
+    from credential_service.platform.errors import SigningRefused
+    from credential_service.platform.settings import Settings
 
     db = Database(db_url)
     svc = DiplomaService(db, StubDocuments(Settings(env="test", database_url=db_url)))  # type: ignore[arg-type]

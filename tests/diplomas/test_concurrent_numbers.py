@@ -9,8 +9,9 @@ from datetime import date
 from diploma_fixtures import issue_worker
 from sqlalchemy import select
 
-from credential_service.adapters.db.tables import Diploma, LedgerEntry
-from credential_service.bootstrap import Container
+from credential_service.app.bootstrap import Container
+from credential_service.diplomas.tables import Diploma
+from credential_service.ledger.tables import LedgerEntry
 
 WORKERS, ROUNDS = 4, 3
 

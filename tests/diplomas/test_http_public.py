@@ -4,17 +4,19 @@ and logged; disclosure hides ID numbers and full birth dates; the Sở's page an
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from credential_service.adapters.db.tables import PublicCheckLog
-from credential_service.bootstrap import Container
-from credential_service.http.app import create_app
-from credential_service.services.demo import staff_id
-from credential_service.services.diplomas import DiplomaService, TokenBucket
-from credential_service.services.register_import import COLUMNS, demo_register_rows, register_xlsx
+from credential_service.app.bootstrap import Container
+from credential_service.app.demo import staff_id
+from credential_service.app.factory import create_app
+from credential_service.diplomas.register_import import COLUMNS, demo_register_rows, register_xlsx
+from credential_service.diplomas.service import DiplomaService, TokenBucket
+from credential_service.diplomas.tables import PublicCheckLog
+from credential_service.platform.clock import FixedClock
 
 pytestmark = pytest.mark.parametrize("empty_db_url", ["sqlite"], indirect=True)  # HTTP layer: one backend
 
@@ -80,9 +82,13 @@ def test_disclosure_and_pages_show_no_id_numbers_or_full_birth_dates(client: Tes
     assert "Đối soát" in client.get("/so/van-bang").text
 
 
-def test_api_issues_from_a_decision_and_a_revocation_shows_in_status_and_the_public_list(client: TestClient) -> None:
+def test_api_issues_from_a_decision_and_a_revocation_shows_in_status_and_the_public_list(
+    client: TestClient, clock: FixedClock
+) -> None:
+    decided = clock.today() - timedelta(days=2)  # within the 5-day rule, whatever today is
     decision = client.post("/api/v1/graduation-decisions", json={
-        "school_code": "THPT-DEMO", "decision_no": "9/QĐ", "decision_date": "2026-11-20", "graduation_year": 2026,
+        "school_code": "THPT-DEMO", "decision_no": "9/QĐ", "decision_date": decided.isoformat(),
+        "graduation_year": decided.year,
         "signer_name": "Ngô Quang Trưởng",
         "graduates": [{"full_name": "Phạm Thu Hà", "date_of_birth": "01/02/2008", "sex": "Nữ"}],
     })  # fmt: skip
@@ -95,11 +101,13 @@ def test_api_issues_from_a_decision_and_a_revocation_shows_in_status_and_the_pub
     assert client.get(f"/api/v1/diplomas/{cid}/pdf").content.startswith(b"%PDF")
     assert client.get("/api/v1/diplomas/deadlines").json()[0]["counts"]["on_time"] == 1
     bad = client.post(f"/api/v1/diplomas/{cid}/corrections", json={
-        "decision_no": "1", "decision_date": "2026-11-21", "signer": "HT", "ground": "typo", "field": "full_name",
+        "decision_no": "1", "decision_date": clock.today().isoformat(), "signer": "HT", "ground": "typo",
+        "field": "full_name",
         "old_value": "Phạm Thu Hà", "new_value": "Phạm Thu Hà B", "evidence": ["x"], "actor": "clerk"})  # fmt: skip
     assert bad.status_code == 422 and bad.json()["errors"][0]["location"] == {"field": "ground"}
     r = client.post(f"/api/v1/diplomas/{cid}/revocations", json={
-        "kind": "revoke", "ground": "ineligible_holder", "decision_no": "77/QĐ", "decision_date": "2026-11-21",
+        "kind": "revoke", "ground": "ineligible_holder", "decision_no": "77/QĐ",
+        "decision_date": clock.today().isoformat(),
         "signer": "HT", "reason": "Không đủ điều kiện dự thi", "actor": "clerk"})  # fmt: skip
     assert r.status_code == 200, r.text
     assert client.get(f"/api/v1/diplomas/{cid}").json()["status"] == "revoked"

@@ -10,12 +10,13 @@ from diploma_fixtures import decide
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import select
 
-from credential_service.adapters.db.tables import Diploma, DiplomaCopy, LedgerEntry
-from credential_service.bootstrap import Container
-from credential_service.core.diplomas import CorrectionRequest
-from credential_service.core.errors import Conflict, InvalidInput, NotAuthorised
-from credential_service.services.demo import staff_id
-from credential_service.services.diplomas import DiplomaService
+from credential_service.app.bootstrap import Container
+from credential_service.app.demo import staff_id
+from credential_service.diplomas.rules import CorrectionRequest
+from credential_service.diplomas.service import DiplomaService
+from credential_service.diplomas.tables import Diploma, DiplomaCopy
+from credential_service.ledger.tables import LedgerEntry
+from credential_service.platform.errors import Conflict, InvalidInput, NotAuthorised
 
 PRINCIPAL, SEAL = staff_id("principal"), staff_id("seal-thpt-demo")
 

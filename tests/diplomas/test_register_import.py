@@ -8,12 +8,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from credential_service.adapters.db.tables import Diploma, LedgerEntry, ReconciliationItem
-from credential_service.bootstrap import Container
-from credential_service.core.diplomas import DiplomaType
-from credential_service.core.errors import InvalidInput
-from credential_service.services.diplomas import DiplomaService
-from credential_service.services.register_import import (
+from credential_service.app.bootstrap import Container
+from credential_service.diplomas.register_import import (
     COLUMNS,
     MESSY_ERRORS,
     BookInfo,
@@ -24,6 +20,11 @@ from credential_service.services.register_import import (
     register_csv,
     register_xlsx,
 )
+from credential_service.diplomas.rules import DiplomaType
+from credential_service.diplomas.service import DiplomaService
+from credential_service.diplomas.tables import Diploma, ReconciliationItem
+from credential_service.ledger.tables import LedgerEntry
+from credential_service.platform.errors import InvalidInput
 
 BOOK = BookInfo("SG-THPT-2004-Q1", "SO-GDDT-HP", "Sở Giáo dục và Đào tạo Hải Phòng", DiplomaType.THPT,
                 signer_name="Giám đốc Sở")  # fmt: skip
@@ -129,8 +130,8 @@ def test_a_file_with_the_wrong_columns_is_refused_with_the_expected_template(imp
 def test_the_fast_canonical_form_of_register_records_equals_rfc_8785() -> None:
     from datetime import date as d
 
-    from credential_service.core.record import canonical_json
-    from credential_service.services.register_import import LegacyRow, _record, fast_canonical_json
+    from credential_service.diplomas.register_import import LegacyRow, _record, fast_canonical_json
+    from credential_service.platform.canonical import canonical_json
 
     row = LegacyRow(row=2, full_name='Nguyễn "Hoà"\\\n\t\x01\u2028', date_of_birth=d(1986, 2, 3), place_of_birth=None,
                     sex="Nữ", ethnicity="Kinh", school="Trường THPT Ngô Quyền", graduation_year=2004,

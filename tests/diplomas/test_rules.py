@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from credential_service.core.diploma_record import Graduation, Holder, Issuer, build_diploma_record
-from credential_service.core.diplomas import (
+from credential_service.diplomas.record import Graduation, Holder, Issuer, build_diploma_record
+from credential_service.diplomas.rules import (
     CorrectionGround,
     CorrectionRequest,
     DeadlineState,
@@ -24,8 +24,8 @@ from credential_service.core.diplomas import (
     parse_revocation_ground,
     validate_correction,
 )
-from credential_service.core.errors import InvalidInput
-from credential_service.core.record import canonical_json, sha256_hex
+from credential_service.platform.canonical import canonical_json, sha256_hex
+from credential_service.platform.errors import InvalidInput
 
 
 def test_register_number_reads_like_171_tc_2023_and_parses_back() -> None:

@@ -7,11 +7,11 @@ from datetime import date
 import pytest
 from diploma_fixtures import decide
 
-from credential_service.bootstrap import Container
-from credential_service.core.diplomas import CorrectionRequest
-from credential_service.services.demo import staff_id
-from credential_service.services.diplomas import DiplomaService
-from credential_service.services.verification import VerificationService
+from credential_service.app.bootstrap import Container
+from credential_service.app.demo import staff_id
+from credential_service.diplomas.rules import CorrectionRequest
+from credential_service.diplomas.service import DiplomaService
+from credential_service.verification.service import VerificationService
 
 PRINCIPAL, SEAL = staff_id("principal"), staff_id("seal-thpt-demo")
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from credential_service.bootstrap import Container, build
-from credential_service.services.documents import DocumentFactory
-from credential_service.settings import Settings
+from credential_service.app.bootstrap import Container, build
+from credential_service.documents.factory import DocumentFactory
+from credential_service.platform.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 DEV_KEYS = REPO / "keys" / "dev"
@@ -39,7 +39,7 @@ def sign_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         [
             sys.executable,
             "-m",
-            "credential_service.cli",
+            "credential_service.app.cli",
             "sign-agent",
             "serve",
             "--key",

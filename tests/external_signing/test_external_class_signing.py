@@ -24,20 +24,17 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import func, select
 
-from credential_service.adapters import importers
-from credential_service.adapters.db.tables import (
-    ExternalSigningRequest,
-    LedgerEntry,
-    SigningAudit,
-    SigningEvent,
-    Staff,
-    Transcript,
-)
-from credential_service.bootstrap import Container
-from credential_service.core.workflow import Step
-from credential_service.http.app import create_app
-from credential_service.services import external_signing, imports
-from credential_service.services.demo import class_id, seed_demo, staff_id
+from credential_service.app.bootstrap import Container
+from credential_service.app.demo import class_id, seed_demo, staff_id
+from credential_service.app.factory import create_app
+from credential_service.ledger.tables import LedgerEntry
+from credential_service.signers import external_signing
+from credential_service.signers.tables import ExternalSigningRequest, SigningAudit
+from credential_service.staff.tables import Staff
+from credential_service.transcripts import imports
+from credential_service.transcripts import spreadsheets as importers
+from credential_service.transcripts.tables import SigningEvent, Transcript
+from credential_service.transcripts.workflow import Step
 from signing.agent import FileAgentKey, answer_request, fetch_agent_certificate, request_signature
 from signing.external import SigningRequest, SigningResponse
 from verifier.pdf import verify_pdf
@@ -357,7 +354,7 @@ def test_a_certificate_replaced_after_prepare_cannot_complete(
 def test_the_server_side_step_for_a_signer_whose_key_is_at_their_computer_is_refused_clearly(
     container: Container, client: TestClient
 ) -> None:
-    from credential_service.core.errors import SigningRefused
+    from credential_service.platform.errors import SigningRefused
 
     with pytest.raises(SigningRefused) as info:
         container.transcripts.sign_class(A1, Step.GVCN, staff_id=TEACHER)

@@ -7,8 +7,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from holders_fixtures import Holders
 
-from credential_service.http.app import create_app
-from credential_service.services.holder_demo import PARENT, prepare_holder_demo
+from credential_service.app.demo_holders import PARENT, prepare_holder_demo
+from credential_service.app.factory import create_app
 from verifier.receipt import ReceiptKeys, verify_receipt
 
 

@@ -15,9 +15,10 @@ from fastapi.testclient import TestClient
 from holders_fixtures import PASSWORD, Holders
 from sqlalchemy import text, update
 
-from credential_service.adapters.db.tables import ApiKey, ConsentGrant
-from credential_service.adapters.population_registry import DevPopulationRegistry
-from credential_service.http.app import create_app
+from credential_service.app.factory import create_app
+from credential_service.employers.tables import ApiKey
+from credential_service.holders.population_registry import DevPopulationRegistry
+from credential_service.holders.tables import ConsentGrant
 from verifier.receipt import ReceiptError, ReceiptKeys, verify_receipt
 
 PROBLEM = "application/problem+json"
@@ -110,7 +111,7 @@ def test_session_cookie_is_httponly_and_samesite_lax(app: Any) -> None:
 
 
 def test_activation_code_is_one_time(app: Any, holders_env: Holders) -> None:
-    from credential_service.services.holders import HolderService
+    from credential_service.holders.service import HolderService
 
     hs = HolderService(holders_env.container.db, holders_env.container.settings)
     code = hs.issue_activation(holders_env.persons[1], username="holder.b", issued_by="test")
@@ -262,7 +263,7 @@ def test_verify_returns_granted_fields_status_and_a_receipt_that_verifies_offlin
     assert claims["jti"] == body["receipt_id"] and claims["data"] == body["credentials"]
     assert claims["verifier"]["tax_code"] == tax and claims["grant"]["purpose"] == "Tuyển dụng kế toán"
     # also with the committed key list file, no service involved
-    from credential_service.settings import DEV_KEYS_DIR
+    from credential_service.platform.settings import DEV_KEYS_DIR
 
     verify_receipt(body["receipt"], ReceiptKeys.load(DEV_KEYS_DIR / "receipt" / "keys.json"))
     h, p, s = body["receipt"].split(".")

@@ -11,14 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from credential_service.adapters.db.engine import Database
-from credential_service.adapters.population_registry import (
-    DevPopulationRegistry,
-    HttpPopulationRegistry,
-    RegistryQuery,
-)
-from credential_service.core.errors import ServiceUnavailable
-from credential_service.http.problem import problem_body
+from credential_service.app.problem import problem_body
+from credential_service.holders.population_registry import DevPopulationRegistry, HttpPopulationRegistry, RegistryQuery
+from credential_service.platform.db import Database
+from credential_service.platform.errors import ServiceUnavailable
 
 PIN = "031185004321"
 
@@ -121,8 +117,8 @@ def test_http_registry_down_is_503_after_timeouts() -> None:
 def test_production_refuses_the_dev_receipt_key(tmp_path: object) -> None:
     from pathlib import Path
 
-    from credential_service.core.errors import ConfigurationError
-    from credential_service.settings import Settings
+    from credential_service.platform.errors import ConfigurationError
+    from credential_service.platform.settings import Settings
 
     tmp = Path(str(tmp_path))
     with pytest.raises(ConfigurationError, match="receipt"):
@@ -142,9 +138,11 @@ def test_production_refuses_the_dev_receipt_key(tmp_path: object) -> None:
 def test_linking_ignores_an_id_number_that_contradicts_the_record(sqlite_db_url: str) -> None:
     import uuid as _uuid
 
-    from credential_service.adapters.db.tables import PersonIdentifier, School, Student
-    from credential_service.services.holders import HolderService
-    from credential_service.settings import Settings
+    from credential_service.holders.service import HolderService
+    from credential_service.holders.tables import PersonIdentifier
+    from credential_service.platform.settings import Settings
+    from credential_service.staff.tables import School
+    from credential_service.transcripts.tables import Student
 
     db = Database(sqlite_db_url)
     hs = HolderService(db, Settings(env="test", database_url=sqlite_db_url))

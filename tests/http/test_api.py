@@ -12,12 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from credential_service.adapters.importers import demo_class, write_sample_csv, write_sample_xlsx
-from credential_service.bootstrap import build
-from credential_service.http.app import create_app
-from credential_service.http.routes.rules import EXAMPLE
-from credential_service.services.demo import class_id, seed_demo, staff_id
-from credential_service.settings import Settings
+from credential_service.app.bootstrap import build
+from credential_service.app.demo import class_id, seed_demo, staff_id
+from credential_service.app.factory import create_app
+from credential_service.platform.settings import Settings
+from credential_service.transcripts.routes_rules import EXAMPLE
+from credential_service.transcripts.spreadsheets import demo_class, write_sample_csv, write_sample_xlsx
 
 PROBLEM_JSON = "application/problem+json"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from credential_service.adapters.importers import demo_class
-from credential_service.bootstrap import build
-from credential_service.core.year_input import year_input_to_json
-from credential_service.http.app import create_app
-from credential_service.services.demo import class_id, seed_demo
-from credential_service.settings import Settings
+from credential_service.app.bootstrap import build
+from credential_service.app.demo import class_id, seed_demo
+from credential_service.app.factory import create_app
+from credential_service.platform.settings import Settings
+from credential_service.transcripts.spreadsheets import demo_class
+from credential_service.transcripts.year_input import year_input_to_json
 
 A1 = class_id("10A1")
 

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from credential_service.bootstrap import build
-from credential_service.http.app import create_app
-from credential_service.services.demo import class_id, seed_demo
-from credential_service.settings import Settings
+from credential_service.app.bootstrap import build
+from credential_service.app.demo import class_id, seed_demo
+from credential_service.app.factory import create_app
+from credential_service.platform.settings import Settings
 
 A1 = class_id("10A1")
 

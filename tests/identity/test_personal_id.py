@@ -6,8 +6,7 @@ from datetime import date
 
 import pytest
 
-from credential_service.core.errors import InvalidInput
-from credential_service.core.identity import (
+from credential_service.holders.identity_rules import (
     IdentifierEntry,
     IdentifierHistory,
     IdentifierKind,
@@ -26,6 +25,7 @@ from credential_service.core.identity import (
     rule_sex,
     validate_personal_id,
 )
+from credential_service.platform.errors import InvalidInput
 
 DOB = date(2008, 3, 14)
 GOOD_F = "031308123456"  # Hải Phòng, female born 2000s, 2008

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 
-from credential_service.adapters.db import ledger
-from credential_service.adapters.db.engine import Database
-from credential_service.services.ledger import LedgerService
-from credential_service.settings import Settings
+from credential_service.ledger import storage as ledger
+from credential_service.ledger.service import LedgerService
+from credential_service.platform.db import Database
+from credential_service.platform.settings import Settings
 from verifier.checkpoint import Ed25519CosignatureSigner
 
 WITNESS_SEED = bytes(range(32))

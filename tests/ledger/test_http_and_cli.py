@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from ledger_fixtures import Ledger, witness_signer
 
-from credential_service.bootstrap import build
-from credential_service.cli import main
-from credential_service.http.app import create_app
-from credential_service.settings import Settings
+from credential_service.app.bootstrap import build
+from credential_service.app.cli import main
+from credential_service.app.factory import create_app
+from credential_service.platform.settings import Settings
 from verifier.checkpoint import cosign_checkpoint, open_checkpoint
 from verifier.note import Ed25519Signer, parse_vkey
 

@@ -7,14 +7,14 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from credential_service.adapters import importers
-from credential_service.adapters.db.tables import Transcript
-from credential_service.bootstrap import Container, build
-from credential_service.core.workflow import Step
-from credential_service.services import imports
-from credential_service.services.demo import class_id, seed_demo, staff_id
-from credential_service.services.ledger import LedgerService
-from credential_service.settings import Settings
+from credential_service.app.bootstrap import Container, build
+from credential_service.app.demo import class_id, seed_demo, staff_id
+from credential_service.ledger.service import LedgerService
+from credential_service.platform.settings import Settings
+from credential_service.transcripts import imports
+from credential_service.transcripts import spreadsheets as importers
+from credential_service.transcripts.tables import Transcript
+from credential_service.transcripts.workflow import Step
 from verifier.checkpoint import open_checkpoint
 from verifier.merkle import verify_inclusion
 from verifier.note import parse_vkey

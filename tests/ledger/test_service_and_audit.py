@@ -7,9 +7,9 @@ import base64
 import pytest
 from ledger_fixtures import WITNESS_NAME, Ledger, event, witness_signer
 
-from credential_service.adapters.db import ledger
-from credential_service.core.errors import ConfigurationError, InvalidInput, NotAuthorised, NotFound
-from credential_service.settings import DEV_KEYS_DIR, Settings
+from credential_service.ledger import storage as ledger
+from credential_service.platform.errors import ConfigurationError, InvalidInput, NotAuthorised, NotFound
+from credential_service.platform.settings import DEV_KEYS_DIR, Settings
 from verifier.checkpoint import Checkpoint, cosign_checkpoint, open_checkpoint, sign_checkpoint, verify_cosignatures
 from verifier.merkle import leaf_hash, verify_consistency, verify_inclusion
 from verifier.note import parse_vkey

@@ -9,9 +9,9 @@ from ledger_fixtures import Ledger, event
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from credential_service.adapters.db import ledger
-from credential_service.adapters.db.engine import Database, migrate
-from credential_service.adapters.db.tables import LedgerNode
+from credential_service.ledger import storage as ledger
+from credential_service.ledger.tables import LedgerNode
+from credential_service.platform.db import Database, migrate
 from verifier.merkle import MemoryTreeStore, leaf_hash, verify_consistency, verify_inclusion
 
 

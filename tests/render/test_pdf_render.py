@@ -10,12 +10,7 @@ from typing import Any
 import pytest
 from hocba_fixture import canonical_json, require_tool
 
-from credential_service.adapters.pdf_render import (
-    ATTACHMENT_NAME,
-    SIGNATURE_FIELDS,
-    RenderedPdf,
-    render_transcript,
-)
+from credential_service.transcripts.render import ATTACHMENT_NAME, SIGNATURE_FIELDS, RenderedPdf, render_transcript
 
 
 @pytest.fixture

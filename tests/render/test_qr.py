@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hocba_fixture import VERIFY_URL, require_tool
 
-from credential_service.adapters.qr import QR_MAX_VERSION, make_qr, qr_segments
+from credential_service.platform.qr_code import QR_MAX_VERSION, make_qr, qr_segments
 
 BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 

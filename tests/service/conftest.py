@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from credential_service.bootstrap import Container, build
-from credential_service.services.documents import DocumentFactory
-from credential_service.settings import Settings
+from credential_service.app.bootstrap import Container, build
+from credential_service.documents.factory import DocumentFactory
+from credential_service.platform.settings import Settings
 
 _DOCUMENTS: dict[str, DocumentFactory] = {}
 

@@ -10,13 +10,15 @@ import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import func, select
 
-from credential_service.adapters import importers
-from credential_service.adapters.db.tables import LedgerEntry, RoleAssignment, SigningEvent, Staff, Transcript
-from credential_service.bootstrap import Container
-from credential_service.core.errors import NotAuthorised, SigningRefused, WorkflowViolation
-from credential_service.core.workflow import Step
-from credential_service.services import imports
-from credential_service.services.demo import DEMO_SCHOOL_CODE, class_id, seed_demo, staff_id
+from credential_service.app.bootstrap import Container
+from credential_service.app.demo import DEMO_SCHOOL_CODE, class_id, seed_demo, staff_id
+from credential_service.ledger.tables import LedgerEntry
+from credential_service.platform.errors import NotAuthorised, SigningRefused, WorkflowViolation
+from credential_service.staff.tables import RoleAssignment, Staff
+from credential_service.transcripts import imports
+from credential_service.transcripts import spreadsheets as importers
+from credential_service.transcripts.tables import SigningEvent, Transcript
+from credential_service.transcripts.workflow import Step
 
 A1 = class_id("10A1")
 

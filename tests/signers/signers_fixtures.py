@@ -10,11 +10,12 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
-from credential_service.adapters import importers
-from credential_service.adapters.db.tables import RoleAssignment, School, Staff, Transcript
-from credential_service.bootstrap import Container
-from credential_service.services import imports
-from credential_service.services.demo import class_id, seed_demo
+from credential_service.app.bootstrap import Container
+from credential_service.app.demo import class_id, seed_demo
+from credential_service.staff.tables import RoleAssignment, School, Staff
+from credential_service.transcripts import imports
+from credential_service.transcripts import spreadsheets as importers
+from credential_service.transcripts.tables import Transcript
 
 A1 = class_id("10A1")
 

@@ -17,11 +17,11 @@ from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from signers_fixtures import add_staff, make_pdf, seed_class
 
-from credential_service.bootstrap import Container
-from credential_service.core.errors import InvalidInput, NotAuthorised, SigningRefused
-from credential_service.services.documents_any import AnyDocumentService
-from credential_service.services.ledger import LedgerService
-from credential_service.services.signers import SignerRegistry
+from credential_service.app.bootstrap import Container
+from credential_service.documents.service import AnyDocumentService
+from credential_service.ledger.service import LedgerService
+from credential_service.platform.errors import InvalidInput, NotAuthorised, SigningRefused
+from credential_service.signers.service import SignerRegistry
 from signing.devpki import DEV_PKI_URL
 from verifier.pdf import VerificationPolicy, verify_pdf
 

@@ -10,17 +10,17 @@ from pathlib import Path
 from signers_fixtures import A1, make_pdf, pdfs, seed_class
 from sqlalchemy import select
 
-from credential_service.adapters.db.tables import LedgerEntry
-from credential_service.bootstrap import Container, build
-from credential_service.core.workflow import Step
-from credential_service.services.compromise import CompromiseService, compromised_signatures
-from credential_service.services.demo import staff_id
-from credential_service.services.documents_any import AnyDocumentService
-from credential_service.services.key_rotation import KeyRotationService, open_trust_list
-from credential_service.services.ledger import LedgerService
-from credential_service.services.signers import SignerRegistry
-from credential_service.services.verification import VerificationService
-from credential_service.settings import DEV_KEYS_DIR, Settings
+from credential_service.app.bootstrap import Container, build
+from credential_service.app.demo import staff_id
+from credential_service.documents.service import AnyDocumentService
+from credential_service.ledger.key_rotation import KeyRotationService, open_trust_list
+from credential_service.ledger.service import LedgerService
+from credential_service.ledger.tables import LedgerEntry
+from credential_service.platform.settings import DEV_KEYS_DIR, Settings
+from credential_service.signers.compromise import CompromiseService, compromised_signatures
+from credential_service.signers.service import SignerRegistry
+from credential_service.transcripts.workflow import Step
+from credential_service.verification.service import VerificationService
 from signing.qr_payload import QrSigningKey, load_qr_signing_key, payload_for_record
 from verifier.checkpoint import open_checkpoint
 from verifier.note import Ed25519Verifier

@@ -14,13 +14,14 @@ from cryptography.x509.oid import NameOID
 from signers_fixtures import A1, add_staff, pdfs, seed_class
 from sqlalchemy import func, select
 
-from credential_service.adapters.db.tables import SigningAudit, SigningEvent
-from credential_service.bootstrap import Container
-from credential_service.core.errors import NotAuthorised, SigningRefused
-from credential_service.core.workflow import Step
-from credential_service.services.documents import DocumentFactory
-from credential_service.services.signers import SignerRegistry
-from credential_service.settings import DEV_KEYS_DIR, Settings
+from credential_service.app.bootstrap import Container
+from credential_service.documents.factory import DocumentFactory
+from credential_service.platform.errors import NotAuthorised, SigningRefused
+from credential_service.platform.settings import DEV_KEYS_DIR, Settings
+from credential_service.signers.service import SignerRegistry
+from credential_service.signers.tables import SigningAudit
+from credential_service.transcripts.tables import SigningEvent
+from credential_service.transcripts.workflow import Step
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 from signers_fixtures import add_staff, make_pdf, school_id, seed_class
 
-from credential_service.bootstrap import Container
-from credential_service.cli import main
-from credential_service.http.app import create_app
-from credential_service.services.key_rotation import open_trust_list
-from credential_service.services.ledger import LedgerService
+from credential_service.app.bootstrap import Container
+from credential_service.app.cli import main
+from credential_service.app.factory import create_app
+from credential_service.ledger.key_rotation import open_trust_list
+from credential_service.ledger.service import LedgerService
 
 
 def test_http_issue_assign_sign_verify_audit_and_trust_list(container: Container) -> None:

@@ -43,7 +43,7 @@ CHAIN_CERTS = [load_cert_from_pemder(str(p)) for p in CHAIN]
 
 def _start_agent(args: list[str], env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "credential_service.cli", "sign-agent", "serve", "--port", "0", *args],
+        [sys.executable, "-m", "credential_service.app.cli", "sign-agent", "serve", "--port", "0", *args],
         cwd=REPO,
         env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE,

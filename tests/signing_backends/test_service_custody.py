@@ -12,15 +12,16 @@ from backend_fixtures import Token
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import select
 
-from credential_service.adapters import importers
-from credential_service.adapters.db.tables import RoleAssignment, Staff, Transcript
-from credential_service.bootstrap import build
-from credential_service.core.errors import ConfigurationError
-from credential_service.core.workflow import Step
-from credential_service.services import imports
-from credential_service.services.demo import class_id, seed_demo
-from credential_service.services.documents import DocumentFactory
-from credential_service.settings import Settings
+from credential_service.app.bootstrap import build
+from credential_service.app.demo import class_id, seed_demo
+from credential_service.documents.factory import DocumentFactory
+from credential_service.platform.errors import ConfigurationError
+from credential_service.platform.settings import Settings
+from credential_service.staff.tables import RoleAssignment, Staff
+from credential_service.transcripts import imports
+from credential_service.transcripts import spreadsheets as importers
+from credential_service.transcripts.tables import Transcript
+from credential_service.transcripts.workflow import Step
 
 A1 = class_id("10A1")
 
@@ -80,7 +81,7 @@ def test_production_refuses_to_sign_with_a_key_file(tmp_path: Path) -> None:
         trust_roots=[tmp_path / "root.pem"],
         ledger_key_path=tmp_path / "log.key",
     )
-    from credential_service.services.documents import FONT_PATH
+    from credential_service.documents.factory import FONT_PATH
     from signing.context import SigningContext
 
     factory = DocumentFactory(settings, SigningContext.for_dev(FONT_PATH))  # the context is not what is tested

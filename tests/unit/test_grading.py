@@ -6,8 +6,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from credential_service.core.errors import InvalidInput
-from credential_service.core.grading import (
+from credential_service.platform.errors import InvalidInput
+from credential_service.transcripts.grading import (
     GIOI,
     XUAT_SAC,
     Level,

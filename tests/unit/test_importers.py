@@ -9,17 +9,17 @@ from collections import Counter
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from credential_service.adapters.importers import (
+from credential_service.platform.errors import InvalidInput
+from credential_service.transcripts.grading import Level, PromotionDecision
+from credential_service.transcripts.import_rules import RESULTS_HEADERS, ROSTER_HEADERS, Sex, validate_class_import
+from credential_service.transcripts.rules_explain import evaluate_year
+from credential_service.transcripts.spreadsheets import (
     demo_class,
     read_csv,
     read_xlsx,
     write_sample_csv,
     write_sample_xlsx,
 )
-from credential_service.core.errors import InvalidInput
-from credential_service.core.grading import Level, PromotionDecision
-from credential_service.core.importing import RESULTS_HEADERS, ROSTER_HEADERS, Sex, validate_class_import
-from credential_service.core.rules_explain import evaluate_year
 
 
 @pytest.fixture(scope="module")

@@ -8,16 +8,16 @@ from typing import Any
 
 import pytest
 
-from credential_service.core.errors import InvalidInput, Problem
-from credential_service.core.grading import Level, Verdict
-from credential_service.core.importing import (
+from credential_service.platform.errors import InvalidInput, Problem
+from credential_service.transcripts.grading import Level, Verdict
+from credential_service.transcripts.import_rules import (
     RESULTS_HEADERS,
     ROSTER_HEADERS,
     Sex,
     Table,
     validate_class_import,
 )
-from credential_service.core.year_input import ScoredSemester
+from credential_service.transcripts.year_input import ScoredSemester
 
 SCORED = ["Ngữ văn", "Toán", "Ngoại ngữ 1", "Lịch sử", "Vật lí", "Hóa học"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from credential_service.core.record import canonical_json, sha256_hex
+from credential_service.platform.canonical import canonical_json, sha256_hex
 
 
 def test_canonical_json_sorts_keys_and_keeps_vietnamese_as_utf8() -> None:

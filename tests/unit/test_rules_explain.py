@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from credential_service.core.errors import InvalidInput
-from credential_service.core.grading import Level, PromotionDecision
-from credential_service.core.rules_explain import evaluate_year, explain_year
-from credential_service.core.year_input import parse_year_input
+from credential_service.platform.errors import InvalidInput
+from credential_service.transcripts.grading import Level, PromotionDecision
+from credential_service.transcripts.rules_explain import evaluate_year, explain_year
+from credential_service.transcripts.year_input import parse_year_input
 
 SCORED = ["Ngữ văn", "Toán", "Ngoại ngữ 1", "Lịch sử", "Vật lí", "Hóa học", "Sinh học", "Tin học"]
 COMMENT = ["Giáo dục thể chất", "Hoạt động trải nghiệm, hướng nghiệp", "Nội dung giáo dục của địa phương"]

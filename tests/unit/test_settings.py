@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from credential_service.core.errors import ConfigurationError
-from credential_service.settings import DEV_KEYS_DIR, Settings
+from credential_service.platform.errors import ConfigurationError
+from credential_service.platform.settings import DEV_KEYS_DIR, Settings
 
 
 def test_the_database_url_comes_from_sogoc_database_url(monkeypatch: pytest.MonkeyPatch) -> None:

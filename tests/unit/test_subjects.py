@@ -6,13 +6,8 @@ import unicodedata
 
 import pytest
 
-from credential_service.core.errors import InvalidInput
-from credential_service.core.subjects import (
-    SUBJECTS,
-    AssessmentMode,
-    lookup_subject,
-    subjects_for_grade,
-)
+from credential_service.platform.errors import InvalidInput
+from credential_service.transcripts.subjects import SUBJECTS, AssessmentMode, lookup_subject, subjects_for_grade
 
 
 def test_names_are_nfc() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from credential_service.core.errors import WorkflowViolation
-from credential_service.core.workflow import Status, Step, next_status
+from credential_service.platform.errors import WorkflowViolation
+from credential_service.transcripts.workflow import Status, Step, next_status
 
 
 def test_the_steps_in_order_lead_from_draft_to_issued() -> None:

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from credential_service.core.errors import InvalidInput
-from credential_service.core.grading import Level, Verdict
-from credential_service.core.year_input import ScoredSemester, parse_year_input, year_input_to_json
+from credential_service.platform.errors import InvalidInput
+from credential_service.transcripts.grading import Level, Verdict
+from credential_service.transcripts.year_input import ScoredSemester, parse_year_input, year_input_to_json
 
 
 def sample(**overrides: Any) -> dict[str, Any]:

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from verification_fixtures import Issued
 
-from credential_service.adapters.pdf_render import render_transcript
-from credential_service.core.record import canonical_json, sha256_hex
-from credential_service.core.workflow import Step
-from credential_service.services.verification import VerificationService
+from credential_service.platform.canonical import canonical_json, sha256_hex
+from credential_service.transcripts.render import render_transcript
+from credential_service.transcripts.workflow import Step
+from credential_service.verification.service import VerificationService
 from signing.fields import FieldSpec, prepare_signature_fields
 from signing.qr_payload import load_qr_signing_key, payload_for_record
 

@@ -12,9 +12,9 @@ import base45
 import pytest
 import rfc8785
 
-from credential_service.adapters.qr import make_qr
-from credential_service.core.errors import ConfigurationError
-from credential_service.settings import DEV_KEYS_DIR, Settings
+from credential_service.platform.errors import ConfigurationError
+from credential_service.platform.qr_code import make_qr
+from credential_service.platform.settings import DEV_KEYS_DIR, Settings
 from signing.qr_payload import QrSigningKey, build_payload, generate_qr_key, load_qr_signing_key, payload_for_record
 from verifier.qr import (
     MAX_PAYLOAD_CHARS,

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from verification_fixtures import Issued
 
-from credential_service.http.app import create_app
+from credential_service.app.factory import create_app
 from verifier.qr import QrKeyList, read_qr_from_pdf, verify_qr
 
 pytestmark = pytest.mark.slow

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from credential_service.adapters import importers
-from credential_service.adapters.db.engine import migrate
-from credential_service.adapters.db.tables import Transcript
-from credential_service.bootstrap import Container, build
-from credential_service.core.workflow import Step
-from credential_service.services import imports
-from credential_service.services.demo import class_id, seed_demo, staff_id
-from credential_service.settings import Settings
+from credential_service.app.bootstrap import Container, build
+from credential_service.app.demo import class_id, seed_demo, staff_id
+from credential_service.platform.db import migrate
+from credential_service.platform.settings import Settings
+from credential_service.transcripts import imports
+from credential_service.transcripts import spreadsheets as importers
+from credential_service.transcripts.tables import Transcript
+from credential_service.transcripts.workflow import Step
 
 A1 = class_id("10A1")
 

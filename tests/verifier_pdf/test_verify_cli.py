@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from credential_service.cli import main as sogoc_main
+from credential_service.app.cli import main as sogoc_main
 from verifier.cli import main
 
 REPO = Path(__file__).resolve().parents[2]

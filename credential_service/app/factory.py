@@ -1,0 +1,57 @@
+"""FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from credential_service.app.bootstrap import Container, build
+from credential_service.app.problem import install_problem_handlers
+from credential_service.diplomas import pages as diploma_pages
+from credential_service.diplomas import routes as diploma_routes
+from credential_service.employers import routes as employers
+from credential_service.holders import pages as holder_pages
+from credential_service.holders import routes as holders
+from credential_service.ledger import routes as ledger
+from credential_service.signers import routes as signer_routes
+from credential_service.signers import routes_external as external_signing_routes
+from credential_service.transcripts import pages
+from credential_service.transcripts import routes as transcripts
+from credential_service.transcripts import routes_classes as classes
+from credential_service.transcripts import routes_rules as rules
+from credential_service.verification import pages as verify_pages
+from credential_service.verification import routes as verify
+
+
+def create_app(container: Container | None = None) -> FastAPI:
+    container = container or build()
+    app = FastAPI(
+        title="Sổ Gốc Số API",
+        description=(
+            "Học bạ số và văn bằng số của Sở GDĐT Hải Phòng — nhập điểm, ký số, phát hành, tải về.\n\n"
+            "Digital transcripts and diplomas of the Hải Phòng Department of Education — import, sign, "
+            "issue, download. Errors are application/problem+json with Vietnamese and English text."
+        ),
+        version="0.1.0",
+    )
+    app.state.container = container
+    install_problem_handlers(app)
+    app.include_router(classes.router, prefix="/api/v1")
+    app.include_router(transcripts.router, prefix="/api/v1")
+    app.include_router(rules.router, prefix="/api/v1")
+    app.include_router(ledger.router, prefix="/api/v1")
+    app.include_router(verify.router)  # /api/v1/verify…, /api/v1/credentials/…, /.well-known/sogoc-keys.json
+    app.include_router(holders.router)  # /api/v1/holder/…
+    app.include_router(employers.router)  # /api/v1/employer/…, /.well-known/sogoc-receipt-keys.json
+    app.include_router(holder_pages.router)  # /holder…, /s/<code>
+    app.include_router(pages.router)
+    app.include_router(verify_pages.router)
+    app.include_router(diploma_routes.router)  # /api/v1/graduation-decisions, /api/v1/diplomas…, public checks
+    app.include_router(diploma_pages.router)
+    app.include_router(signer_routes.router)  # /api/v1/signers…, /api/v1/documents…, /.well-known/sogoc-trust-list
+    app.include_router(external_signing_routes.router)  # /api/v1/classes/{id}/sign/{step}/external/…
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

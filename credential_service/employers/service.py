@@ -1,0 +1,662 @@
+"""Employers: organisations, API keys, verification by share code, signed receipts.
+
+* Organisations register with a name, tax code and contact; in production they start ``pending``
+  until the Sở approves them (``sogoc employer approve``); in dev/test they are active at once.
+* API keys are ``sgk_<8 chars>.<secret>``: the prefix identifies the key, only the SHA-256 of the
+  whole key is stored; a key is shown once, can be rotated (the old one stops at once) and carries
+  scopes (``verify``, ``verify:batch``) and a rate (codes per minute; an in-process token bucket per
+  worker — behind several workers or hosts, the reverse proxy's limiter is the shared bound).
+* Verification is only ever by share code (no lookup by ID number or name). A code granted to
+  another organisation answers exactly like a code that does not exist; expired, revoked, used-up
+  and awaiting-guardian grants are refused. A use is taken atomically (``uses < max_uses`` in the
+  UPDATE), so concurrent requests never exceed the grant.
+* What the employer gets: the granted fields and each credential's current status (transcripts via
+  :meth:`VerificationService.credential_status`, including its ledger inclusion; diplomas from the
+  register and their last decision), plus a signed receipt (:mod:`verifier.receipt`, JWS EdDSA).
+* Every attempt is appended to the access log, which the holder reads.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, cast
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Table, func, select, update
+
+from credential_service.diplomas.tables import Diploma, DiplomaDecision
+from credential_service.employers.tables import ApiKey, Organisation
+from credential_service.holders.consent import (
+    LogEvent,
+    append_log,
+    code_hash,
+    grant_state,
+    project_diploma,
+    project_transcript,
+    scope_fields,
+)
+from credential_service.holders.service import NotAuthenticated, _aware, new_id, now, sha256_hex
+from credential_service.holders.tables import ConsentGrant, ConsentGrantCredential
+from credential_service.ledger.tables import LedgerEntry
+from credential_service.platform.db import Database
+from credential_service.platform.errors import Conflict, InvalidInput, Message, NotAuthorised, Problem, SogocError
+from credential_service.platform.settings import Settings
+from credential_service.transcripts.tables import Transcript
+from verifier.receipt import RECEIPT_FORMAT, ReceiptKeys, data_digest, sign_receipt
+
+log = logging.getLogger(__name__)
+
+KEY_PREFIX = "sgk_"
+SCOPES = ("verify", "verify:batch")
+DEFAULT_RATE = 6000  # codes per minute per key
+MAX_BATCH = 1000
+AUTH_CACHE_SECONDS = 5.0
+ISSUER = "Sở GDĐT Hải Phòng — Sổ Gốc Số"
+
+
+class RateLimited(SogocError):
+    code = "rate-limited"
+    status = 429
+    title = Message("Quá nhiều yêu cầu", "Too many requests")
+
+
+class ShareCodeNotFound(SogocError):
+    code = "share-code-not-found"
+    status = 404
+    title = Message("Không tìm thấy mã chia sẻ", "Share code not found")
+
+
+class GrantRefused(SogocError):
+    status = 410
+    title = Message("Mã chia sẻ không còn dùng được", "Share code no longer usable")
+
+
+class GrantExpired(GrantRefused):
+    code = "grant-expired"
+
+
+class GrantRevoked(GrantRefused):
+    code = "grant-revoked"
+
+
+class GrantUsedUp(GrantRefused):
+    code = "grant-used-up"
+
+
+class GrantPendingGuardian(SogocError):
+    code = "grant-pending-guardian"
+    status = 409
+    title = Message("Chờ cha mẹ/người giám hộ xác nhận", "Awaiting a parent's or guardian's confirmation")
+
+
+REFUSALS: dict[str, tuple[type[SogocError], Message]] = {
+    "not_found": (
+        ShareCodeNotFound,
+        Message(
+            "Mã chia sẻ không tồn tại hoặc không dành cho tổ chức của bạn.",
+            "The share code does not exist or was not shared with your organisation.",
+        ),
+    ),
+    "expired": (GrantExpired, Message("Mã chia sẻ đã hết hạn.", "The share code has expired.")),
+    "revoked": (GrantRevoked, Message("Người học đã thu hồi mã chia sẻ này.", "The holder revoked this share code.")),
+    "used_up": (GrantUsedUp, Message("Mã chia sẻ đã hết lượt sử dụng.", "The share code has no uses left.")),
+    "pending_guardian": (
+        GrantPendingGuardian,
+        Message(
+            "Người học chưa đủ 18 tuổi; mã chỉ dùng được sau khi cha mẹ/người giám hộ xác nhận.",
+            "The holder is under 18; the code works once a parent or guardian has confirmed it.",
+        ),
+    ),
+}
+
+
+def refusal_error(result: str) -> SogocError:
+    cls, msg = REFUSALS[result]
+    return cls(msg, result=result)
+
+
+@dataclass(frozen=True)
+class ApiPrincipal:
+    key_id: str
+    prefix: str
+    organisation_id: str
+    organisation_name: str
+    tax_code: str
+    scopes: tuple[str, ...]
+    rate_per_minute: int
+
+
+class TokenBucket:
+    """Per-key token bucket in this process; ``take(n)`` for a batch of n codes."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._state: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str, n: int, per_minute: int) -> float | None:
+        """None when allowed, else the seconds to wait."""
+        capacity = float(max(per_minute, 1))
+        refill = capacity / 60.0
+        t = self.clock()
+        with self._lock:
+            tokens, last = self._state.get(key, (capacity, t))
+            tokens = min(capacity, tokens + (t - last) * refill)
+            if tokens < n:
+                self._state[key] = (tokens, t)
+                return (n - tokens) / refill if n <= capacity else 60.0
+            self._state[key] = (tokens - n, t)
+            return None
+
+
+@lru_cache(maxsize=4)
+def load_receipt_key(path: str) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("the receipt signing key must be an Ed25519 private key (PKCS#8 PEM)")
+    return key
+
+
+def _new_key() -> tuple[str, str]:
+    prefix = KEY_PREFIX + secrets.token_hex(4)
+    return prefix, f"{prefix}.{secrets.token_urlsafe(32)}"
+
+
+class EmployerService:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        status_of: Callable[[str], Any],
+        *,
+        client_hash: Callable[[str | None], str | None] = lambda c: None,
+        bucket: TokenBucket | None = None,
+    ) -> None:
+        """``status_of(credential_id)`` is :meth:`VerificationService.credential_status` (transcripts)."""
+        self.db = db
+        self.settings = settings
+        self.status_of = status_of
+        self.client_hash = client_hash
+        self.bucket = bucket or TokenBucket()
+        self._auth_cache: dict[str, tuple[ApiPrincipal, float]] = {}
+        self._status_cache: OrderedDict[tuple[str, int], dict[str, Any]] = OrderedDict()
+        self._projections: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        assert settings.receipt_key_path is not None and settings.receipt_key_list_path is not None
+        self.receipt_key = load_receipt_key(str(settings.receipt_key_path))
+        self.receipt_keys = ReceiptKeys.load(settings.receipt_key_list_path)
+
+    # ------------------------------------------------------------------ organisations and keys
+    def register(
+        self,
+        *,
+        name: str,
+        tax_code: str,
+        contact_email: str,
+        scopes: Sequence[str] = SCOPES,
+        rate_per_minute: int = DEFAULT_RATE,
+    ) -> tuple[dict[str, Any], str]:
+        """Register an organisation and its first API key; returns (organisation, key shown once)."""
+        name, tax_code, contact_email = " ".join(name.split()), tax_code.strip(), contact_email.strip()
+        problems = []
+        if not (2 <= len(name) <= 200):
+            problems.append(
+                Problem(Message("Cần tên tổ chức.", "The organisation's name is needed."), {"field": "name"})
+            )
+        if not (tax_code.replace("-", "").isdigit() and len(tax_code.replace("-", "")) in (10, 13)):
+            problems.append(
+                Problem(
+                    Message("Mã số thuế gồm 10 hoặc 13 chữ số.", "A tax code is 10 or 13 digits."),
+                    {"field": "tax_code"},
+                )
+            )
+        if "@" not in contact_email or len(contact_email) > 200:
+            problems.append(
+                Problem(Message("Email liên hệ không hợp lệ.", "Invalid contact email."), {"field": "contact_email"})
+            )
+        if any(s not in SCOPES for s in scopes):
+            problems.append(Problem(Message("Phạm vi khóa không hợp lệ.", "Invalid key scope."), {"field": "scopes"}))
+        if problems:
+            raise InvalidInput(
+                Message("Chưa đăng ký được tổ chức.", "The organisation was not registered."), problems=problems
+            )
+        with self.db.transaction() as session:
+            if session.execute(select(Organisation.id).where(Organisation.tax_code == tax_code)).first():
+                raise Conflict(Message("Mã số thuế này đã được đăng ký.", "This tax code is already registered."))
+            org = Organisation(
+                id=new_id(),
+                name=name,
+                tax_code=tax_code,
+                contact_email=contact_email,
+                status="active" if self.settings.is_dev else "pending",
+                created_at=now(),
+            )
+            session.add(org)
+            session.flush()
+            key, view = self._add_key(session, org.id, list(scopes), rate_per_minute, "first key", None)
+        log.info("organisation registered id=%s key=%s", org.id, view["prefix"])
+        return self._org_view(org) | {"api_key": view}, key
+
+    @staticmethod
+    def _org_view(org: Organisation) -> dict[str, Any]:
+        return {"id": org.id, "name": org.name, "tax_code": org.tax_code, "status": org.status}
+
+    def _add_key(
+        self, session: Any, org_id: str, scopes: list[str], rate: int, label: str, rotated_from: str | None
+    ) -> tuple[str, dict[str, Any]]:
+        prefix, key = _new_key()
+        row = ApiKey(
+            id=new_id(),
+            organisation_id=org_id,
+            prefix=prefix,
+            key_hash=sha256_hex(key),
+            scopes=scopes,
+            rate_per_minute=rate,
+            label=label,
+            rotated_from_id=rotated_from,
+            created_at=now(),
+        )
+        session.add(row)
+        return key, self._key_view(row)
+
+    @staticmethod
+    def _key_view(k: ApiKey) -> dict[str, Any]:
+        return {
+            "id": k.id,
+            "prefix": k.prefix,
+            "scopes": list(k.scopes),
+            "rate_per_minute": k.rate_per_minute,
+            "label": k.label,
+            "created_at": _aware(k.created_at).isoformat(),
+            "revoked_at": _aware(k.revoked_at).isoformat() if k.revoked_at else None,
+            "rotated_from_id": k.rotated_from_id,
+        }
+
+    def approve(self, tax_code: str) -> dict[str, Any]:
+        with self.db.transaction() as session:
+            org = session.execute(select(Organisation).where(Organisation.tax_code == tax_code)).scalar_one_or_none()
+            if org is None:
+                raise InvalidInput(Message("Không có tổ chức này.", "No such organisation."))
+            org.status = "active"
+            return self._org_view(org)
+
+    def keys(self, principal: ApiPrincipal) -> list[dict[str, Any]]:
+        with self.db.reader() as session:
+            rows = session.execute(
+                select(ApiKey).where(ApiKey.organisation_id == principal.organisation_id).order_by(ApiKey.created_at)
+            ).scalars()
+            return [self._key_view(k) for k in rows]
+
+    def rotate(self, principal: ApiPrincipal) -> tuple[dict[str, Any], str]:
+        """A new key with the same scopes and rate; the calling key stops working at once."""
+        with self.db.transaction() as session:
+            old = session.get(ApiKey, principal.key_id)
+            if old is None or old.revoked_at is not None:
+                raise NotAuthenticated(Message("Khóa API không hợp lệ.", "Invalid API key."))
+            old.revoked_at = now()
+            key, view = self._add_key(
+                session, old.organisation_id, list(old.scopes), old.rate_per_minute, f"rotated {old.prefix}", old.id
+            )
+        with self._lock:
+            self._auth_cache.clear()
+        return view, key
+
+    def authenticate(self, key: str | None, scope: str) -> ApiPrincipal:
+        bad = NotAuthenticated(
+            Message(
+                "Thiếu hoặc sai khóa API (Authorization: Bearer …).",
+                "Missing or invalid API key (Authorization: Bearer …).",
+            )
+        )
+        if not key or not key.startswith(KEY_PREFIX) or "." not in key or len(key) > 200:
+            raise bad
+        digest = sha256_hex(key)
+        t = time.monotonic()
+        with self._lock:
+            hit = self._auth_cache.get(digest)
+        if hit is not None and hit[1] > t:
+            principal = hit[0]
+        else:
+            prefix = key.split(".", 1)[0]
+            with self.db.reader() as session:
+                row = session.execute(
+                    select(ApiKey, Organisation)
+                    .join(Organisation, Organisation.id == ApiKey.organisation_id)
+                    .where(ApiKey.prefix == prefix)
+                ).first()
+            if row is None or not hmac.compare_digest(row[0].key_hash, digest) or row[0].revoked_at is not None:
+                raise bad
+            k, org = row
+            if org.status != "active":
+                raise NotAuthorised(
+                    Message(
+                        "Tổ chức chưa được Sở GDĐT phê duyệt hoặc đã bị tạm ngừng.",
+                        "The organisation is not approved by the Department or is suspended.",
+                    )
+                )
+            principal = ApiPrincipal(k.id, k.prefix, org.id, org.name, org.tax_code, tuple(k.scopes), k.rate_per_minute)
+            with self._lock:
+                if len(self._auth_cache) > 10_000:
+                    self._auth_cache.clear()
+                self._auth_cache[digest] = (principal, t + AUTH_CACHE_SECONDS)
+        if scope not in principal.scopes:
+            raise NotAuthorised(Message(f"Khóa API không có quyền {scope}.", f"The API key lacks the {scope} scope."))
+        return principal
+
+    # ------------------------------------------------------------------ verification
+    def _take(self, principal: ApiPrincipal, n: int) -> None:
+        wait = self.bucket.take(principal.key_id, n, principal.rate_per_minute)
+        if wait is not None:
+            raise RateLimited(
+                Message(
+                    f"Vượt giới hạn {principal.rate_per_minute} mã/phút của khóa API; thử lại sau {wait:.0f} giây.",
+                    f"Over the key's limit of {principal.rate_per_minute} codes per minute; retry in {wait:.0f} s.",
+                ),
+                retry_after=max(1, round(wait)),
+            )
+
+    def verify(self, principal: ApiPrincipal, code: str, *, client: str | None = None) -> dict[str, Any]:
+        self._take(principal, 1)
+        return self._verify_many(principal, [code], client)[0]
+
+    def verify_batch(
+        self, principal: ApiPrincipal, codes: Sequence[str], *, client: str | None = None
+    ) -> dict[str, Any]:
+        if not codes or len(codes) > MAX_BATCH:
+            raise InvalidInput(
+                Message(f"Một lô gồm 1 đến {MAX_BATCH} mã.", f"A batch holds 1 to {MAX_BATCH} codes."),
+                problems=[Problem(Message("số mã", "number of codes"), {"field": "codes"}, len(codes))],
+            )
+        self._take(principal, len(codes))
+        results = self._verify_many(principal, codes, client)
+        return {
+            "count": len(results),
+            "ok": sum(1 for r in results if r["result"] == "ok"),
+            "results": [{"index": i, **r} for i, r in enumerate(results)],
+        }
+
+    def _cached(self, key: tuple[str, int]) -> dict[str, Any] | None:
+        with self._lock:
+            hit = self._status_cache.get(key)
+            if hit is not None:
+                self._status_cache.move_to_end(key)
+            return hit
+
+    def _remember(self, key: tuple[str, int], value: dict[str, Any]) -> None:
+        with self._lock:
+            self._status_cache[key] = value
+            while len(self._status_cache) > 20_000:
+                self._status_cache.popitem(last=False)
+
+    def _transcript_status(self, credential_id: str, size: int) -> dict[str, Any]:
+        hit = self._cached((credential_id, size))
+        if hit is not None:
+            return hit
+        st = self.status_of(credential_id)
+        label = st.label
+        out = {
+            "status": st.status,
+            "status_vi": label.vi,
+            "status_en": label.en,
+            "valid": st.status == "valid",
+            "version": st.version,
+            "superseded_by": st.superseded_by,
+            "decision": st.decision,
+            "revoked_at": st.revoked_at,
+            "reason": st.reason,
+            "ledger": {
+                "included": st.ledger.included,
+                "index": st.ledger.index,
+                "checkpoint_size": st.ledger.checkpoint_size,
+            },
+        }
+        self._remember((credential_id, size), out)
+        return out
+
+    @staticmethod
+    def _diploma_status(d: Diploma, last: DiplomaDecision | None) -> dict[str, Any]:
+        from credential_service.diplomas.rules import STATUS_LABELS, Status
+
+        try:
+            label = STATUS_LABELS[Status(d.status)]
+            vi, en = label.vi, label.en
+        except (ValueError, KeyError):
+            vi = en = d.status
+        decision = None
+        if last is not None and d.status != "issued":
+            decision = {
+                "kind": last.kind,
+                "decision_no": last.decision_no,
+                "decision_date": last.decision_date.isoformat(),
+                "ground": last.ground,
+                "reason": last.reason,
+            }
+        return {
+            "status": d.status,
+            "status_vi": vi,
+            "status_en": en,
+            "valid": d.status == "issued",
+            "version": d.version,
+            "superseded_by": d.replaced_by_id,
+            "decision": decision,
+            "ledger": {"included": d.ledger_seq is not None, "index": d.ledger_seq},
+        }
+
+    def _verify_many(self, principal: ApiPrincipal, codes: Sequence[str], client: str | None) -> list[dict[str, Any]]:
+        t = now()
+        hashes = [code_hash(c) for c in codes]
+        who = self.client_hash(client)
+        # 1. read: grants, their credentials, the ledger size, then the data and status (no write lock held)
+        grants: dict[str, Any] = {}  # Core rows of consent_grants (attribute access like the ORM class)
+        creds: dict[str, list[tuple[str, str]]] = {}
+        with self.db.reader() as session:
+            for row in session.execute(
+                select(
+                    cast(Table, ConsentGrant.__table__),
+                    ConsentGrantCredential.credential_id,
+                    ConsentGrantCredential.credential_kind,
+                )
+                .join(ConsentGrantCredential, ConsentGrantCredential.grant_id == ConsentGrant.id)
+                .where(ConsentGrant.code_hash.in_(set(hashes)))
+            ):
+                grants[row.code_hash] = row
+                creds.setdefault(row.id, []).append((row.credential_id, row.credential_kind))
+            size = (
+                int(session.execute(select(func.coalesce(func.max(LedgerEntry.seq), -1))).scalar_one()) + 1
+                if grants
+                else 0
+            )
+        outcome: dict[str, tuple[str, Any]] = {}
+        usable: list[Any] = []
+        used: dict[str, int] = {}
+        for h in dict.fromkeys(hashes):
+            g = grants.get(h)
+            if g is None:
+                outcome[h] = ("not_found", None)
+            elif g.recipient_org_id is not None and g.recipient_org_id != principal.organisation_id:
+                outcome[h] = ("wrong_recipient", g)
+            else:
+                state = grant_state(g, t)
+                outcome[h] = ("ok" if state == "active" else state, g)
+                if state == "active":
+                    usable.append(g)
+        data = self._credential_data([c for g in usable for c in creds.get(g.id, [])], size)
+        # 2. bodies and signed receipts, before the write transaction (kept short: it holds the write lock)
+        receipts: dict[str, tuple[str, str]] = {}
+        bodies: dict[str, list[dict[str, Any]]] = {}
+        for h, (result, g) in outcome.items():
+            if result == "ok" and g is not None:
+                body = []
+                for cred_id, kind in creds.get(g.id, []):
+                    if cred_id in data:
+                        item = {k: v for k, v in data[cred_id].items() if not k.startswith("data:")}
+                        body.append(
+                            item | {"data": data[cred_id][f"data:{g.scope}"], "credential_id": cred_id, "kind": kind}
+                        )
+                bodies[h] = body
+                receipt_id = new_id()
+                receipts[h] = (receipt_id, self._receipt(receipt_id, principal, g, body, t))
+        # 3. write: take one use of each usable grant atomically, append the log
+        events: list[LogEvent] = []
+        with self.db.transaction() as session:
+            for h, (result, g) in outcome.items():
+                if result == "ok" and g is not None:
+                    grants_table = ConsentGrant.__table__.c
+                    taken = session.execute(  # Core UPDATE: no ORM synchronisation work
+                        update(cast(Table, ConsentGrant.__table__))
+                        .where(
+                            grants_table.id == g.id,
+                            grants_table.uses < grants_table.max_uses,
+                            grants_table.revoked_at.is_(None),
+                        )
+                        .values(uses=grants_table.uses + 1)
+                    )
+                    if taken.rowcount != 1:  # type: ignore[attr-defined]
+                        outcome[h] = ("used_up", g)
+                        result = "used_up"
+                        receipts.pop(h, None)  # never handed out
+                    else:
+                        used[g.id] = used.get(g.id, g.uses) + 1
+                if g is None:
+                    events.append(
+                        LogEvent(
+                            "verify",
+                            "employer",
+                            principal.organisation_name,
+                            result,
+                            organisation_id=principal.organisation_id,
+                            api_key_prefix=principal.prefix,
+                            client_hash=who,
+                        )
+                    )
+                    continue
+                kinds = {k for _, k in creds.get(g.id, [])}
+                fields = sorted({f for k in kinds for f in scope_fields(k, g.scope)}) if result == "ok" else []
+                cids: list[str | None] = [c for c, _ in creds.get(g.id, [])]
+                for cid in cids or [None]:
+                    events.append(
+                        LogEvent(
+                            "verify",
+                            "employer",
+                            principal.organisation_name,
+                            result,
+                            g.person_id,
+                            g.id,
+                            cid,
+                            principal.organisation_id,
+                            principal.prefix,
+                            g.purpose,
+                            fields,
+                            who,
+                            receipts[h][0] if h in receipts else None,
+                        )
+                    )
+            append_log(session, events, t)
+        out: list[dict[str, Any]] = []
+        for h in hashes:
+            result, g = outcome[h]
+            if result != "ok" or g is None:
+                public = "not_found" if result == "wrong_recipient" else result
+                msg = REFUSALS[public][1]
+                out.append({"result": public, "detail_vi": msg.vi, "detail_en": msg.en})
+                continue
+            receipt_id, receipt = receipts[h]
+            out.append(
+                {
+                    "result": "ok",
+                    "grant": self._grant_public(g, used.get(g.id, g.uses)),
+                    "credentials": bodies[h],
+                    "receipt_id": receipt_id,
+                    "receipt": receipt,
+                }
+            )
+        return out
+
+    @staticmethod
+    def _grant_public(g: Any, uses: int) -> dict[str, Any]:
+        return {
+            "scope": g.scope,
+            "purpose": g.purpose,
+            "recipient": "organisation" if g.recipient_org_id else "bearer",
+            "expires_at": _aware(g.expires_at).isoformat(),
+            "uses_left": max(0, g.max_uses - uses),
+        }
+
+    def _credential_data(self, creds: list[tuple[str, str]], size: int) -> dict[str, dict[str, Any]]:
+        """{credential id: status fields + ``data:<scope>`` for each scope} for the given credentials."""
+        import json
+
+        out: dict[str, dict[str, Any]] = {}
+        tids = sorted({c for c, k in creds if k == "transcript"})
+        dids = sorted({c for c, k in creds if k == "diploma"})
+        if not tids and not dids:
+            return out
+        with self._lock:
+            projections = {t: self._projections[t] for t in tids if t in self._projections}
+        missing = [t for t in tids if t not in projections]
+        diplomas: dict[str, Diploma] = {}
+        last: dict[str, DiplomaDecision] = {}
+        if missing or dids:
+            with self.db.reader() as session:
+                for tid, raw in session.execute(
+                    select(Transcript.id, Transcript.record_json).where(Transcript.id.in_(missing))
+                ).all():
+                    record = json.loads(raw)  # a transcript version's record never changes: cache its projections
+                    projections[tid] = {
+                        f"data:{s}": project_transcript(record, s)
+                        for s in ("status", "diploma_fields", "full_transcript")
+                    }
+                    with self._lock:
+                        if len(self._projections) > 50_000:
+                            self._projections.clear()
+                        self._projections[tid] = projections[tid]
+                if dids:
+                    diplomas = {d.id: d for d in session.execute(select(Diploma).where(Diploma.id.in_(dids))).scalars()}
+                    for dec in session.execute(
+                        select(DiplomaDecision)
+                        .where(DiplomaDecision.diploma_id.in_(dids))
+                        .order_by(DiplomaDecision.ledger_seq)
+                    ).scalars():
+                        last[dec.diploma_id] = dec
+        for tid in tids:
+            if tid in projections:
+                out[tid] = dict(self._transcript_status(tid, size)) | projections[tid]
+        for did in dids:
+            d = diplomas.get(did)
+            if d is None:
+                continue
+            out[did] = self._diploma_status(d, last.get(did)) | {
+                f"data:{s}": project_diploma(d, s) for s in ("status", "diploma_fields", "full_transcript")
+            }
+        return out
+
+    def _receipt(self, receipt_id: str, principal: ApiPrincipal, g: Any, body: list[dict[str, Any]], t: Any) -> str:
+        claims = {
+            "format": RECEIPT_FORMAT,
+            "jti": receipt_id,
+            "iss": ISSUER,
+            "iat": int(t.timestamp()),
+            "verifier": {
+                "organisation_id": principal.organisation_id,
+                "name": principal.organisation_name,
+                "tax_code": principal.tax_code,
+                "api_key": principal.prefix,
+            },
+            "grant": {"id": g.id, "scope": g.scope, "purpose": g.purpose},
+            "data": body,
+            "data_sha256": data_digest(body),
+        }
+        return sign_receipt(claims, self.receipt_key)
+
+    def receipt_key_list(self) -> dict[str, Any]:
+        return self.receipt_keys.to_dict()

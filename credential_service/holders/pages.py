@@ -1,0 +1,265 @@
+"""Holder pages (Vietnamese first, English beside): sign in, activate, my credentials, share, who checked me.
+
+Forms carry a CSRF token: before sign-in it is bound to a random pre-session cookie (``sogoc_pre``),
+after sign-in to the session. The session cookie is HttpOnly, SameSite=Lax and Secure outside dev.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from credential_service.app.bootstrap import Container
+from credential_service.app.deps import container
+from credential_service.holders.consent import RELATIONS, SCOPE_LABELS, SCOPES
+from credential_service.holders.routes import (
+    COOKIE,
+    PRE_COOKIE,
+    HolderStack,
+    client_of,
+    holder_stack,
+    set_session_cookie,
+)
+from credential_service.holders.service import Principal
+from credential_service.platform.errors import SogocError
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "platform" / "templates"))
+router = APIRouter(include_in_schema=False)
+C = Annotated[Container, Depends(container)]
+Stack = Annotated[HolderStack, Depends(holder_stack)]
+
+
+def _pre_token(request: Request, stack: HolderStack) -> tuple[str, str]:
+    pre = request.cookies.get(PRE_COOKIE) or secrets.token_urlsafe(16)
+    return pre, stack.holders.csrf_token("pre:" + pre)
+
+
+def _anon_page(request: Request, stack: HolderStack, c: Container, template: str, **ctx: Any) -> Response:
+    pre, token = _pre_token(request, stack)
+    resp = TEMPLATES.TemplateResponse(request, template, {"csrf": token, **ctx}, status_code=ctx.pop("status", 200))
+    resp.set_cookie(PRE_COOKIE, pre, httponly=True, samesite="lax", secure=not c.settings.is_dev, path="/holder")
+    return resp
+
+
+def _principal(request: Request, stack: HolderStack) -> Principal | None:
+    try:
+        return stack.holders.principal(request.cookies.get(COOKIE))
+    except SogocError:
+        return None
+
+
+def _check_pre(request: Request, stack: HolderStack, token: str) -> None:
+    stack.holders.check_csrf("pre:" + (request.cookies.get(PRE_COOKIE) or "-"), token)
+
+
+@router.get("/holder", response_class=HTMLResponse)
+def signin_page(request: Request, stack: Stack, c: C) -> Response:
+    if _principal(request, stack) is not None:
+        return RedirectResponse("/holder/credentials", status_code=303)
+    return _anon_page(request, stack, c, "holder_signin.html")
+
+
+@router.post("/holder/signin", response_class=HTMLResponse)
+def signin(
+    request: Request,
+    stack: Stack,
+    c: C,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        _check_pre(request, stack, csrf)
+        token, _ = stack.holders.sign_in(username, password)
+    except SogocError as e:
+        return _anon_page(request, stack, c, "holder_signin.html", error=e, status=e.status)
+    resp = RedirectResponse("/holder/credentials", status_code=303)
+    set_session_cookie(resp, token, c)
+    return resp
+
+
+@router.get("/holder/activate", response_class=HTMLResponse)
+def activate_page(request: Request, stack: Stack, c: C) -> Response:
+    return _anon_page(request, stack, c, "holder_activate.html")
+
+
+@router.post("/holder/activate", response_class=HTMLResponse)
+def activate(
+    request: Request,
+    stack: Stack,
+    c: C,
+    username: Annotated[str, Form()],
+    code: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        _check_pre(request, stack, csrf)
+        stack.holders.activate(username, code, password)
+    except SogocError as e:
+        return _anon_page(request, stack, c, "holder_activate.html", error=e, status=e.status)
+    return _anon_page(request, stack, c, "holder_signin.html", ok="Đã kích hoạt; hãy đăng nhập. / Activated; sign in.")
+
+
+def _signed_in(request: Request, stack: HolderStack, csrf: str | None = None) -> Principal:
+    principal = stack.holders.principal(request.cookies.get(COOKIE))
+    if csrf is not None:
+        stack.holders.check_csrf(principal.session_hash, csrf)
+    return principal
+
+
+def _page(request: Request, stack: HolderStack, principal: Principal, template: str, **ctx: Any) -> Response:
+    person = stack.holders.person(principal.person_id)
+    status = ctx.pop("status", 200)
+    return TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {
+            "csrf": stack.holders.csrf_token(principal.session_hash),
+            "user": principal,
+            "person": person,
+            "minor": stack.holders.is_minor(principal.person_id),
+            **ctx,
+        },
+        status_code=status,
+    )
+
+
+def _guarded(request: Request, stack: HolderStack, csrf: str | None = None) -> Principal | Response:
+    try:
+        return _signed_in(request, stack, csrf)
+    except SogocError as e:
+        if e.status == 401:
+            return RedirectResponse("/holder", status_code=303)
+        return HTMLResponse(f"<p>{e.message.vi}</p><p>{e.message.en}</p>", status_code=e.status)
+
+
+@router.post("/holder/signout")
+def signout(request: Request, stack: Stack, csrf: Annotated[str, Form()] = "") -> Response:
+    p = _guarded(request, stack, csrf)
+    if isinstance(p, Response):
+        return p
+    stack.holders.sign_out(p)
+    resp = RedirectResponse("/holder", status_code=303)
+    resp.delete_cookie(COOKIE, path="/")
+    return resp
+
+
+def _credentials_page(request: Request, stack: HolderStack, p: Principal, **ctx: Any) -> Response:
+    return _page(
+        request,
+        stack,
+        p,
+        "holder_credentials.html",
+        credentials=stack.holders.credentials(p.person_id),
+        grants=stack.consent.grants(p),
+        scopes=[(s, SCOPE_LABELS[s]) for s in SCOPES],
+        relations=RELATIONS,
+        **ctx,
+    )
+
+
+@router.get("/holder/credentials", response_class=HTMLResponse)
+def credentials_page(request: Request, stack: Stack) -> Response:
+    p = _guarded(request, stack)
+    if isinstance(p, Response):
+        return p
+    return _credentials_page(request, stack, p)
+
+
+@router.post("/holder/share", response_class=HTMLResponse)
+def share(
+    request: Request,
+    stack: Stack,
+    credential_ids: Annotated[list[str], Form()],
+    scope: Annotated[str, Form()],
+    purpose: Annotated[str, Form()],
+    recipient_tax_code: Annotated[str, Form()] = "",
+    expires_in_days: Annotated[int, Form()] = 30,
+    max_uses: Annotated[int, Form()] = 5,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    p = _guarded(request, stack, csrf)
+    if isinstance(p, Response):
+        return p
+    try:
+        created = stack.consent.create_grant(
+            p,
+            credential_ids=credential_ids,
+            scope=scope,
+            purpose=purpose,
+            recipient_tax_code=recipient_tax_code.strip() or None,
+            expires_in_days=expires_in_days,
+            max_uses=max_uses,
+            client=client_of(request),
+        )
+    except SogocError as e:
+        return _credentials_page(request, stack, p, error=e, status=e.status)
+    return _page(request, stack, p, "holder_shared.html", created=created)
+
+
+@router.post("/holder/grants/{grant_id}/revoke")
+def revoke(request: Request, grant_id: str, stack: Stack, csrf: Annotated[str, Form()] = "") -> Response:
+    p = _guarded(request, stack, csrf)
+    if isinstance(p, Response):
+        return p
+    try:
+        stack.consent.revoke(p, grant_id, client=client_of(request))
+    except SogocError as e:
+        return _credentials_page(request, stack, p, error=e, status=e.status)
+    return RedirectResponse("/holder/credentials", status_code=303)
+
+
+@router.post("/holder/grants/{grant_id}/guardian", response_class=HTMLResponse)
+def guardian(
+    request: Request,
+    grant_id: str,
+    stack: Stack,
+    guardian_name: Annotated[str, Form()],
+    guardian_pin: Annotated[str, Form()],
+    guardian_date_of_birth: Annotated[date, Form()],
+    guardian_sex: Annotated[str, Form()],
+    relation: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    p = _guarded(request, stack, csrf)
+    if isinstance(p, Response):
+        return p
+    try:
+        stack.consent.confirm_guardian(
+            p,
+            grant_id,
+            guardian_name=guardian_name,
+            guardian_pin=guardian_pin.strip(),
+            guardian_date_of_birth=guardian_date_of_birth,
+            guardian_sex=guardian_sex,
+            relation=relation,
+            client=client_of(request),
+        )
+    except SogocError as e:
+        return _credentials_page(request, stack, p, error=e, status=e.status)
+    return RedirectResponse("/holder/credentials", status_code=303)
+
+
+@router.get("/holder/log", response_class=HTMLResponse)
+def log_page(request: Request, stack: Stack) -> Response:
+    p = _guarded(request, stack)
+    if isinstance(p, Response):
+        return p
+    return _page(request, stack, p, "holder_log.html", entries=stack.consent.access_log(p))
+
+
+@router.get("/s/{code}", response_class=HTMLResponse)
+def share_link(request: Request, code: str, c: C) -> Response:
+    """The link inside a share QR: how an employer verifies this code. No lookup here (a page anyone can
+    open must not reveal whether a code exists); the verification itself is the API call."""
+    code = "".join(ch for ch in code.upper() if ch.isascii() and (ch.isalnum() or ch == "-"))[:32]
+    return TEMPLATES.TemplateResponse(
+        request, "holder_share_link.html", {"code": code, "base": c.settings.public_base_url.rstrip("/")}
+    )

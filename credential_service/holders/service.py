@@ -1,0 +1,506 @@
+"""Holders: persons linked to their students and diplomas, local accounts, sessions, own credentials.
+
+Sign-in (dev and today): a local account activated with a one-time code the school hands out on
+paper; the code and the password are stored only as argon2id hashes. A session is a random token
+in an HttpOnly cookie; only its SHA-256 is stored, so a database leak does not leak sessions.
+
+OpenID Connect (VNeID) seam: :class:`IdentityProvider` is what an OIDC integration (authlib's
+``OAuth.register(...)`` + ``authorize_access_token()``) will implement: after the provider's
+callback it returns an :class:`ExternalIdentity` (issuer, subject, verified PIN, name, date of
+birth); :meth:`HolderService.sign_in_external` then finds the person by that verified identity and
+opens the same kind of session. Nothing else in the holder flow changes. No provider is wired yet.
+
+Authorisation rule, everywhere: a holder sees only credentials linked to their own person; any
+other id answers exactly like an id that does not exist (404), so ids cannot be probed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from credential_service.diplomas.tables import Diploma
+from credential_service.holders.identity_rules import IdentifierKind, check_personal_id, mask, normalise_sex
+from credential_service.holders.tables import (
+    DiplomaPerson,
+    HolderAccount,
+    HolderSession,
+    Person,
+    PersonIdentifier,
+    StudentPerson,
+)
+from credential_service.platform.db import Database
+from credential_service.platform.errors import Conflict, InvalidInput, Message, NotFound, SogocError
+from credential_service.platform.settings import Settings
+from credential_service.transcripts.tables import SchoolClass, Student, Transcript
+
+log = logging.getLogger(__name__)
+
+# OWASP password-storage minimum for argon2id: m=19 MiB, t=2, p=1.
+HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+_DUMMY_HASH = HASHER.hash("not-a-real-password")
+ACTIVATION_DAYS = 30
+MAX_FAILED = 5
+LOCK_MINUTES = 15
+MIN_PASSWORD = 10
+ADULT_AGE = 18
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(t: datetime) -> datetime:
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def random_code(groups: int = 2, size: int = 5) -> str:
+    return "-".join("".join(secrets.choice(CODE_ALPHABET) for _ in range(size)) for _ in range(groups))
+
+
+def holder_secret(settings: Settings) -> bytes:
+    """The secret for CSRF tokens and keyed client hashes: the setting, or derived from the receipt key."""
+    if settings.holder_secret:
+        return settings.holder_secret.encode("utf-8")
+    assert settings.receipt_key_path is not None
+    return hashlib.sha256(b"sogoc-holder-secret/1\0" + settings.receipt_key_path.read_bytes()).digest()
+
+
+def age_on(dob: date, day: date) -> int:
+    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+
+class NotAuthenticated(SogocError):
+    code = "not-authenticated"
+    status = 401
+    title = Message("Chưa đăng nhập", "Not signed in")
+
+
+BAD_LOGIN = Message(
+    "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản chưa kích hoạt.",
+    "Wrong username or password, or the account is not activated.",
+)
+
+
+def credential_not_found(credential_id: str) -> NotFound:
+    return NotFound(
+        Message(
+            "Không có văn bằng, học bạ nào với mã này trong tài khoản của bạn.",
+            "No credential with this id in your account.",
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A signed-in holder."""
+
+    account_id: str
+    person_id: str
+    username: str
+    session_hash: str
+
+
+@dataclass(frozen=True)
+class ExternalIdentity:
+    """What an OIDC provider (VNeID) vouches for after its callback."""
+
+    issuer: str
+    subject: str
+    pin: str | None
+    full_name: str
+    date_of_birth: date | None
+
+
+class IdentityProvider(Protocol):
+    """The seam for OpenID Connect (e.g. VNeID through authlib): build the authorisation redirect,
+    then turn the callback into a verified :class:`ExternalIdentity`."""
+
+    name: str
+
+    def authorization_url(self, state: str, nonce: str) -> str: ...
+
+    def identity_from_callback(self, params: dict[str, str], state: str, nonce: str) -> ExternalIdentity: ...
+
+
+class HolderService:
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self.secret = holder_secret(settings)
+
+    # ------------------------------------------------------------------ persons and links
+    def _person_by_pin(self, session: Session, pin: str) -> Person | None:
+        row = session.execute(
+            select(Person)
+            .join(PersonIdentifier, PersonIdentifier.person_id == Person.id)
+            .where(PersonIdentifier.kind == IdentifierKind.PIN.value, PersonIdentifier.value == pin)
+        ).first()
+        return row[0] if row else None
+
+    def _person_for(
+        self, session: Session, full_name: str, dob: date, sex: str, pin: str | None, source: str
+    ) -> Person:
+        if pin and not check_personal_id(pin, sex=sex, date_of_birth=dob).ok:
+            log.warning("personal ID on a %s record fails validation; not used to link (masked %s)", source, mask(pin))
+            pin = None  # a number that contradicts the record links nothing; the person is linked without it
+        person = self._person_by_pin(session, pin) if pin else None
+        if person is None:
+            person = Person(
+                id=new_id(), full_name=full_name, date_of_birth=dob, sex=normalise_sex(sex), created_at=now()
+            )
+            session.add(person)
+            session.flush()
+            if pin:
+                session.add(
+                    PersonIdentifier(
+                        id=new_id(),
+                        person_id=person.id,
+                        kind=IdentifierKind.PIN.value,
+                        value=pin,
+                        valid_from=None,
+                        valid_to=None,
+                        source=source,
+                        created_at=now(),
+                    )
+                )
+        return person
+
+    def link_student(self, student_id: str, *, linked_by: str) -> str:
+        """Link a student record to its person (found by PIN, else a new person); returns the person id."""
+        with self.db.transaction() as session:
+            existing = session.get(StudentPerson, student_id)
+            if existing is not None:
+                return existing.person_id
+            st = session.get(Student, student_id)
+            if st is None:
+                raise NotFound(Message("Không có học sinh này.", "No such student."))
+            person = self._person_for(session, st.full_name, st.date_of_birth, st.sex, st.personal_id, "school_record")
+            session.add(
+                StudentPerson(
+                    student_id=st.id, person_id=person.id, method="school_record", linked_by=linked_by, linked_at=now()
+                )
+            )
+            return person.id
+
+    def link_diploma(self, diploma_id: str, *, linked_by: str, person_id: str | None = None) -> str:
+        with self.db.transaction() as session:
+            existing = session.get(DiplomaPerson, diploma_id)
+            if existing is not None:
+                return existing.person_id
+            d = session.get(Diploma, diploma_id)
+            if d is None:
+                raise NotFound(Message("Không có văn bằng này.", "No such diploma."))
+            if person_id is None:
+                person_id = self._person_for(session, d.full_name, d.date_of_birth, d.sex, d.personal_id, "register").id
+            session.add(
+                DiplomaPerson(
+                    diploma_id=d.id, person_id=person_id, method="register", linked_by=linked_by, linked_at=now()
+                )
+            )
+            return person_id
+
+    def person(self, person_id: str) -> Person:
+        with self.db.reader() as session:
+            p = session.get(Person, person_id)
+            if p is None:
+                raise NotFound(Message("Không có người này.", "No such person."))
+            return p
+
+    def is_minor(self, person_id: str, on: date | None = None) -> bool:
+        return age_on(self.person(person_id).date_of_birth, on or now().date()) < ADULT_AGE
+
+    # ------------------------------------------------------------------ accounts
+    def issue_activation(self, person_id: str, *, username: str, issued_by: str) -> str:
+        """Create (or re-issue) the holder account's one-time activation code; returns the code once."""
+        username = username.strip().lower()
+        if not (3 <= len(username) <= 64) or not all(c.isalnum() or c in "._-" for c in username):
+            raise InvalidInput(
+                Message(
+                    "Tên đăng nhập 3–64 ký tự: chữ, số, . _ -", "Usernames are 3–64 characters: letters, digits, . _ -"
+                )
+            )
+        code = random_code()
+        with self.db.transaction() as session:
+            if session.get(Person, person_id) is None:
+                raise NotFound(Message("Không có người này.", "No such person."))
+            acct = session.execute(
+                select(HolderAccount).where(HolderAccount.person_id == person_id)
+            ).scalar_one_or_none()
+            taken = session.execute(select(HolderAccount.id).where(HolderAccount.username == username)).first()
+            if taken and (acct is None or taken[0] != acct.id):
+                raise Conflict(Message("Tên đăng nhập đã có người dùng.", "That username is taken."))
+            if acct is None:
+                acct = HolderAccount(
+                    id=new_id(),
+                    person_id=person_id,
+                    username=username,
+                    status="pending",
+                    failed_logins=0,
+                    created_at=now(),
+                )
+                session.add(acct)
+            acct.username = username  # a re-issued code may come with a new username
+            acct.activation_code_hash = HASHER.hash(code)
+            acct.activation_expires_at = now() + timedelta(days=ACTIVATION_DAYS)
+            acct.activation_issued_by = issued_by
+        log.info("holder activation code issued account=%s by=%s", username, issued_by)
+        return code
+
+    def activate(self, username: str, code: str, password: str) -> None:
+        """Set the password with the one-time code; the code then stops working."""
+        if len(password) < MIN_PASSWORD:
+            raise InvalidInput(
+                Message(
+                    f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.",
+                    f"The password needs at least {MIN_PASSWORD} characters.",
+                )
+            )
+        bad = InvalidInput(
+            Message("Mã kích hoạt không đúng hoặc đã hết hạn.", "The activation code is wrong or has expired.")
+        )
+        with self.db.transaction() as session:
+            acct = session.execute(
+                select(HolderAccount).where(HolderAccount.username == username.strip().lower())
+            ).scalar_one_or_none()
+            if acct is None or not acct.activation_code_hash or not acct.activation_expires_at:
+                _burn(code)
+                raise bad
+            if _aware(acct.activation_expires_at) < now() or not _verify(acct.activation_code_hash, code.upper()):
+                raise bad
+            acct.password_hash = HASHER.hash(password)
+            acct.activation_code_hash = None
+            acct.activation_expires_at = None
+            acct.status = "active"
+            acct.activated_at = now()
+            acct.failed_logins = 0
+
+    def sign_in(self, username: str, password: str) -> tuple[str, Principal]:
+        """Check the password; returns a new session token (for the cookie) and the principal."""
+        t = now()
+        with self.db.transaction() as session:
+            acct = session.execute(
+                select(HolderAccount).where(HolderAccount.username == username.strip().lower())
+            ).scalar_one_or_none()
+            if acct is None or acct.password_hash is None or acct.status != "active":
+                _burn(password)
+                raise NotAuthenticated(BAD_LOGIN)
+            if acct.locked_until is not None and _aware(acct.locked_until) > t:
+                raise NotAuthenticated(
+                    Message(
+                        f"Tài khoản tạm khóa {LOCK_MINUTES} phút do nhập sai nhiều lần.",
+                        f"Account locked for {LOCK_MINUTES} minutes after repeated failures.",
+                    )
+                )
+            if not _verify(acct.password_hash, password):
+                acct.failed_logins += 1
+                if acct.failed_logins >= MAX_FAILED:
+                    acct.locked_until, acct.failed_logins = t + timedelta(minutes=LOCK_MINUTES), 0
+                failed = True
+            else:
+                failed = False
+                acct.failed_logins = 0
+                if HASHER.check_needs_rehash(acct.password_hash):
+                    acct.password_hash = HASHER.hash(password)
+                token = secrets.token_urlsafe(32)
+                token_hash = sha256_hex(token)
+                session.add(
+                    HolderSession(
+                        token_hash=token_hash,
+                        account_id=acct.id,
+                        created_at=t,
+                        expires_at=t + timedelta(minutes=self.settings.holder_session_minutes),
+                    )
+                )
+                principal = Principal(acct.id, acct.person_id, acct.username, token_hash)
+        if failed:
+            raise NotAuthenticated(BAD_LOGIN)
+        return token, principal
+
+    def sign_in_external(self, identity: ExternalIdentity) -> tuple[str, Principal]:  # pragma: no cover - seam
+        """OIDC seam: find the account bound to (issuer, subject); binding it first needs a verified PIN
+        that matches the person's current PIN. Not reachable until a provider is configured."""
+        raise NotAuthenticated(Message("Chưa cấu hình đăng nhập VNeID.", "VNeID sign-in is not configured."))
+
+    def principal(self, token: str | None) -> Principal:
+        if not token or len(token) > 200:
+            raise NotAuthenticated(Message("Bạn cần đăng nhập.", "Please sign in."))
+        h = sha256_hex(token)
+        with self.db.reader() as session:
+            row = session.execute(
+                select(HolderSession, HolderAccount)
+                .join(HolderAccount, HolderAccount.id == HolderSession.account_id)
+                .where(HolderSession.token_hash == h)
+            ).first()
+        if row is None:
+            raise NotAuthenticated(
+                Message("Phiên đăng nhập không hợp lệ; hãy đăng nhập lại.", "Invalid session; please sign in again.")
+            )
+        s, acct = row
+        if s.revoked_at is not None or _aware(s.expires_at) < now() or acct.status != "active":
+            raise NotAuthenticated(
+                Message(
+                    "Phiên đăng nhập đã hết hạn; hãy đăng nhập lại.", "Your session has expired; please sign in again."
+                )
+            )
+        return Principal(acct.id, acct.person_id, acct.username, h)
+
+    def sign_out(self, principal: Principal) -> None:
+        with self.db.transaction() as session:
+            s = session.get(HolderSession, principal.session_hash)
+            if s is not None:
+                s.revoked_at = now()
+
+    def csrf_token(self, binding: str) -> str:
+        """A CSRF token bound to a session (its hash) or to a pre-session cookie value."""
+        return hmac.new(self.secret, b"csrf\0" + binding.encode(), hashlib.sha256).hexdigest()
+
+    def check_csrf(self, binding: str, token: str | None) -> None:
+        if not token or not hmac.compare_digest(self.csrf_token(binding), token):
+            raise CsrfRefused(
+                Message(
+                    "Thiếu hoặc sai mã chống giả mạo yêu cầu (CSRF); hãy tải lại trang.",
+                    "Missing or wrong CSRF token; reload the page.",
+                )
+            )
+
+    def client_hash(self, client: str | None) -> str | None:
+        if not client:
+            return None
+        return hmac.new(self.secret, b"client\0" + client.encode(), hashlib.sha256).hexdigest()[:32]
+
+    # ------------------------------------------------------------------ own credentials
+    def credential_ids(self, session: Session, person_id: str) -> dict[str, str]:
+        """{credential id: kind} of everything linked to the person."""
+        out: dict[str, str] = {}
+        for (tid,) in session.execute(
+            select(Transcript.id)
+            .join(StudentPerson, StudentPerson.student_id == Transcript.student_id)
+            .where(StudentPerson.person_id == person_id)
+        ):
+            out[tid] = "transcript"
+        for (did,) in session.execute(select(DiplomaPerson.diploma_id).where(DiplomaPerson.person_id == person_id)):
+            out[did] = "diploma"
+        return out
+
+    def credentials(self, person_id: str) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        with self.db.reader() as session:
+            rows = session.execute(
+                select(Transcript, SchoolClass)
+                .join(StudentPerson, StudentPerson.student_id == Transcript.student_id)
+                .join(SchoolClass, SchoolClass.id == Transcript.class_id)
+                .where(StudentPerson.person_id == person_id)
+                .order_by(SchoolClass.school_year, Transcript.version)
+            ).all()
+            for t, k in rows:
+                out.append(
+                    {
+                        "credential_id": t.id,
+                        "kind": "transcript",
+                        "status": t.status,
+                        "version": t.version,
+                        "title_vi": f"Học bạ lớp {k.name} năm học {k.school_year}",
+                        "title_en": f"Transcript, class {k.name}, school year {k.school_year}",
+                        "issued_at": t.issued_at.isoformat() if t.issued_at else None,
+                        "has_pdf": t.status == "issued",
+                        "verify_url": self.settings.verify_url(t.id),
+                    }
+                )
+            drows = session.execute(
+                select(Diploma)
+                .join(DiplomaPerson, DiplomaPerson.diploma_id == Diploma.id)
+                .where(DiplomaPerson.person_id == person_id)
+                .order_by(Diploma.graduation_year, Diploma.version)
+            ).scalars()
+            for d in drows:
+                out.append(
+                    {
+                        "credential_id": d.id,
+                        "kind": "diploma",
+                        "status": d.status,
+                        "version": d.version,
+                        "title_vi": f"Văn bằng {d.diploma_type} năm {d.graduation_year} — số vào sổ {d.register_no}",
+                        "title_en": f"{d.diploma_type} diploma {d.graduation_year} — register no. {d.register_no}",
+                        "issued_at": d.issued_on.isoformat(),
+                        "has_pdf": d.pdf is not None,
+                        "verify_url": self.settings.verify_url(d.id),
+                    }
+                )
+        return out
+
+    def own_kind(self, person_id: str, credential_id: str) -> str:
+        with self.db.reader() as session:
+            kind = self.credential_ids(session, person_id).get(credential_id)
+        if kind is None:
+            raise credential_not_found(credential_id)
+        return kind
+
+    def credential_pdf(self, person_id: str, credential_id: str) -> tuple[bytes, str]:
+        kind = self.own_kind(person_id, credential_id)
+        with self.db.reader() as session:
+            if kind == "transcript":
+                t = session.get(Transcript, credential_id)
+                if t is None or t.status != "issued":
+                    raise credential_not_found(credential_id)
+                return t.pdf, f"hocba-{t.id}.pdf"
+            d = session.get(Diploma, credential_id)
+            if d is None or d.pdf is None:
+                raise credential_not_found(credential_id)
+            return d.pdf, f"vanbang-{d.id}.pdf"
+
+    def offline_qr_text(self, person_id: str, credential_id: str) -> str:
+        """The QR text: the verify link, and for a transcript the signed offline payload (HB1:) in the fragment."""
+        kind = self.own_kind(person_id, credential_id)
+        url = self.settings.verify_url(credential_id)
+        if kind != "transcript":
+            return url
+        import json
+
+        from signing.qr_payload import load_qr_signing_key, payload_for_record
+
+        with self.db.reader() as session:
+            t = session.get(Transcript, credential_id)
+            if t is None or t.status != "issued":
+                raise credential_not_found(credential_id)
+            record, digest = json.loads(t.record_json), t.record_sha256
+        assert self.settings.qr_key_path is not None
+        return f"{url}#{payload_for_record(record, digest, load_qr_signing_key(self.settings.qr_key_path))}"
+
+
+class CsrfRefused(SogocError):
+    code = "csrf"
+    status = 403
+    title = Message("Yêu cầu bị từ chối (CSRF)", "Request refused (CSRF)")
+
+
+def _verify(hashed: str, secret: str) -> bool:
+    try:
+        return HASHER.verify(hashed, secret)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def _burn(secret: str) -> None:
+    """Spend the time a real check would (no account-existence oracle by timing)."""
+    _verify(_DUMMY_HASH, secret)

@@ -1,0 +1,107 @@
+"""Public ledger endpoints (sổ gốc số): checkpoints, proofs, entries, the log key, witness cosignatures.
+
+Checkpoints are served as ``text/plain`` C2SP signed notes (the log's signature, then the witnesses'
+cosignature lines). Proofs and entries are JSON; hashes are hex, leaf bytes base64.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, Field
+
+from credential_service.app.bootstrap import Container
+from credential_service.app.deps import container
+from credential_service.ledger.service import MAX_PAGE, LedgerService
+
+router = APIRouter(prefix="/ledger", tags=["ledger / sổ gốc số"])
+NOTE = "text/plain; charset=utf-8"
+
+
+def ledger_service(request: Request, c: Annotated[Container, Depends(container)]) -> LedgerService:
+    """One LedgerService per application (the key is read once)."""
+    svc: LedgerService | None = getattr(request.app.state, "ledger_service", None)
+    if svc is None:
+        svc = LedgerService.from_settings(c.db, c.settings)
+        request.app.state.ledger_service = svc
+    return svc
+
+
+Ledger = Annotated[LedgerService, Depends(ledger_service)]
+
+
+class CosignatureIn(BaseModel):
+    size: int = Field(ge=0, description="cỡ của checkpoint được đồng ký / size of the cosigned checkpoint")
+    cosignature: str = Field(
+        min_length=1,
+        max_length=1000,
+        description="một dòng tlog-cosignature `— <tên> <base64>` / one tlog-cosignature line",
+    )
+
+
+@router.get("/checkpoint", summary="Checkpoint mới nhất / latest checkpoint", response_class=PlainTextResponse)
+def latest_checkpoint(svc: Ledger) -> PlainTextResponse:
+    return PlainTextResponse(svc.latest_checkpoint().note, media_type=NOTE)
+
+
+@router.post("/checkpoint", summary="Công bố checkpoint (người vận hành) / publish a checkpoint (operator)")
+def publish_checkpoint(svc: Ledger) -> dict[str, Any]:
+    return svc.publish().to_dict()
+
+
+@router.get(
+    "/checkpoint/{size}", summary="Checkpoint ở cỡ cho trước / checkpoint at a size", response_class=PlainTextResponse
+)
+def checkpoint_at(size: int, svc: Ledger) -> PlainTextResponse:
+    return PlainTextResponse(svc.checkpoint(size).note, media_type=NOTE)
+
+
+@router.get("/proof/inclusion", summary="Bằng chứng bao hàm / inclusion proof")
+def inclusion_proof(
+    svc: Ledger,
+    seq: Annotated[int, Query(ge=0)],
+    size: Annotated[int | None, Query(ge=0, description="mặc định: checkpoint mới nhất / default: latest")] = None,
+) -> dict[str, Any]:
+    return svc.inclusion_proof(seq, size)
+
+
+@router.get(
+    "/proof/inclusion/credential/{credential_id}",
+    summary="Bằng chứng bao hàm cho mục mới nhất của một văn bằng / proof for a credential's latest entry",
+)
+def credential_inclusion_proof(
+    credential_id: str, svc: Ledger, size: Annotated[int | None, Query(ge=0)] = None
+) -> dict[str, Any]:
+    return svc.credential_inclusion_proof(credential_id, size)
+
+
+@router.get("/proof/consistency", summary="Bằng chứng nhất quán / consistency proof")
+def consistency_proof(
+    svc: Ledger,
+    from_: Annotated[int, Query(alias="from", ge=0)],
+    to: Annotated[int | None, Query(ge=0, description="mặc định: checkpoint mới nhất / default: latest")] = None,
+) -> dict[str, Any]:
+    return svc.consistency_proof(from_, to)
+
+
+@router.get("/entries", summary="Các mục theo khoảng / entries by range")
+def entries(
+    svc: Ledger,
+    start: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+) -> dict[str, Any]:
+    return svc.entries(start, limit)
+
+
+@router.get(
+    "/key", summary="Khóa công khai của sổ cái (vkey) / the log's verifier key", response_class=PlainTextResponse
+)
+def log_key(svc: Ledger) -> PlainTextResponse:
+    return PlainTextResponse(svc.vkey + "\n", media_type=NOTE)
+
+
+@router.post("/cosignatures", summary="Nhân chứng gửi đồng chữ ký / a witness submits a cosignature")
+def add_cosignature(body: CosignatureIn, svc: Ledger) -> dict[str, Any]:
+    return svc.add_cosignature(body.size, body.cosignature).to_dict()

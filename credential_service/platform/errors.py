@@ -1,0 +1,136 @@
+"""One exception hierarchy for the service.
+
+Every error carries a stable machine code, an HTTP status and a message for people in
+Vietnamese first and English second. ``credential_service.app.problem`` maps these to
+``application/problem+json`` in one place; the CLI prints the same messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message for people: Vietnamese first, English second."""
+
+    vi: str
+    en: str
+
+    def __str__(self) -> str:
+        return f"{self.vi} / {self.en}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in some input (a cell, a field, a row)."""
+
+    message: Message
+    location: dict[str, Any] = field(default_factory=dict)  # e.g. {"sheet": "Diem", "row": 4, "column": "HK1 GK"}
+    value: Any = None
+    expected: Message | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"location": self.location, "vi": self.message.vi, "en": self.message.en}
+        if self.value is not None:
+            out["value"] = self.value
+        if self.expected is not None:
+            out["expected_vi"] = self.expected.vi
+            out["expected_en"] = self.expected.en
+        return out
+
+    def __str__(self) -> str:
+        where = ", ".join(f"{k}={v}" for k, v in self.location.items())
+        text = f"[{where}] {self.message}"
+        if self.value is not None:
+            text += f" (giá trị/value: {self.value!r})"
+        if self.expected is not None:
+            text += f" — cần/expected: {self.expected}"
+        return text
+
+
+class SogocError(Exception):
+    """Base of every error the service raises on purpose."""
+
+    code: str = "error"
+    status: int = 500
+    title = Message("Lỗi hệ thống", "Internal error")
+
+    def __init__(
+        self,
+        message: Message,
+        *,
+        problems: list[Problem] | None = None,
+        hint: Message | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.problems = list(problems or [])
+        self.hint = hint
+        self.extra = extra
+
+    def __str__(self) -> str:
+        lines = [str(self.message)]
+        lines.extend(f"  - {p}" for p in self.problems)
+        if self.hint is not None:
+            lines.append(f"  → {self.hint}")
+        return "\n".join(lines)
+
+
+class InvalidInput(SogocError):
+    """The caller's input is malformed or breaks a rule; nothing was changed."""
+
+    code = "invalid-input"
+    status = 422
+    title = Message("Dữ liệu không hợp lệ", "Invalid input")
+
+
+class NotFound(SogocError):
+    code = "not-found"
+    status = 404
+    title = Message("Không tìm thấy", "Not found")
+
+
+class Conflict(SogocError):
+    """The request conflicts with the current state (e.g. a duplicate)."""
+
+    code = "conflict"
+    status = 409
+    title = Message("Xung đột dữ liệu", "Conflict")
+
+
+class WorkflowViolation(Conflict):
+    """A step was attempted out of order (e.g. the principal signs before the GVCN)."""
+
+    code = "workflow-violation"
+    title = Message("Sai thứ tự quy trình", "Workflow step out of order")
+
+
+class NotAuthorised(SogocError):
+    """The actor is not assigned to the role needed for this action."""
+
+    code = "not-authorised"
+    status = 403
+    title = Message("Không có quyền", "Not authorised")
+
+
+class SigningRefused(SogocError):
+    """A signature was refused (certificate expired, revoked, wrong key usage, ...)."""
+
+    code = "signing-refused"
+    status = 409
+    title = Message("Từ chối ký số", "Signing refused")
+
+
+class ConfigurationError(SogocError):
+    code = "configuration"
+    status = 500
+    title = Message("Cấu hình không hợp lệ", "Invalid configuration")
+
+
+class ServiceUnavailable(SogocError):
+    code = "service-unavailable"
+    status = 503
+    title = Message("Dịch vụ tạm thời không khả dụng", "Service unavailable")

@@ -1,0 +1,143 @@
+"""Settings, read from the environment with the ``SOGOC_`` prefix.
+
+Dev keys and dev trust roots live in ``keys/dev/``; they are refused outside the ``dev`` and
+``test`` environments so that a production deployment can never sign with a key whose private
+half is in a public repository.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from credential_service.platform.errors import ConfigurationError, Message
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+DEV_KEYS_DIR = PROJECT_ROOT / "keys" / "dev"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOGOC_", env_file=".env", extra="ignore")
+
+    env: Literal["dev", "test", "production"] = "dev"
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'sogoc.db'}"
+    # Public address printed in QR codes; the verification page lives at {public_base_url}/v/<id>.
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    # Signing material. In dev/test these default to the committed dev PKI.
+    keys_dir: Path = DEV_KEYS_DIR
+    trust_roots: list[Path] = []
+    tsa_url: str | None = None
+    # Revocation policy at signing time: hard-fail refuses when no OCSP/CRL answer can be had.
+    revocation_policy: Literal["hard-fail", "soft-fail"] = "hard-fail"
+
+    # PKCS#11 module (HSM or USB token) for signers whose key label is pkcs11:<token>/<label>;
+    # the PIN is read from SOGOC_PKCS11_PIN when the session opens, never stored here.
+    pkcs11_module: str | None = None
+
+    # Dev PKI (TSA/OCSP/CRL) served on loopback by `sogoc serve` in dev.
+    dev_pki_serve: bool = True
+
+    # Ledger (transparency log): checkpoint origin, the log's Ed25519 signer key file
+    # (PRIVATE+KEY+name+id+base64, golang sumdb/note format) and the witnesses whose
+    # cosignatures (C2SP tlog-cosignature, Ed25519 type 0x04 vkeys) are accepted.
+    ledger_origin: str = "sogoc.haiphong.edu.vn/ledger/v1"
+    ledger_key_path: Path = DEV_KEYS_DIR / "log" / "log.key"
+    ledger_witness_vkeys: list[str] = []
+
+    # Offline QR payload (HB1:): the Ed25519 key that signs it (PKCS#8 PEM) and the published key
+    # list served at /.well-known/sogoc-keys.json. Default: {keys_dir}/qr/qr.key and keys.json.
+    qr_key_path: Path | None = None
+    qr_key_list_path: Path | None = None
+
+    # Employer verification receipts (JWS, EdDSA): the Ed25519 signing key (PKCS#8 PEM) and the JWK
+    # Set served at /.well-known/sogoc-receipt-keys.json. Default: {keys_dir}/receipt/receipt.key, keys.json.
+    receipt_key_path: Path | None = None
+    receipt_key_list_path: Path | None = None
+    # Holders: a secret for keyed hashes (clients' addresses in the access log, CSRF tokens). When unset it
+    # is derived from the receipt signing key, so it is as secret as that key. Sessions last this long.
+    holder_secret: str | None = None
+    holder_session_minutes: int = 60
+    # Population registry: None = the dev adapter (table of synthetic citizens); else the HTTP endpoint.
+    population_registry_url: str | None = None
+    population_registry_timeout: float = 3.0
+    # Diploma register numbers (số vào sổ gốc): the printed format; {seq}, {type} and {year} are filled in.
+    register_no_format: str = "{seq}/{type}/{year}"
+
+    @model_validator(mode="after")
+    def _refuse_dev_keys_outside_dev(self) -> Settings:
+        if self.env == "production":
+            uses_dev = (
+                self.keys_dir.resolve() == DEV_KEYS_DIR.resolve()
+                or any(DEV_KEYS_DIR.resolve() in p.resolve().parents for p in self.trust_roots)
+                or DEV_KEYS_DIR.resolve() in self.ledger_key_path.resolve().parents
+            )
+            if uses_dev:
+                raise ConfigurationError(
+                    Message(
+                        "Môi trường production không được dùng khóa và chứng thư thử nghiệm trong keys/dev/.",
+                        "Production must not use the dev keys or dev trust roots in keys/dev/.",
+                    ),
+                    hint=Message(
+                        "Đặt SOGOC_KEYS_DIR, SOGOC_TRUST_ROOTS và SOGOC_LEDGER_KEY_PATH trỏ tới khóa/chứng thư "
+                        "thật (VGCA, HSM).",
+                        "Set SOGOC_KEYS_DIR, SOGOC_TRUST_ROOTS and SOGOC_LEDGER_KEY_PATH to real keys and roots "
+                        "(VGCA, HSM).",
+                    ),
+                )
+            if self.dev_pki_serve:
+                self.dev_pki_serve = False
+        return self
+
+    @model_validator(mode="after")
+    def _qr_key_paths(self) -> Settings:
+        if self.qr_key_path is None:
+            self.qr_key_path = self.keys_dir / "qr" / "qr.key"
+        if self.qr_key_list_path is None:
+            self.qr_key_list_path = self.keys_dir / "qr" / "keys.json"
+        if self.env == "production" and any(
+            DEV_KEYS_DIR.resolve() in p.resolve().parents for p in (self.qr_key_path, self.qr_key_list_path)
+        ):
+            raise ConfigurationError(
+                Message(
+                    "Môi trường production không được dùng khóa ký mã QR thử nghiệm trong keys/dev/.",
+                    "Production must not use the dev QR payload key in keys/dev/.",
+                ),
+                hint=Message(
+                    "Đặt SOGOC_QR_KEY_PATH và SOGOC_QR_KEY_LIST_PATH trỏ tới khóa và danh sách khóa thật.",
+                    "Set SOGOC_QR_KEY_PATH and SOGOC_QR_KEY_LIST_PATH to the real key and key list.",
+                ),
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _receipt_key_paths(self) -> Settings:
+        if self.receipt_key_path is None:
+            self.receipt_key_path = self.keys_dir / "receipt" / "receipt.key"
+        if self.receipt_key_list_path is None:
+            self.receipt_key_list_path = self.keys_dir / "receipt" / "keys.json"
+        if self.env == "production" and any(
+            DEV_KEYS_DIR.resolve() in p.resolve().parents for p in (self.receipt_key_path, self.receipt_key_list_path)
+        ):
+            raise ConfigurationError(
+                Message(
+                    "Môi trường production không được dùng khóa ký biên nhận thử nghiệm trong keys/dev/.",
+                    "Production must not use the dev verification-receipt key in keys/dev/.",
+                ),
+                hint=Message(
+                    "Đặt SOGOC_RECEIPT_KEY_PATH và SOGOC_RECEIPT_KEY_LIST_PATH trỏ tới khóa và danh sách khóa thật.",
+                    "Set SOGOC_RECEIPT_KEY_PATH and SOGOC_RECEIPT_KEY_LIST_PATH to the real key and key list.",
+                ),
+            )
+        return self
+
+    @cached_property
+    def is_dev(self) -> bool:
+        return self.env in ("dev", "test")
+
+    def verify_url(self, credential_id: str) -> str:
+        return f"{self.public_base_url.rstrip('/')}/v/{credential_id}"

@@ -1,0 +1,597 @@
+"""Validation of one class's year results, imported from a spreadsheet (XLSX or CSV), as pure code.
+
+The readers in ``credential_service.transcripts.spreadsheets`` turn a file into two :class:`Table` values; this
+module checks every cell, collects ALL problems and either returns the students or raises one
+:class:`InvalidInput` that lists every problem with its location ``{"sheet", "row", "column"}``, the value,
+and what was expected, in Vietnamese and English. Nothing is half-imported.
+
+Import file format
+------------------
+Two tables (XLSX: two sheets; CSV: two files). Row 1 holds the headers; data starts on row 2. Header
+matching ignores case, spacing, Unicode normal form and even missing diacritics ("Ma HS" = "Mã HS").
+Blank rows are skipped. Extra columns are ignored.
+
+Table ``HocSinh`` (class roster, one row per student):
+
+=================  ========  ==============================================================
+header             required  value
+=================  ========  ==============================================================
+Mã HS              yes       student code, unique in the file
+Họ và tên          yes       full name
+Ngày sinh          yes       dd/mm/yyyy or yyyy-mm-dd (or a date cell)
+Giới tính          yes       Nam / Nữ
+Nơi sinh           yes       place of birth
+Dân tộc            yes       ethnicity
+Số định danh       no        personal ID number: 12 digits (keep as text: leading zeros!); its
+                             century/birth-year digits (4–6) must match Ngày sinh
+Rèn luyện HK1      yes       conduct: Tốt / Khá / Đạt / Chưa đạt (or T / K / Đ / CĐ)
+Rèn luyện HK2      yes       idem
+Số buổi nghỉ       yes       sessions absent in the year (whole number ≥ 0)
+Nhận xét GVCN      no        homeroom teacher's comment
+=================  ========  ==============================================================
+
+Table ``Diem`` (results, one row per student and subject):
+
+=================  ========  ==============================================================
+header             required  value
+=================  ========  ==============================================================
+Mã HS              yes       a code from HocSinh
+Môn học            yes       subject name of CT GDPT 2018 (tolerant: "Tiếng Anh", "GDQP-AN", …)
+HK1 TX             yes*      regular scores, separated by ";" or spaces: "8; 7.5; 9"
+HK1 GK, HK1 CK     yes*      mid-/end-of-semester score
+HK2 TX, GK, CK     yes*      idem for semester II
+HK1 Đánh giá       yes**     Đ / CĐ (Đạt / Chưa đạt)
+HK2 Đánh giá       yes**     idem
+Nhận xét           no        subject teacher's comment
+=================  ========  ==============================================================
+
+\\* filled for scored subjects, empty for comment-only subjects; \\*\\* the reverse. The columns must exist
+in both cases. Scores are 0–10 with at most one decimal, written with a dot ("8.5", not "8,5").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from credential_service.platform.errors import InvalidInput, Message, Problem
+from credential_service.transcripts.grading import SCORE_EXPECTED, Level, tx_count_problem
+from credential_service.transcripts.subjects import (
+    SUBJECTS,
+    Subject,
+    find_subject,
+    known_subjects,
+    not_in_grade_message,
+    unknown_subject_message,
+)
+from credential_service.transcripts.year_input import (
+    VERDICT_EXPECTED,
+    FieldError,
+    ScoredSemester,
+    SemesterInput,
+    SubjectInput,
+    YearInput,
+    is_blank,
+    parse_count,
+    parse_grade,
+    parse_level,
+    parse_score,
+    parse_verdict,
+)
+
+ROSTER_SHEET = "HocSinh"
+RESULTS_SHEET = "Diem"
+
+ROSTER_REQUIRED = (
+    "Mã HS", "Họ và tên", "Ngày sinh", "Giới tính", "Nơi sinh", "Dân tộc",
+    "Rèn luyện HK1", "Rèn luyện HK2", "Số buổi nghỉ",
+)  # fmt: skip
+ROSTER_OPTIONAL = ("Số định danh", "Nhận xét GVCN")
+ROSTER_HEADERS = (*ROSTER_REQUIRED[:6], "Số định danh", *ROSTER_REQUIRED[6:], "Nhận xét GVCN")
+RESULTS_REQUIRED = (
+    "Mã HS", "Môn học", "HK1 TX", "HK1 GK", "HK1 CK", "HK2 TX", "HK2 GK", "HK2 CK",
+    "HK1 Đánh giá", "HK2 Đánh giá",
+)  # fmt: skip
+RESULTS_OPTIONAL = ("Nhận xét",)
+RESULTS_HEADERS = (*RESULTS_REQUIRED, *RESULTS_OPTIONAL)
+_ORDER = {s.name: i for i, s in enumerate(SUBJECTS)}
+
+Cell = Any  # str | int | float | date | datetime | None, as a reader produced it
+
+
+@dataclass(frozen=True)
+class Table:
+    """A sheet as read: its name, header cells (row ``header_row``) and numbered data rows."""
+
+    name: str
+    headers: list[Any]
+    rows: list[tuple[int, list[Cell]]] = field(default_factory=list)
+    header_row: int = 1
+
+
+class Sex(StrEnum):
+    NAM = "Nam"
+    NU = "Nữ"
+
+
+@dataclass(frozen=True)
+class StudentYear:
+    """One student of the class: identity as in the học bạ, and the year's results."""
+
+    code: str
+    full_name: str
+    date_of_birth: date
+    sex: Sex
+    place_of_birth: str
+    ethnicity: str
+    personal_id: str | None
+    year: YearInput
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+def header_key(text: object) -> str:
+    """Header comparison key: NFC, no diacritics, đ→d, case-folded, single spaces."""
+    decomposed = unicodedata.normalize("NFD", str(text or ""))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    bare = bare.replace("đ", "d").replace("Đ", "D")
+    return " ".join(bare.casefold().split())
+
+
+def clean_text(value: Cell) -> str:
+    """A cell as NFC text with single spaces ("" for blank)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return " ".join(unicodedata.normalize("NFC", str(value)).split())
+
+
+class _Report:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(
+        self, sheet: str, row: int, column: str | None, message: Message, value: Cell = None,
+        expected: Message | None = None,
+    ) -> None:  # fmt: skip
+        shown = value if value is None or isinstance(value, str | int | float) else str(value)
+        self.problems.append(
+            Problem(message, {"sheet": sheet, "row": row, "column": column}, shown, expected)
+        )
+
+
+@dataclass
+class _Sheet:
+    table: Table
+    columns: dict[str, int]
+
+    def cell(self, values: Sequence[Cell], header: str) -> Cell:
+        index = self.columns.get(header)
+        if index is None or index >= len(values):
+            return None
+        value = values[index]
+        return None if is_blank(value) else value
+
+
+def _map_headers(
+    table: Table, required: Sequence[str], optional: Sequence[str], report: _Report
+) -> _Sheet | None:
+    """Locate the columns; report a wrong or empty sheet."""
+    wanted = {header_key(h): h for h in (*required, *optional)}
+    columns: dict[str, int] = {}
+    for index, header in enumerate(table.headers):
+        canonical = wanted.get(header_key(header))
+        if canonical is not None and canonical not in columns:
+            columns[canonical] = index
+    missing = [h for h in required if h not in columns]
+    if missing:
+        found = [clean_text(h) for h in table.headers if not is_blank(h)]
+        report.add(
+            table.name, table.header_row, None,
+            Message(
+                f"Bảng {table.name} sai mẫu: thiếu cột {', '.join(missing)} "
+                f"(các cột có: {found or 'không có'})",
+                f"Sheet {table.name} does not match the template: missing columns {', '.join(missing)} "
+                f"(found: {found or 'none'})",
+            ),
+            None,
+            Message(f"các cột: {', '.join(required)}", f"columns: {', '.join(required)}"),
+        )  # fmt: skip
+        return None
+    if not [row for row in table.rows if not _blank_row(row[1])]:
+        report.add(
+            table.name, table.header_row, None,
+            Message(f"Bảng {table.name} không có dòng dữ liệu nào", f"Sheet {table.name} has no data rows"),
+        )  # fmt: skip
+        return None
+    return _Sheet(table, columns)
+
+
+def _blank_row(values: Sequence[Cell]) -> bool:
+    return all(is_blank(v) for v in values)
+
+
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+DATE_EXPECTED = Message("ngày dạng dd/mm/yyyy hoặc yyyy-mm-dd", "a date as dd/mm/yyyy or yyyy-mm-dd")
+
+
+def parse_date(value: Cell) -> date:
+    """A date from a date cell, "dd/mm/yyyy" or ISO "yyyy-mm-dd"; raises FieldError."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = clean_text(value)
+    if not text:
+        raise FieldError(Message("Thiếu ngày sinh", "Missing date of birth"), DATE_EXPECTED)
+    iso, dmy = _ISO.match(text), _DMY.match(text)
+    try:
+        if iso:
+            parsed = date(int(iso[1]), int(iso[2]), int(iso[3]))
+        elif dmy:
+            parsed = date(int(dmy[3]), int(dmy[2]), int(dmy[1]))
+        else:
+            raise ValueError(text)
+    except ValueError:
+        raise FieldError(
+            Message(f"Ngày không hợp lệ: {text!r}", f"Invalid date: {text!r}"), DATE_EXPECTED
+        ) from None
+    if parsed.year < 1900:
+        raise FieldError(Message(f"Năm sinh không hợp lý: {text!r}", f"Implausible birth year: {text!r}"))
+    return parsed
+
+
+PIN_EXPECTED = Message(
+    "12 chữ số (định dạng ô là văn bản để giữ số 0 đầu)",
+    "12 digits (format the cell as text to keep leading zeros)",
+)
+
+
+def pin_birth_year(pin: str) -> int:
+    """Birth year encoded in a 12-digit personal ID: digit 4 gives the century, digits 5–6 the year."""
+    century_digit = int(pin[3])
+    return (century_digit // 2 + 19) * 100 + int(pin[4:6])
+
+
+def parse_personal_id(value: Cell, birth: date | None) -> str | None:
+    """A 12-digit personal ID (or None when blank); raises FieldError."""
+    text = clean_text(value).replace(" ", "")
+    if not text:
+        return None
+    if not (len(text) == 12 and text.isdigit() and text.isascii()):
+        raise FieldError(
+            Message(
+                f"Số định danh phải gồm đúng 12 chữ số: {text!r}",
+                f"A personal ID is exactly 12 digits: {text!r}",
+            ),
+            PIN_EXPECTED,
+        )
+    if birth is not None and pin_birth_year(text) != birth.year:
+        raise FieldError(
+            Message(
+                f"Số định danh mã hóa năm sinh {pin_birth_year(text)}, khác ngày sinh {birth:%d/%m/%Y}",
+                f"The personal ID encodes birth year {pin_birth_year(text)}, not that of {birth.isoformat()}",
+            ),
+            Message("số định danh khớp năm sinh", "an ID matching the birth year"),
+        )
+    return text
+
+
+_SEXES = {"nam": Sex.NAM, "nu": Sex.NU}
+SEX_EXPECTED = Message("Nam hoặc Nữ", "Nam or Nữ")
+
+
+def parse_sex(value: Cell) -> Sex:
+    key = header_key(value)
+    if key in _SEXES:
+        return _SEXES[key]
+    raise FieldError(Message(f"Giới tính không hợp lệ: {value!r}", f"Invalid sex: {value!r}"), SEX_EXPECTED)
+
+
+def _required_text(value: Cell, label_vi: str, label_en: str) -> str:
+    text = clean_text(value)
+    if not text:
+        raise FieldError(Message(f"Thiếu {label_vi}", f"Missing {label_en}"))
+    return text
+
+
+def student_code(value: Cell) -> str:
+    return clean_text(value)
+
+
+_TX_SPLIT = re.compile(r"[;\s]+")
+
+
+def parse_tx(value: Cell) -> tuple[Decimal, ...]:
+    """Regular scores from one cell ("8; 7.5 9", or a single number); raises FieldError."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        scores: tuple[Decimal, ...] = (parse_score(value),)
+    else:
+        tokens = [t for t in _TX_SPLIT.split(clean_text(value)) if t]
+        if not tokens:
+            raise FieldError(Message("Thiếu điểm thường xuyên", "Missing regular scores"), SCORE_EXPECTED)
+        for token in tokens:
+            if "," in token and not re.fullmatch(r"\d+,\d+", token):
+                raise FieldError(
+                    Message(
+                        f"Ngăn cách các điểm bằng dấu ';' hoặc dấu cách, không dùng dấu phẩy: {value!r}",
+                        f"Separate scores with ';' or spaces, not commas: {value!r}",
+                    ),
+                    Message('ví dụ "8; 7.5; 9"', 'e.g. "8; 7.5; 9"'),
+                )
+        scores = tuple(parse_score(t) for t in tokens)
+    problem = tx_count_problem(len(scores))
+    if problem is not None:
+        raise FieldError(problem)
+    return scores
+
+
+# ------------------------------------------------------------------------------------- roster
+
+
+@dataclass
+class _RosterRow:
+    row: int
+    code: str
+    full_name: str
+    date_of_birth: date
+    sex: Sex
+    place_of_birth: str
+    ethnicity: str
+    personal_id: str | None
+    conduct_hk1: Level
+    conduct_hk2: Level
+    absences: int
+    teacher_comment: str | None
+
+
+def _field(report: _Report, sheet: _Sheet, row: int, values: Sequence[Cell], header: str, parse: Any) -> Any:
+    value = sheet.cell(values, header)
+    try:
+        return parse(value)
+    except FieldError as err:
+        report.add(sheet.table.name, row, header, err.message, value, err.expected)
+        return None
+
+
+def _roster_row(report: _Report, sheet: _Sheet, row: int, values: Sequence[Cell]) -> _RosterRow | None:
+    before = len(report.problems)
+
+    def get(header: str, parse: Any) -> Any:
+        return _field(report, sheet, row, values, header, parse)
+
+    code = get("Mã HS", lambda v: _required_text(v, "mã học sinh", "student code"))
+    name = get("Họ và tên", lambda v: _required_text(v, "họ và tên", "full name"))
+    born = get("Ngày sinh", parse_date)
+    sex = get("Giới tính", parse_sex)
+    place = get("Nơi sinh", lambda v: _required_text(v, "nơi sinh", "place of birth"))
+    ethnicity = get("Dân tộc", lambda v: _required_text(v, "dân tộc", "ethnicity"))
+    pin = get("Số định danh", lambda v: parse_personal_id(v, born))
+    hk1 = get("Rèn luyện HK1", parse_level)
+    hk2 = get("Rèn luyện HK2", parse_level)
+    absences = get("Số buổi nghỉ", parse_count)
+    comment = clean_text(sheet.cell(values, "Nhận xét GVCN")) or None
+    if len(report.problems) > before:
+        return None
+    return _RosterRow(row, code, name, born, sex, place, ethnicity, pin, hk1, hk2, absences, comment)
+
+
+def _read_roster(report: _Report, sheet: _Sheet) -> tuple[dict[str, _RosterRow], set[str]]:
+    """Valid roster rows by code, and every code seen (valid row or not)."""
+    students: dict[str, _RosterRow] = {}
+    first_row: dict[str, int] = {}
+    for row, values in sheet.table.rows:
+        if _blank_row(values):
+            continue
+        code = student_code(sheet.cell(values, "Mã HS"))
+        if code and code in first_row:
+            report.add(
+                sheet.table.name, row, "Mã HS",
+                Message(
+                    f"Mã HS {code} bị trùng (đã có ở dòng {first_row[code]})",
+                    f"Duplicate student code {code} (already on row {first_row[code]})",
+                ),
+                code, Message("mỗi học sinh một mã duy nhất", "a unique code per student"),
+            )  # fmt: skip
+            continue
+        if code:
+            first_row[code] = row
+        parsed = _roster_row(report, sheet, row, values)
+        if parsed is not None:
+            students[parsed.code] = parsed
+    return students, set(first_row)
+
+
+# ------------------------------------------------------------------------------------ results
+
+
+@dataclass
+class _ResultRow:
+    row: int
+    item: SubjectInput
+    comment: str | None
+
+
+def _semester(
+    report: _Report, sheet: _Sheet, row: int, values: Sequence[Cell], subject: Subject, hk: str
+) -> SemesterInput | None:
+    name = sheet.table.name
+    score_cols = (f"{hk} TX", f"{hk} GK", f"{hk} CK")
+    verdict_col = f"{hk} Đánh giá"
+    if not subject.is_scored:
+        for col in score_cols:
+            if sheet.cell(values, col) is not None:
+                report.add(
+                    name, row, col,
+                    Message(
+                        f"Môn {subject.name} đánh giá bằng nhận xét: để trống cột điểm, "
+                        f"ghi Đ/CĐ ở cột {verdict_col}",
+                        f"{subject.name} is assessed by comment: leave score columns empty, put Đ/CĐ in "
+                        f"{verdict_col}",
+                    ),
+                    sheet.cell(values, col), VERDICT_EXPECTED,
+                )  # fmt: skip
+                return None
+        verdict: SemesterInput | None = _field(report, sheet, row, values, verdict_col, parse_verdict)
+        return verdict
+    tx = _field(report, sheet, row, values, score_cols[0], parse_tx)
+    gk = _field(report, sheet, row, values, score_cols[1], parse_score)
+    ck = _field(report, sheet, row, values, score_cols[2], parse_score)
+    if tx is None or gk is None or ck is None:
+        return None
+    return ScoredSemester(tx, gk, ck)
+
+
+def _subject(report: _Report, sheet: _Sheet, row: int, values: Sequence[Cell], grade: int) -> Subject | None:
+    raw = sheet.cell(values, "Môn học")
+    subject = find_subject(clean_text(raw)) if raw is not None else None
+    if subject is None:
+        message = unknown_subject_message(clean_text(raw)) if raw is not None else Message(
+            "Thiếu tên môn học", "Missing subject name"
+        )  # fmt: skip
+        report.add(sheet.table.name, row, "Môn học", message, raw, known_subjects(grade))
+        return None
+    if not subject.offered_in(grade):
+        report.add(
+            sheet.table.name, row, "Môn học", not_in_grade_message(subject, grade), raw, known_subjects(grade)
+        )
+        return None
+    return subject
+
+
+def _read_results(
+    report: _Report, sheet: _Sheet, roster_codes: set[str], grade: int
+) -> dict[str, list[_ResultRow]]:
+    by_student: dict[str, list[_ResultRow]] = {}
+    first_row: dict[tuple[str, str], int] = {}
+    name = sheet.table.name
+    for row, values in sheet.table.rows:
+        if _blank_row(values):
+            continue
+        code = student_code(sheet.cell(values, "Mã HS"))
+        if not code:
+            report.add(name, row, "Mã HS", Message("Thiếu mã học sinh", "Missing student code"))
+        elif code not in roster_codes:
+            report.add(
+                name, row, "Mã HS",
+                Message(
+                    f"Không có học sinh mã {code} trong bảng {ROSTER_SHEET}",
+                    f"Missing student: code {code} is not in sheet {ROSTER_SHEET}",
+                ),
+                code, Message(f"một Mã HS của bảng {ROSTER_SHEET}", f"a student code from {ROSTER_SHEET}"),
+            )  # fmt: skip
+        subject = _subject(report, sheet, row, values, grade)
+        if subject is not None and code:
+            key = (code, subject.name)
+            if key in first_row:
+                report.add(
+                    name, row, "Môn học",
+                    Message(
+                        f"Học sinh {code} có hai dòng môn {subject.name} (dòng {first_row[key]} và {row})",
+                        f"Student {code} has two rows for {subject.name} (rows {first_row[key]} and {row})",
+                    ),
+                    sheet.cell(values, "Môn học"),
+                    Message("mỗi học sinh một dòng cho mỗi môn", "one row per student and subject"),
+                )  # fmt: skip
+                continue
+            first_row[key] = row
+        if subject is None:
+            continue
+        hk1 = _semester(report, sheet, row, values, subject, "HK1")
+        hk2 = _semester(report, sheet, row, values, subject, "HK2")
+        if hk1 is None or hk2 is None or code not in roster_codes:
+            continue
+        comment = clean_text(sheet.cell(values, "Nhận xét")) or None
+        by_student.setdefault(code, []).append(_ResultRow(row, SubjectInput(subject, hk1, hk2), comment))
+    return by_student
+
+
+# --------------------------------------------------------------------------------------- entry
+
+
+def _student(student: _RosterRow, results: list[_ResultRow], grade: int) -> StudentYear:
+    items = sorted((r.item for r in results), key=lambda i: _ORDER[i.name])
+    year = YearInput(
+        grade=grade,
+        subjects=tuple(items),
+        conduct_hk1=student.conduct_hk1,
+        conduct_hk2=student.conduct_hk2,
+        absences=student.absences,
+        comments={r.item.name: r.comment for r in results if r.comment},
+        teacher_comment=student.teacher_comment,
+    )
+    return StudentYear(
+        code=student.code,
+        full_name=student.full_name,
+        date_of_birth=student.date_of_birth,
+        sex=student.sex,
+        place_of_birth=student.place_of_birth,
+        ethnicity=student.ethnicity,
+        personal_id=student.personal_id,
+        year=year,
+    )
+
+
+def _problem_order(p: Problem) -> tuple[int, int]:
+    sheet = 0 if p.location.get("sheet") == ROSTER_SHEET else 1
+    return sheet, int(p.location.get("row") or 0)
+
+
+def validate_class_import(roster: Table, results: Table, *, grade: int) -> list[StudentYear]:
+    """Check a class's roster and results; return the students in roster order, or raise InvalidInput
+    listing every problem found (location {"sheet", "row", "column"}, value, expected)."""
+    try:
+        grade = parse_grade(grade)
+    except FieldError as err:
+        raise InvalidInput(err.message, problems=[Problem(err.message, {"field": "grade"}, grade)]) from None
+    report = _Report()
+    roster_sheet = _map_headers(roster, ROSTER_REQUIRED, ROSTER_OPTIONAL, report)
+    results_sheet = _map_headers(results, RESULTS_REQUIRED, RESULTS_OPTIONAL, report)
+    if roster_sheet is None or results_sheet is None:
+        _raise(report)
+    assert roster_sheet is not None and results_sheet is not None
+    students, codes = _read_roster(report, roster_sheet)
+    by_student = _read_results(report, results_sheet, codes, grade)
+    seen_in_results = {
+        student_code(results_sheet.cell(values, "Mã HS"))
+        for _, values in results.rows
+        if not _blank_row(values)
+    }
+    for code, student in students.items():
+        if code not in seen_in_results:
+            report.add(
+                roster.name, student.row, "Mã HS",
+                Message(
+                    f"Học sinh {code} ({student.full_name}) không có dòng kết quả nào "
+                    f"trong bảng {results.name}",
+                    f"Student {code} ({student.full_name}) has no results in sheet {results.name}",
+                ),
+                code,
+            )  # fmt: skip
+    if report.problems:
+        _raise(report)
+    return [_student(s, by_student[code], grade) for code, s in students.items()]
+
+
+def _raise(report: _Report) -> None:
+    problems = sorted(report.problems, key=_problem_order)
+    n = len(problems)
+    raise InvalidInput(
+        Message(
+            f"Tệp nhập có {n} lỗi; chưa có dữ liệu nào được nhập",
+            f"The import file has {n} problem(s); nothing was imported",
+        ),
+        problems=problems,
+        hint=Message(
+            "Sửa các ô được nêu rồi nhập lại cả tệp", "Fix the cells listed and import the whole file again"
+        ),
+    )

@@ -1,0 +1,150 @@
+"""Import a class's year results from XLSX, CSV or JSON: validate everything, then store all or nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from credential_service.platform.errors import InvalidInput, Message, Problem
+from credential_service.transcripts import spreadsheets as importers
+from credential_service.transcripts.import_rules import (
+    StudentYear,
+    clean_text,
+    parse_date,
+    parse_personal_id,
+    parse_sex,
+    validate_class_import,
+)
+from credential_service.transcripts.service import ImportReport, TranscriptService
+from credential_service.transcripts.year_input import FieldError, parse_year_input
+
+
+def _grade(service: TranscriptService, class_id: str) -> int:
+    with service.db.reader() as session:
+        return service.get_class(session, class_id).grade
+
+
+def import_xlsx(service: TranscriptService, class_id: str, data: bytes, filename: str) -> ImportReport:
+    roster, results = importers.read_xlsx(data)
+    students = validate_class_import(roster, results, grade=_grade(service, class_id))
+    return service.import_results(
+        class_id, students, source_name=filename, source_sha256=hashlib.sha256(data).hexdigest()
+    )
+
+
+def import_csv(
+    service: TranscriptService, class_id: str, roster_csv: bytes, results_csv: bytes, *, names: tuple[str, str]
+) -> ImportReport:
+    roster, results = importers.read_csv(roster_csv, results_csv, roster_file=names[0], results_file=names[1])
+    students = validate_class_import(roster, results, grade=_grade(service, class_id))
+    digest = hashlib.sha256(hashlib.sha256(roster_csv).digest() + hashlib.sha256(results_csv).digest()).hexdigest()
+    return service.import_results(class_id, students, source_name=" + ".join(names), source_sha256=digest)
+
+
+def import_json(service: TranscriptService, class_id: str, payload: Any) -> ImportReport:
+    if not isinstance(payload, dict) or not isinstance(payload.get("students"), list):
+        raise InvalidInput(
+            Message(
+                'Dữ liệu JSON phải có dạng {"students": [...]}.',
+                'The JSON body must look like {"students": [...]}.',
+            )
+        )
+    students = validate_json_import(payload["students"], grade=_grade(service, class_id))
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return service.import_results(
+        class_id, students, source_name="api.json", source_sha256=hashlib.sha256(canonical).hexdigest()
+    )
+
+
+def validate_json_import(students: list[Any], *, grade: int) -> list[StudentYear]:
+    """Validate the JSON form of a class import; every problem is reported with its path."""
+    problems: list[Problem] = []
+    out: list[StudentYear] = []
+    seen: set[str] = set()
+    for i, item in enumerate(students):
+        where = f"students[{i}]"
+        if not isinstance(item, dict):
+            problems.append(
+                Problem(
+                    Message("Mỗi học sinh là một đối tượng JSON.", "Each student is a JSON object."),
+                    location={"field": where},
+                )
+            )
+            continue
+        values: dict[str, Any] = {}
+        for key, parse in (
+            ("student_code", clean_text),
+            ("full_name", clean_text),
+            ("date_of_birth", parse_date),
+            ("sex", parse_sex),
+            ("place_of_birth", clean_text),
+            ("ethnicity", clean_text),
+        ):
+            try:
+                values[key] = parse(item.get(key))
+                if values[key] == "":
+                    raise FieldError(Message(f"Thiếu {key}", f"Missing {key}"))
+            except FieldError as e:
+                problems.append(
+                    Problem(e.message, location={"field": f"{where}.{key}"}, value=item.get(key), expected=e.expected)
+                )
+        try:
+            values["personal_id"] = parse_personal_id(item.get("personal_id"), values.get("date_of_birth"))
+        except FieldError as e:
+            problems.append(
+                Problem(
+                    e.message,
+                    location={"field": f"{where}.personal_id"},
+                    value=item.get("personal_id"),
+                    expected=e.expected,
+                )
+            )
+        code = values.get("student_code")
+        if code and code in seen:
+            problems.append(
+                Problem(
+                    Message(f"Mã học sinh {code} bị lặp.", f"Student code {code} is duplicated."),
+                    location={"field": f"{where}.student_code"},
+                    value=code,
+                )
+            )
+        if code:
+            seen.add(code)
+        year_data = item.get("year")
+        if isinstance(year_data, dict):
+            year_data = {"grade": grade, **year_data}
+        try:
+            year = parse_year_input(year_data if isinstance(year_data, dict) else {})
+        except InvalidInput as e:
+            for p in e.problems:
+                loc = dict(p.location)
+                loc["field"] = f"{where}.year.{loc.get('field', '')}".rstrip(".")
+                problems.append(Problem(p.message, location=loc, value=p.value, expected=p.expected))
+            continue
+        if len(values) == 7:
+            out.append(
+                StudentYear(
+                    code=values["student_code"],
+                    full_name=values["full_name"],
+                    date_of_birth=values["date_of_birth"],
+                    sex=values["sex"],
+                    place_of_birth=values["place_of_birth"],
+                    ethnicity=values["ethnicity"],
+                    personal_id=values["personal_id"],
+                    year=year,
+                )
+            )
+    if not students:
+        problems.append(
+            Problem(Message("Danh sách học sinh trống.", "The student list is empty."), location={"field": "students"})
+        )
+    if problems:
+        raise InvalidInput(
+            Message(
+                f"Dữ liệu nhập có {len(problems)} lỗi; chưa có gì được lưu.",
+                f"The import has {len(problems)} problem(s); nothing was saved.",
+            ),
+            problems=problems,
+        )
+    return out

@@ -1,0 +1,106 @@
+"""Server-rendered school pages (Vietnamese first): review a class, sign, approve, seal, download."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from credential_service.app.bootstrap import Container
+from credential_service.app.deps import container
+from credential_service.platform.errors import SogocError
+from credential_service.transcripts import imports
+from credential_service.transcripts.workflow import STATUS_LABELS, Status, Step
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "platform" / "templates"))
+router = APIRouter(include_in_schema=False)
+C = Annotated[Container, Depends(container)]
+
+STEP_FOR_ROLE = {"gvcn": Step.GVCN, "principal": Step.PRINCIPAL, "seal": Step.SEAL}
+
+
+def _status_label(status: str) -> Any:
+    return STATUS_LABELS[Status(status)]
+
+
+def _redirect(url: str, *, ok: str | None = None, error: SogocError | None = None) -> RedirectResponse:
+    if error is not None:
+        url += "?error_vi=" + quote(error.message.vi) + "&error_en=" + quote(error.message.en)
+        if error.problems:
+            url += "&details=" + quote("\n".join(str(p) for p in error.problems[:50]))
+    elif ok:
+        url += "?ok=" + quote(ok)
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request, c: C) -> Response:
+    return TEMPLATES.TemplateResponse(
+        request, "index.html", {"classes": c.transcripts.list_classes(), "status_label": _status_label}
+    )
+
+
+@router.get("/classes/{class_id}", response_class=HTMLResponse)
+def class_page(request: Request, class_id: str, c: C) -> Response:
+    overview = c.transcripts.class_overview(class_id)
+    staff = c.transcripts.list_staff()
+    signers: dict[str, list[dict[str, Any]]] = {"gvcn": [], "principal": [], "seal": []}
+    for s in staff:
+        for r in s["roles"]:
+            if r["role"] == "gvcn" and r["class_id"] != class_id:
+                continue
+            signers[r["role"]].append(s)
+    return TEMPLATES.TemplateResponse(
+        request,
+        "class.html",
+        {
+            "c": overview,
+            "signers": signers,
+            "status_label": _status_label,
+            "ok": request.query_params.get("ok"),
+            "error_vi": request.query_params.get("error_vi"),
+            "error_en": request.query_params.get("error_en"),
+            "details": request.query_params.get("details"),
+        },
+    )
+
+
+@router.get("/classes/{class_id}/students/{student_id}", response_class=HTMLResponse)
+def student_page(request: Request, class_id: str, student_id: str, c: C) -> Response:
+    return TEMPLATES.TemplateResponse(request, "student.html", {"s": c.transcripts.student_year(class_id, student_id)})
+
+
+@router.post("/classes/{class_id}/lock")
+def lock(class_id: str, c: C) -> Response:
+    try:
+        report = c.transcripts.lock_class(class_id)
+    except SogocError as e:
+        return _redirect(f"/classes/{class_id}", error=e)
+    return _redirect(f"/classes/{class_id}", ok=f"Đã khóa sổ, tạo {report.transcripts} học bạ.")
+
+
+@router.post("/classes/{class_id}/sign")
+def sign(class_id: str, c: C, step: Annotated[str, Form()], staff_id: Annotated[str, Form()]) -> Response:
+    try:
+        report = c.transcripts.sign_class(class_id, Step(step), staff_id=staff_id)
+    except SogocError as e:
+        return _redirect(f"/classes/{class_id}", error=e)
+    return _redirect(f"/classes/{class_id}", ok=f"Đã ký {report.transcripts} học bạ ({report.step}).")
+
+
+@router.post("/classes/{class_id}/import")
+async def upload(class_id: str, c: C, file: Annotated[UploadFile, File()]) -> Response:
+    try:
+        report = imports.import_xlsx(c.transcripts, class_id, await file.read(), file.filename or "upload.xlsx")
+    except SogocError as e:
+        return _redirect(f"/classes/{class_id}", error=e)
+    msg = (
+        "Tệp này đã được nhập trước đây; không có gì thay đổi."
+        if report.unchanged
+        else (f"Đã nhập {report.students} học sinh ({report.created} mới, {report.updated} cập nhật).")
+    )
+    return _redirect(f"/classes/{class_id}", ok=msg)

@@ -1,0 +1,99 @@
+"""The canonical transcript record (``hocba/1``): what is signed, ledgered and embedded.
+
+The record is a JSON document canonicalised with RFC 8785 (JSON Canonicalization Scheme) and
+hashed with SHA-256. Field order and number formatting therefore never change its hash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+TRANSCRIPT_SCHEMA = "hocba/1"
+
+
+@dataclass(frozen=True)
+class StudentIdentity:
+    student_code: str
+    full_name: str
+    date_of_birth: date
+    sex: str
+    place_of_birth: str | None
+    ethnicity: str | None
+    personal_id: str | None
+
+
+@dataclass(frozen=True)
+class ClassContext:
+    school_code: str
+    school_name: str
+    province: str
+    school_year: str
+    class_name: str
+    grade: int
+    homeroom_teacher: str
+    principal: str
+
+
+def build_transcript_record(
+    *,
+    credential_id: str,
+    version: int,
+    issued_on: date,
+    student: StudentIdentity,
+    context: ClassContext,
+    evaluation: Mapping[str, Any],
+    teacher_comment: str | None,
+) -> dict[str, Any]:
+    """Build the ``hocba/1`` record from one student's evaluated year (``explain_year`` output)."""
+    subjects = [
+        {
+            "name": name,
+            "mode": s["mode"],
+            "hk1": s.get("hk1"),
+            "hk2": s.get("hk2"),
+            "year": s.get("year"),
+            "reassessed": s.get("reassessed"),
+            "comment": s.get("comment"),
+        }
+        for name, s in evaluation["subjects"].items()
+    ]
+    completion = None
+    promotion = evaluation["promotion"]
+    if promotion.get("decision") == "HOAN_THANH_CHUONG_TRINH" and context.grade == 9:
+        completion = {
+            "label_vi": "Hoàn thành chương trình trung học cơ sở",
+            "label_en": "Completed the lower-secondary programme",
+        }
+    return {
+        "schema": TRANSCRIPT_SCHEMA,
+        "credential_id": credential_id,
+        "version": version,
+        "issued_at": issued_on.isoformat(),
+        "student": {
+            "student_code": student.student_code,
+            "full_name": student.full_name,
+            "date_of_birth": student.date_of_birth.isoformat(),
+            "sex": student.sex,
+            "place_of_birth": student.place_of_birth,
+            "ethnicity": student.ethnicity,
+            "personal_id": student.personal_id,
+        },
+        "school": {"code": context.school_code, "name": context.school_name, "province": context.province},
+        "school_year": context.school_year,
+        "class": {"name": context.class_name, "grade": context.grade},
+        "homeroom_teacher": {"full_name": context.homeroom_teacher},
+        "principal": {"full_name": context.principal},
+        "results": {
+            "subjects": subjects,
+            "learning_result": evaluation["learning_result"],
+            "conduct": evaluation["conduct"],
+            "absences": evaluation.get("absences"),
+            "promotion": {k: promotion[k] for k in ("decision", "label_vi", "label_en") if k in promotion},
+            "award": evaluation.get("award"),
+            "teacher_comment": teacher_comment,
+            "completion": completion,
+        },
+    }

@@ -1,0 +1,95 @@
+"""Class-level endpoints: review, import results, lock, and the three signing steps."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, File, UploadFile
+from pydantic import BaseModel, Field
+
+from credential_service.app.bootstrap import Container
+from credential_service.app.deps import container
+from credential_service.platform.errors import InvalidInput, Message
+from credential_service.transcripts import imports
+from credential_service.transcripts.workflow import Step
+
+router = APIRouter(tags=["classes / lớp học"])
+C = Annotated[Container, Depends(container)]
+
+
+class SignRequest(BaseModel):
+    staff_id: str = Field(description="Người ký (mã cán bộ hoặc mã dấu) / the signer's staff or seal id")
+
+
+@router.get("/classes", summary="Danh sách lớp / list classes")
+def list_classes(c: C) -> list[dict[str, Any]]:
+    return c.transcripts.list_classes()
+
+
+@router.get("/classes/{class_id}", summary="Xem lớp và kết quả / review a class")
+def class_overview(class_id: str, c: C) -> dict[str, Any]:
+    return c.transcripts.class_overview(class_id)
+
+
+@router.get(
+    "/classes/{class_id}/students/{student_id}",
+    summary="Kết quả năm học và căn cứ quy chế / a student's year with the rule trace",
+)
+def student_year(class_id: str, student_id: str, c: C) -> dict[str, Any]:
+    return c.transcripts.student_year(class_id, student_id)
+
+
+@router.post("/classes/{class_id}/imports", summary="Nhập điểm từ XLSX hoặc CSV / import XLSX or CSV")
+async def import_file(
+    class_id: str,
+    c: C,
+    file: Annotated[UploadFile | None, File(description="XLSX với hai sheet HocSinh và Diem")] = None,
+    roster: Annotated[UploadFile | None, File(description="CSV danh sách học sinh (HocSinh)")] = None,
+    results: Annotated[UploadFile | None, File(description="CSV điểm (Diem)")] = None,
+) -> dict[str, Any]:
+    if file is not None:
+        report = imports.import_xlsx(c.transcripts, class_id, await file.read(), file.filename or "upload.xlsx")
+    elif roster is not None and results is not None:
+        report = imports.import_csv(
+            c.transcripts,
+            class_id,
+            await roster.read(),
+            await results.read(),
+            names=(roster.filename or "HocSinh.csv", results.filename or "Diem.csv"),
+        )
+    else:
+        raise InvalidInput(
+            Message(
+                "Hãy gửi một tệp XLSX (trường 'file') hoặc hai tệp CSV (trường 'roster' và 'results').",
+                "Send one XLSX file (field 'file') or two CSV files (fields 'roster' and 'results').",
+            )
+        )
+    return asdict(report)
+
+
+@router.post("/classes/{class_id}/results", summary="Nhập điểm qua JSON / import results as JSON")
+def import_results_json(class_id: str, c: C, payload: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    return asdict(imports.import_json(c.transcripts, class_id, payload))
+
+
+@router.post("/classes/{class_id}/lock", summary="Khóa sổ và tạo học bạ / lock and render transcripts")
+def lock_class(class_id: str, c: C) -> dict[str, Any]:
+    return asdict(c.transcripts.lock_class(class_id))
+
+
+@router.post(
+    "/classes/{class_id}/sign/{step}",
+    summary="Ký số một bước (gvcn, principal, seal) / sign one step",
+)
+def sign_step(class_id: str, step: Step, body: SignRequest, c: C) -> dict[str, Any]:
+    if step == Step.LOCK:
+        raise InvalidInput(
+            Message("Bước ký phải là gvcn, principal hoặc seal.", "Step must be gvcn, principal or seal.")
+        )
+    return asdict(c.transcripts.sign_class(class_id, step, staff_id=body.staff_id))
+
+
+@router.get("/staff", summary="Người ký và phân công / signers and role assignments")
+def staff(c: C) -> list[dict[str, Any]]:
+    return c.transcripts.list_staff()

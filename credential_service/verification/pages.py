@@ -1,0 +1,113 @@
+"""The public verification page ``/v/<id>`` (Vietnamese first, English one click away).
+
+* ``GET /v/<id>``: the credential's current status, the fields to compare with the paper, what to
+  do when they differ, a PDF upload form and a camera QR scan (BarcodeDetector where the browser has
+  it, otherwise typing or pasting the code). The QR's ``#HB1:`` fragment never reaches the server
+  by itself; the page offers to check it (sent only when the visitor asks).
+* ``GET /v``: the same tools without a credential.
+* ``POST /v/check`` (PDF) and ``POST /v/qr`` (QR text): the verdict, rendered for people.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from credential_service.app.bootstrap import Container
+from credential_service.app.deps import container
+from credential_service.platform.errors import NotFound, SogocError
+from credential_service.verification.routes import Verifier, read_upload
+from credential_service.verification.service import STATUS_LABELS
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "platform" / "templates"))
+router = APIRouter(include_in_schema=False)
+C = Annotated[Container, Depends(container)]
+
+CHECK_LABELS: dict[str, tuple[str, str]] = {
+    "signatures": ("Chữ ký số trên tệp", "Digital signatures in the file"),
+    "signers": ("Người ký đúng quy trình phát hành", "Signers are the issuing ones"),
+    "record": ("Dữ liệu gắn trong tệp khớp sổ gốc", "Embedded data matches the register"),
+    "register": ("Có trong sổ gốc", "In the register"),
+    "qr": ("Mã QR in trên trang khớp học bạ", "Printed QR code matches the transcript"),
+    "ledger": ("Được công bố trong sổ cái (bằng chứng Merkle)", "Published in the ledger (Merkle proof)"),
+    "status": ("Còn hiệu lực", "Still in force"),
+}
+
+
+def _lang(request: Request) -> str:
+    return "en" if request.query_params.get("lang") == "en" else "vi"
+
+
+def _date_vn(iso: str | None) -> str:
+    if not iso:
+        return ""
+    y, m, d = iso[:10].split("-")
+    return f"{d}/{m}/{y}"
+
+
+def _fields(record: dict[str, Any]) -> list[tuple[str, str, str]]:
+    res = record.get("results") or {}
+    lr = res.get("learning_result") or {}
+    cd = res.get("conduct") or {}
+    return [
+        ("Họ và tên", "Full name", record["student"]["full_name"]),
+        ("Ngày sinh", "Date of birth", _date_vn(record["student"].get("date_of_birth"))),
+        ("Trường", "School", record["school"]["name"]),
+        ("Lớp", "Class", record["class"]["name"]),
+        ("Năm học", "School year", record["school_year"]),
+        ("Kết quả học tập cả năm", "Year learning result", lr.get("after_reassessment") or lr.get("year") or ""),
+        ("Kết quả rèn luyện cả năm", "Year conduct", cd.get("after_summer_training") or cd.get("year") or ""),
+        ("Mã học bạ số", "Credential id", record["credential_id"]),
+        ("Phiên bản", "Version", str(record.get("version", ""))),
+    ]
+
+
+def _page(request: Request, template: str, ctx: dict[str, Any], status_code: int = 200) -> Response:
+    base = {"lang": _lang(request), "status_labels": STATUS_LABELS, "check_labels": CHECK_LABELS}
+    return TEMPLATES.TemplateResponse(request, template, {**base, **ctx}, status_code=status_code)
+
+
+@router.get("/v", response_class=HTMLResponse)
+def verify_home(request: Request) -> Response:
+    return _page(request, "verify.html", {"id": None, "st": None, "fields": []})
+
+
+@router.get("/v/{credential_id}", response_class=HTMLResponse)
+def verify_page(request: Request, credential_id: str, svc: Verifier) -> Response:
+    try:
+        st = svc.credential_status(credential_id)
+    except NotFound:
+        return _page(request, "verify.html", {"id": credential_id, "st": None, "fields": []}, status_code=404)
+    record = json.loads(svc.record_json(credential_id))
+    return _page(
+        request,
+        "verify.html",
+        {"id": credential_id, "st": st, "fields": _fields(record), "school": record["school"]["name"]},
+    )
+
+
+@router.post("/v/check", response_class=HTMLResponse)
+async def verify_upload_page(request: Request, svc: Verifier, file: Annotated[UploadFile, File()]) -> Response:
+    from starlette.concurrency import run_in_threadpool
+
+    try:
+        data = await read_upload(file)
+        result = await run_in_threadpool(svc.verify_pdf, data)
+    except SogocError as e:
+        return _page(request, "verify_result.html", {"error": e, "r": None, "kind": "pdf"}, status_code=e.status)
+    r = result.to_dict()
+    fields = _fields(result.record) if result.record and result.credential else []
+    return _page(request, "verify_result.html", {"r": r, "kind": "pdf", "fields": fields, "name": file.filename})
+
+
+@router.post("/v/qr", response_class=HTMLResponse)
+def verify_qr_page(request: Request, svc: Verifier, text: Annotated[str, Form(max_length=4096)]) -> Response:
+    report, status = svc.verify_qr_text(text)
+    r = report.to_dict()
+    r["credential"] = status.to_dict() if status else None
+    return _page(request, "verify_result.html", {"r": r, "kind": "qr", "fields": []})

@@ -1,0 +1,87 @@
+"""Public verification API: upload a PDF, check a scanned QR, a credential's status, the QR key list.
+
+Errors are application/problem+json (credential_service.app.problem). "Not valid" is a result
+(200 with ``indication: FAILED``), "could not process" is an error (413, 422, 404).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from credential_service.app.bootstrap import Container
+from credential_service.app.deps import container
+from credential_service.ledger.routes import ledger_service
+from credential_service.ledger.service import LedgerService
+from credential_service.platform.errors import InvalidInput, Message, SogocError
+from credential_service.verification.service import MAX_UPLOAD, VerificationService
+
+router = APIRouter(tags=["verify / kiểm tra"])
+API = "/api/v1"
+
+
+class TooLarge(SogocError):
+    code = "payload-too-large"
+    status = 413
+    title = Message("Tệp quá lớn", "File too large")
+
+
+def verification_service(
+    request: Request,
+    c: Annotated[Container, Depends(container)],
+    led: Annotated[LedgerService, Depends(ledger_service)],
+) -> VerificationService:
+    """One VerificationService per application (trust roots and the QR key list read once)."""
+    svc: VerificationService | None = getattr(request.app.state, "verification_service", None)
+    if svc is None:
+        svc = VerificationService.from_settings(c.db, c.settings, led)
+        request.app.state.verification_service = svc
+    return svc
+
+
+Verifier = Annotated[VerificationService, Depends(verification_service)]
+
+
+async def read_upload(file: UploadFile, limit: int = MAX_UPLOAD) -> bytes:
+    """Read at most ``limit`` bytes; a larger upload is refused with 413 without reading it all."""
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        mb = limit // (1024 * 1024)
+        raise TooLarge(Message(f"Tệp quá lớn (tối đa {mb} MB).", f"File too large (at most {mb} MB)."))
+    if not data:
+        raise InvalidInput(Message("Tệp rỗng.", "The file is empty."))
+    return data
+
+
+@router.post(f"{API}/verify", summary="Kiểm tra một tệp PDF học bạ số / verify a transcript PDF")
+async def verify_upload(svc: Verifier, file: Annotated[UploadFile, File(description="PDF")]) -> dict[str, Any]:
+    data = await read_upload(file)
+    from starlette.concurrency import run_in_threadpool
+
+    result = await run_in_threadpool(svc.verify_pdf, data)
+    return result.to_dict()
+
+
+class QrIn(BaseModel):
+    text: str = Field(min_length=1, max_length=4096, description="nội dung mã QR / the QR's text")
+
+
+@router.post(f"{API}/verify/qr", summary="Kiểm tra nội dung mã QR đã quét / verify a scanned QR code")
+def verify_qr_text(body: QrIn, svc: Verifier) -> dict[str, Any]:
+    report, status = svc.verify_qr_text(body.text)
+    out = report.to_dict()
+    out["credential"] = status.to_dict() if status else None
+    return out
+
+
+@router.get(API + "/credentials/{credential_id}/status", summary="Trạng thái hiện tại / current status")
+def credential_status(credential_id: str, svc: Verifier) -> dict[str, Any]:
+    return svc.credential_status(credential_id).to_dict()
+
+
+@router.get("/.well-known/sogoc-keys.json", summary="Danh sách khóa ký mã QR / the published QR key list")
+def qr_keys(svc: Verifier) -> JSONResponse:
+    return JSONResponse(svc.key_list(), headers={"Cache-Control": "public, max-age=3600"})
