@@ -38,7 +38,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any, Protocol
@@ -51,8 +51,10 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
+from verifier.clock import SystemClock
+
 from .errors import AgentSigningError, SigningError
-from .external import SigningRequest, SigningResponse, cert_sha256
+from .external_messages import SigningRequest, SigningResponse, cert_sha256
 from .keys import load_private_key
 
 __all__ = [
@@ -120,7 +122,7 @@ class Pkcs11AgentKey:
 
 def answer_request(key: AgentKey, request: SigningRequest, *, now: datetime | None = None) -> SigningResponse:
     """Check the request and sign its digest."""
-    now = now or datetime.now(UTC)
+    now = now or SystemClock().now()
     if now > request.expires_at:
         raise AgentSigningError(
             "Yêu cầu ký đã hết hạn", "The signing request has expired", reason="request_expired"

@@ -25,6 +25,8 @@ from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFa
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.stamp import StaticStampStyle, TextStampStyle
 
+from verifier.clock import SystemClock
+
 __all__ = [
     "VIETNAMESE_REPERTOIRE",
     "VN_TZ",
@@ -136,7 +138,7 @@ class SignatureAppearance:
 
     @staticmethod
     def text_params(*, signer_name: str, role: str, when: datetime | None = None) -> dict[str, str]:
-        when = (when or datetime.now(tz=VN_TZ)).astimezone(VN_TZ)
+        when = (when or SystemClock().now()).astimezone(VN_TZ)
         return {
             "signer": unicodedata.normalize("NFC", signer_name),
             "role": unicodedata.normalize("NFC", role),

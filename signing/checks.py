@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from asn1crypto import x509
@@ -26,6 +26,8 @@ from pyhanko_certvalidator.errors import (
     RevokedError,
     ValidationError,
 )
+
+from verifier.clock import SystemClock
 
 from .errors import (
     CertificateExpiredError,
@@ -251,7 +253,7 @@ async def async_check_signer_certificate(
     required_key_usage: frozenset[str] = SIGNER_KEY_USAGE,
 ) -> CertificateCheck:
     """Async variant of :func:`check_signer_certificate`."""
-    at = at or datetime.now(tz=UTC)
+    at = at or SystemClock().now()
     policy = validation_context.revinfo_policy.revocation_checking_policy
     chain_item, rev_item = await _chain_and_revocation(cert, validation_context, intermediates)
     return CertificateCheck(

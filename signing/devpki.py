@@ -29,7 +29,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -37,6 +37,8 @@ from typing import IO, Any
 from certomancer.integrations.animator import Animator, AnimatorArchStore
 from certomancer.registry import ArchLabel, CertLabel, CertomancerConfig
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from verifier.clock import SystemClock
 
 _KEY_CACHE_INSTALLED = False
 
@@ -256,7 +258,7 @@ def _install_runtime_revocation(arch: Any, registry: DevCaRegistry, issuer: str 
         # certomancer dates a CRL at the start of its simulated update period; a runtime revocation is
         # published at once (the CRL lists it although its thisUpdate is earlier), like a CA that
         # re-issues its CRL on every revocation.
-        now = datetime.now(UTC)
+        now = SystemClock().now()
         for status in registry.revocations():
             if status.serial in seen or status.revoked_at is None or status.revoked_at > max(at_time, now):
                 continue

@@ -1,7 +1,10 @@
 """Errors of the signing library.
 
 Every error carries a message for people in Vietnamese (``.vi``) and English (``.en``) and a
-stable machine ``.reason`` code (also exposed as ``.code``). ``str(err)`` is ``"<vi> / <en>"``.
+stable machine ``.reason`` code in snake_case (also exposed as ``.code``, as before) and
+``.problem_code``, the same code in kebab-case like the service's error codes. The verifier
+library's errors have the same shape (``vi``, ``en``, ``reason``, ``code``, ``problem_code``).
+``str(err)`` is ``"<vi> / <en>"``.
 Certificate errors may carry the structured check result (``.check``) so the caller can store it
 with the signing record.
 """
@@ -45,7 +48,13 @@ class SigningError(Exception):
 
     @property
     def code(self) -> str:
+        """The snake_case ``reason`` (kept for callers that read ``.code``)."""
         return self.reason
+
+    @property
+    def problem_code(self) -> str:
+        """The machine code in kebab-case (``certificate_expired`` → ``certificate-expired``)."""
+        return self.reason.replace("_", "-")
 
     def __str__(self) -> str:
         return f"{self.vi} / {self.en}"

@@ -18,7 +18,7 @@ import asyncio
 import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from io import BytesIO
 from typing import ParamSpec, TypeVar
 
@@ -33,6 +33,8 @@ from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.stamp import StaticStampStyle, TextStampStyle
 from pyhanko_certvalidator import ValidationContext
+
+from verifier.clock import SystemClock
 
 from .appearance import CachedStampAppearance, SignatureAppearance
 from .checks import CertificateCheck, async_check_signer_certificate
@@ -115,6 +117,8 @@ async def _precheck(
     signer: Signer,
     validation_context: ValidationContext | None,
     precheck: CertificateCheck | None,
+    *,
+    at: datetime | None = None,
 ) -> CertificateCheck:
     cert = signer.signing_cert
     if cert is None:
@@ -135,7 +139,8 @@ async def _precheck(
             "A validation context (or a precheck) is required to check the certificate before signing",
             reason="precheck_missing",
         )
-    check = await async_check_signer_certificate(cert, at=datetime.now(tz=UTC), validation_context=validation_context)
+    at = at or SystemClock().now()
+    check = await async_check_signer_certificate(cert, at=at, validation_context=validation_context)
     return check.require_ok()
 
 

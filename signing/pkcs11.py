@@ -27,7 +27,6 @@ import logging
 import os
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,8 @@ from pkcs11.util.rsa import encode_rsa_public_key
 from pyhanko.keys import load_certs_from_pemder
 from pyhanko.sign.pkcs11 import PKCS11Signer
 from pyhanko.sign.signers import Signer
+
+from verifier.clock import SystemClock
 
 from .errors import Pkcs11Error
 
@@ -461,7 +462,7 @@ def provision_token_key(
         session.close()
     cert_path = out_dir / f"{label}.cert.pem"
     cert_path.write_bytes(pem.armor("CERTIFICATE", cert.dump()))
-    logger.info("provisioned %s in token %s at %s", label, token_label, datetime.now(UTC).isoformat())
+    logger.info("provisioned %s in token %s at %s", label, token_label, SystemClock().now().isoformat())
     return ProvisionedKey(label=label, key_id=key_id, cert=cert, cert_path=cert_path)
 
 

@@ -1,9 +1,9 @@
 """Build the signed offline QR payload (``HB1:``) of a transcript: CBOR → COSE_Sign1 → zlib → Base45.
 
-The format (claims, header, key ids, the key list) is defined, and decoded, in :mod:`verifier.qr`;
+The format (claims, header, key ids) is defined, and decoded, in :mod:`verifier.qr_codec`;
 this module holds the private half: the QR signing key and :func:`build_payload`.
 
-Size. The payload must fit in ``verifier.qr.MAX_PAYLOAD_CHARS`` (350) characters so that the
+Size. The payload must fit in ``verifier.qr_codec.MAX_PAYLOAD_CHARS`` (350) characters so that the
 whole ``https://<host>/v/<id>#HB1:…`` stays at QR version 13, error level M (see
 ``credential_service.platform.qr_code``). An Ed25519 signature (64 bytes), the record's SHA-256 (32),
 the credential id (16) and the key id (8) take ~190 Base45 characters; the text fields share the
@@ -26,7 +26,7 @@ import cbor2
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from verifier.qr import (
+from verifier.qr_codec import (
     ALG_EDDSA,
     ELLIPSIS,
     MAX_PAYLOAD_CHARS,

@@ -5,12 +5,28 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 POSTGRES_URL = os.environ.get("SOGOC_TEST_POSTGRES_URL")
+# Third-party test data, read in place and never copied into the project.
+CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
+CORPUS_FILES = ("pdf-signatures", "tlog/vectors.json")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under CI a missing corpus fails the run: the tests that read it would otherwise skip silently."""
+    if not os.environ.get("CI"):
+        return
+    missing = [name for name in CORPUS_FILES if not (CORPORA / name).exists()]
+    if missing:
+        raise pytest.UsageError(
+            f"CI: third-party corpora missing under {CORPORA}: {', '.join(missing)} "
+            "(shared/ must sit beside the checkout)"
+        )
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import base64
 import re
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from verifier.clock import SystemClock
 from verifier.errors import CheckpointError, NoteError
 from verifier.merkle import EMPTY_ROOT, HASH_SIZE
 from verifier.note import (
@@ -188,10 +188,15 @@ class Ed25519CosignatureVerifier(Ed25519Verifier):
         return super().verify(cosignature_message(text, ts), signature[8:])
 
 
+def _system_seconds() -> float:
+    return SystemClock().now().timestamp()
+
+
 class Ed25519CosignatureSigner(Ed25519Signer):
     """Produces Ed25519 cosignatures (type 0x04): ``u64 timestamp || signature``.
 
-    ``clock`` returns the current POSIX time in seconds (default :func:`time.time`).
+    ``clock`` returns the current POSIX time in seconds (default: the wall clock of
+    :class:`verifier.clock.SystemClock`).
     """
 
     sig_type = SIG_TYPE_COSIGNATURE_ED25519
@@ -200,10 +205,10 @@ class Ed25519CosignatureSigner(Ed25519Signer):
         self,
         name: str,
         private_key: Ed25519PrivateKey | bytes,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         super().__init__(name, private_key)
-        self._clock = clock
+        self._clock = clock or _system_seconds
 
     def sign(self, message: bytes) -> bytes:
         text = message.decode("utf-8")

@@ -1,7 +1,10 @@
 """Error hierarchy of the offline verifier library.
 
 Every error carries a message for people in Vietnamese (``.vi``) and English (``.en``) and a
-stable machine ``code``. ``str(err)`` is ``"<vi> / <en>"``. This module depends on nothing
+stable machine ``code`` in snake_case (also exposed as ``.reason``) and ``.problem_code``, the
+same code in kebab-case — the same shape as :class:`signing.errors.SigningError`. ``code`` stays
+snake_case because ``sogoc-verify --json`` prints it and third parties read it.
+``str(err)`` is ``"<vi> / <en>"``. This module depends on nothing
 outside the standard library so that third parties can use :mod:`verifier` on its own.
 """
 
@@ -19,6 +22,16 @@ class VerifierError(Exception):
         if code is not None:
             self.code = code
         super().__init__(f"{vi} / {en}")
+
+    @property
+    def reason(self) -> str:
+        """The snake_case machine code (same attribute name as the signing library's errors)."""
+        return self.code
+
+    @property
+    def problem_code(self) -> str:
+        """The machine code in kebab-case (``proof_invalid`` → ``proof-invalid``)."""
+        return self.code.replace("_", "-")
 
     def __str__(self) -> str:
         return f"{self.vi} / {self.en}"

@@ -27,75 +27,82 @@ match); INDETERMINATE with NO_SIGNING_CERTIFICATE_FOUND (the kid is not in your 
 
 Reading a QR from an image needs ``zxing-cpp`` (and Pillow); from a PDF page also ``pdftoppm``
 (poppler-utils). No function here uses the network. This module does not import the service.
+
+This module verifies and compares; the format itself (claims, COSE_Sign1, Base45) is in
+:mod:`verifier.qr_codec`, the key list in :mod:`verifier.qr_keys` and the image and PDF readers in
+:mod:`verifier.qr_image`. Their public names are re-exported here.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import io
-import json
-import re
-import shutil
-import subprocess
-import tempfile
-import unicodedata
-import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-from typing import Any, Literal
-from urllib.parse import unquote
+from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-
-from verifier.errors import VerifierError
+from verifier.clock import SystemClock
+from verifier.qr_codec import (
+    ALG_EDDSA,
+    ALG_ES256,
+    ALG_NAMES,
+    ELLIPSIS,
+    KEY_LIST_FORMAT,
+    LEVEL_CODES,
+    MAX_PAYLOAD_CHARS,
+    PREFIX,
+    DecodedPayload,
+    QrClaims,
+    QrPayloadError,
+    claims_from_record,
+    decode_payload,
+    encode_cose_sign1,
+    extract_payload,
+    kid_for_public_key,
+    nfc,
+    protected_header,
+    sig_structure,
+    url_credential_id,
+    wrap,
+)
+from verifier.qr_image import read_qr_codes, read_qr_from_pdf
+from verifier.qr_keys import QrKey, QrKeyList
 from verifier.report import FAILED, INDETERMINATE, PASSED, Indication, Message, explain
 
 __all__ = [
     "ALG_EDDSA",
     "ALG_ES256",
+    "ELLIPSIS",
     "KEY_LIST_FORMAT",
+    "LEVEL_CODES",
     "MAX_PAYLOAD_CHARS",
     "PREFIX",
+    "DecodedPayload",
     "FieldCheck",
     "QrClaims",
     "QrKey",
     "QrKeyList",
     "QrPayloadError",
     "QrReport",
+    "claims_from_record",
     "compare_with_printed",
     "compare_with_record",
     "decode_payload",
+    "encode_cose_sign1",
     "extract_payload",
     "kid_for_public_key",
+    "nfc",
+    "protected_header",
+    "qr_message",
     "read_qr_codes",
     "read_qr_from_pdf",
+    "record_fields",
     "sig_structure",
     "verify_qr",
+    "wrap",
 ]
 
-PREFIX = "HB1:"
-ALG_EDDSA = -8
-ALG_ES256 = -7
-_ALG_NAMES = {ALG_EDDSA: "EdDSA", ALG_ES256: "ES256"}
-COSE_SIGN1_TAG = 18
-KEY_LIST_FORMAT = "sogoc-qr-keys/1"
-MAX_PAYLOAD_CHARS = 350
-"""Budget for ``HB1:`` + Base45: with a verify URL of up to ~90 characters the QR stays at version 13, ECC M."""
-MAX_TEXT_CHARS = 4096
-MAX_DECOMPRESSED = 8192
 CLOCK_SKEW = timedelta(days=1)
-
-# Circular 22 levels for the year's learning result and conduct, one byte each in the payload.
-LEVEL_CODES: dict[int, str] = {1: "Tốt", 2: "Khá", 3: "Đạt", 4: "Chưa đạt"}
-_LEVEL_OF: dict[str, int] = {v: k for k, v in LEVEL_CODES.items()}
-ELLIPSIS = "…"
 
 _QR_EXPLANATIONS: dict[str, tuple[str, str]] = {
     "PASSED": (
@@ -146,441 +153,6 @@ def qr_message(indication: str, sub_indication: str | None) -> Message:
         vi, en = _QR_EXPLANATIONS[key]
         return Message(vi, en, key)
     return explain(indication, sub_indication)
-
-
-class QrPayloadError(VerifierError):
-    """The text is not a well-formed ``HB1:`` payload (or the key list is malformed)."""
-
-    code = "qr_payload_invalid"
-
-
-def _bad(vi: str, en: str, code: str | None = None) -> QrPayloadError:
-    return QrPayloadError("Mã QR không hợp lệ: " + vi, "Invalid QR payload: " + en, code=code)
-
-
-# --------------------------------------------------------------------------------------------------
-# claims
-
-
-def nfc(value: str) -> str:
-    return unicodedata.normalize("NFC", value)
-
-
-@dataclass(frozen=True)
-class QrClaims:
-    """What the paper prints, in the payload: compare these with the paper in front of you.
-
-    ``school`` may be shortened with a trailing ``…`` when the full name does not fit the QR budget.
-    """
-
-    issued_at: datetime
-    credential_id: str
-    version: int
-    full_name: str
-    date_of_birth: str  # ISO 8601 date
-    school: str
-    class_name: str
-    school_year: str  # "2025-2026"
-    learning_result: str | None
-    conduct: str | None
-    record_sha256: str  # hex
-
-    # Array positions, fixed by the HB1 format.
-    def to_cbor_items(self) -> list[Any]:
-        import uuid
-
-        dob = date.fromisoformat(self.date_of_birth)
-        start_year = int(self.school_year.split("-", 1)[0])
-        return [
-            int(self.issued_at.timestamp()),
-            uuid.UUID(self.credential_id).bytes,
-            self.version,
-            nfc(self.full_name),
-            dob.year * 10000 + dob.month * 100 + dob.day,
-            nfc(self.school),
-            nfc(self.class_name),
-            start_year,
-            _level_item(self.learning_result),
-            _level_item(self.conduct),
-            bytes.fromhex(self.record_sha256),
-        ]
-
-    @classmethod
-    def from_cbor_items(cls, items: Any) -> QrClaims:
-        import uuid
-
-        if not isinstance(items, list | tuple) or len(items) != 11:
-            raise _bad("nội dung không phải mảng 11 phần tử", "the claims are not an array of 11 items")
-        iat, cid, version, name, dob, school, klass, start_year, learning, conduct, digest = items
-        ints = (iat, version, dob, start_year)
-        if any(isinstance(v, bool) or not isinstance(v, int) for v in ints):
-            raise _bad("trường số không hợp lệ", "a numeric claim is not an integer")
-        if not all(isinstance(v, str) for v in (name, school, klass)):
-            raise _bad("trường chữ không hợp lệ", "a text claim is not a string")
-        if not (isinstance(cid, bytes) and len(cid) == 16 and isinstance(digest, bytes) and len(digest) == 32):
-            raise _bad("mã văn bằng hoặc mã băm không đúng độ dài", "credential id or hash has the wrong length")
-        try:
-            born = date(dob // 10000, dob // 100 % 100, dob % 100)
-            issued = datetime.fromtimestamp(iat, UTC)
-        except (ValueError, OverflowError, OSError) as e:
-            raise _bad("ngày không hợp lệ", f"invalid date ({e})") from e
-        return cls(
-            issued_at=issued,
-            credential_id=str(uuid.UUID(bytes=cid)),
-            version=version,
-            full_name=name,
-            date_of_birth=born.isoformat(),
-            school=school,
-            class_name=klass,
-            school_year=f"{start_year}-{start_year + 1}",
-            learning_result=_level_value(learning),
-            conduct=_level_value(conduct),
-            record_sha256=digest.hex(),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "issued_at": self.issued_at.isoformat().replace("+00:00", "Z"),
-            "credential_id": self.credential_id,
-            "version": self.version,
-            "full_name": self.full_name,
-            "date_of_birth": self.date_of_birth,
-            "school": self.school,
-            "class": self.class_name,
-            "school_year": self.school_year,
-            "learning_result": self.learning_result,
-            "conduct": self.conduct,
-            "record_sha256": self.record_sha256,
-        }
-
-
-def _level_item(value: str | None) -> int | str | None:
-    if value is None:
-        return None
-    return _LEVEL_OF.get(nfc(value), nfc(value))
-
-
-def _level_value(item: Any) -> str | None:
-    if item is None:
-        return None
-    if isinstance(item, int) and not isinstance(item, bool):
-        if item not in LEVEL_CODES:
-            raise _bad(f"mã xếp loại {item} không xác định", f"unknown level code {item}")
-        return LEVEL_CODES[item]
-    if isinstance(item, str):
-        return item
-    raise _bad("xếp loại không hợp lệ", "a level claim is neither a code nor a string")
-
-
-def claims_from_record(record: Mapping[str, Any], record_sha256: str, *, issued_at: datetime | None = None) -> QrClaims:
-    """The printed fields of a ``hocba/1`` record. The issue time defaults to the record's issue date, 00:00 UTC."""
-    student = record["student"]
-    results = record.get("results") or {}
-    learning = results.get("learning_result") or {}
-    conduct = results.get("conduct") or {}
-    if issued_at is None:
-        day = date.fromisoformat(str(record["issued_at"])[:10])
-        issued_at = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    return QrClaims(
-        issued_at=issued_at,
-        credential_id=str(record["credential_id"]),
-        version=int(record["version"]),
-        full_name=nfc(str(student["full_name"])),
-        date_of_birth=str(student["date_of_birth"]),
-        school=nfc(str(record["school"]["name"])),
-        class_name=nfc(str(record["class"]["name"])),
-        school_year=str(record["school_year"]),
-        learning_result=learning.get("after_reassessment") or learning.get("year"),
-        conduct=conduct.get("after_summer_training") or conduct.get("year"),
-        record_sha256=record_sha256,
-    )
-
-
-# --------------------------------------------------------------------------------------------------
-# COSE_Sign1 pieces shared with the signer (signing.qr_payload)
-
-
-def kid_for_public_key(public_key: Ed25519PublicKey | ec.EllipticCurvePublicKey) -> bytes:
-    spki = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return hashlib.sha256(spki).digest()[:8]
-
-
-def protected_header(alg: int, kid: bytes) -> bytes:
-    import cbor2
-
-    return bytes(cbor2.dumps({1: alg, 4: kid}))
-
-
-def sig_structure(protected: bytes, payload: bytes) -> bytes:
-    """The COSE ``Sig_structure`` for COSE_Sign1 with no external AAD (RFC 9052 §4.4)."""
-    import cbor2
-
-    return bytes(cbor2.dumps(["Signature1", protected, b"", payload]))
-
-
-def encode_cose_sign1(protected: bytes, payload: bytes, signature: bytes) -> bytes:
-    import cbor2
-
-    return bytes(cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, signature])))
-
-
-def wrap(cose: bytes) -> str:
-    """zlib when it helps, then Base45, then the prefix."""
-    import base45
-
-    squeezed = zlib.compress(cose, 9)
-    body = squeezed if len(squeezed) < len(cose) else cose
-    return PREFIX + base45.b45encode(body).decode("ascii")
-
-
-# --------------------------------------------------------------------------------------------------
-# decoding
-
-
-_URL_PAYLOAD = re.compile(r"#(HB\d+:.*)$", re.S)
-
-
-def extract_payload(text: str) -> str:
-    """The ``HB1:…`` part of what a QR holds: the whole text, or the ``#`` fragment of the verify URL."""
-    text = text.strip()
-    if text.startswith(PREFIX):
-        return text
-    m = _URL_PAYLOAD.search(text)
-    if m:
-        return m.group(1)
-    raise _bad(
-        "không có phần ký ngoại tuyến (HB1:) trong mã",
-        "no offline payload (HB1:) in the code",
-        code="qr_no_payload",
-    )
-
-
-def _url_credential_id(text: str) -> str | None:
-    m = re.search(r"/v/([0-9a-fA-F-]{36})(?:[#?]|$)", text.strip())
-    return m.group(1).lower() if m else None
-
-
-@dataclass(frozen=True)
-class DecodedPayload:
-    alg: int
-    kid: bytes
-    protected: bytes
-    payload: bytes
-    signature: bytes
-    claims: QrClaims
-
-
-def decode_payload(text: str) -> DecodedPayload:
-    """Decode an ``HB1:`` payload (or a verify URL holding one) without checking the signature."""
-    import base45
-    import cbor2
-
-    if not isinstance(text, str) or len(text) > MAX_TEXT_CHARS:
-        raise _bad("mã quá dài hoặc không phải văn bản", "the code is too long or not text")
-    payload_text = extract_payload(text)
-    if not payload_text.startswith(PREFIX):
-        raise _bad("phiên bản định dạng không được hỗ trợ", "unsupported format version", code="qr_version")
-    body = payload_text[len(PREFIX) :]
-    raw: bytes | None = None
-    for candidate in (body, unquote(body)) if "%" in body else (body,):
-        try:
-            raw = base45.b45decode(candidate)
-            break
-        except (ValueError, KeyError, TypeError):
-            continue
-    if raw is None:
-        raise _bad("không giải mã được Base45", "not valid Base45")
-    if raw[:1] == b"\x78":
-        d = zlib.decompressobj()
-        try:
-            raw = d.decompress(raw, MAX_DECOMPRESSED)
-        except zlib.error as e:
-            raise _bad("dữ liệu nén hỏng", f"corrupt zlib data ({e})") from e
-        if d.unconsumed_tail:
-            raise _bad("dữ liệu giải nén quá lớn", "decompressed data too large")
-    try:
-        obj = cbor2.loads(raw, max_depth=8)
-    except Exception as e:  # cbor2 raises several types on garbage
-        raise _bad("không đọc được CBOR", f"not CBOR ({type(e).__name__})") from e
-    if isinstance(obj, cbor2.CBORTag):
-        if obj.tag != COSE_SIGN1_TAG:
-            raise _bad("không phải COSE_Sign1", "not a COSE_Sign1 structure")
-        obj = obj.value
-    if not (isinstance(obj, list | tuple) and len(obj) == 4):
-        raise _bad("không phải COSE_Sign1", "not a COSE_Sign1 structure")
-    protected, _unprotected, payload, signature = obj
-    if not all(isinstance(v, bytes) for v in (protected, payload, signature)):
-        raise _bad("cấu trúc COSE_Sign1 sai kiểu", "COSE_Sign1 members have the wrong types")
-    try:
-        header = cbor2.loads(protected, max_depth=2) if protected else {}
-        items = cbor2.loads(payload, max_depth=3)
-    except Exception as e:
-        raise _bad("không đọc được phần đầu hoặc nội dung", f"unreadable header or payload ({type(e).__name__})") from e
-    if not isinstance(header, Mapping):
-        raise _bad("phần đầu được bảo vệ không hợp lệ", "the protected header is not a map")
-    alg, kid = header.get(1), header.get(4)
-    if alg not in _ALG_NAMES:
-        raise _bad(f"thuật toán {alg!r} không được hỗ trợ", f"unsupported algorithm {alg!r}")
-    if not isinstance(kid, bytes) or not 1 <= len(kid) <= 32:
-        raise _bad("thiếu mã khóa (kid) trong phần đầu được bảo vệ", "no key id (kid) in the protected header")
-    claims = QrClaims.from_cbor_items(items)
-    return DecodedPayload(alg, kid, protected, payload, signature, claims)
-
-
-# --------------------------------------------------------------------------------------------------
-# key list
-
-
-def _parse_time(value: Any, what: str) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise QrPayloadError(f"Danh sách khóa: {what} không hợp lệ.", f"Key list: invalid {what}.", code="qr_key_list")
-    try:
-        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as e:
-        raise QrPayloadError(
-            f"Danh sách khóa: {what} không hợp lệ.", f"Key list: invalid {what}.", code="qr_key_list"
-        ) from e
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
-
-
-def _iso(t: datetime | None) -> str | None:
-    return t.astimezone(UTC).isoformat().replace("+00:00", "Z") if t else None
-
-
-@dataclass(frozen=True)
-class QrKey:
-    """One published QR signing key."""
-
-    kid: bytes
-    alg: Literal["EdDSA", "ES256"]
-    public_key: Any  # Ed25519PublicKey | EllipticCurvePublicKey
-    not_before: datetime | None = None
-    not_after: datetime | None = None
-    status: Literal["active", "retired", "revoked"] = "active"
-    issuer: str = ""
-    revoked_at: datetime | None = None
-
-    @classmethod
-    def from_public_key(
-        cls,
-        public_key: Any,
-        *,
-        not_before: datetime | None = None,
-        not_after: datetime | None = None,
-        issuer: str = "",
-        status: Literal["active", "retired", "revoked"] = "active",
-    ) -> QrKey:
-        alg: Literal["EdDSA", "ES256"] = "EdDSA" if isinstance(public_key, Ed25519PublicKey) else "ES256"
-        return cls(kid_for_public_key(public_key), alg, public_key, not_before, not_after, status, issuer)
-
-    def to_dict(self) -> dict[str, Any]:
-        spki = self.public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-        out: dict[str, Any] = {
-            "kid": self.kid.hex(),
-            "alg": self.alg,
-            "public_key": base64.b64encode(spki).decode("ascii"),
-            "not_before": _iso(self.not_before),
-            "not_after": _iso(self.not_after),
-            "status": self.status,
-            "issuer": self.issuer,
-        }
-        if self.revoked_at:
-            out["revoked_at"] = _iso(self.revoked_at)
-        return out
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> QrKey:
-        def bad(what: str) -> QrPayloadError:
-            return QrPayloadError(
-                f"Danh sách khóa: mục khóa không hợp lệ ({what}).",
-                f"Key list: invalid key entry ({what}).",
-                code="qr_key_list",
-            )
-
-        try:
-            spki = base64.b64decode(str(d["public_key"]), validate=True)
-            public_key = serialization.load_der_public_key(spki)
-        except (KeyError, ValueError, TypeError) as e:
-            raise bad("public_key") from e
-        alg = d.get("alg")
-        if alg == "EdDSA" and not isinstance(public_key, Ed25519PublicKey):
-            raise bad("alg EdDSA needs an Ed25519 key")
-        if alg == "ES256" and not (
-            isinstance(public_key, ec.EllipticCurvePublicKey) and public_key.curve.name == "secp256r1"
-        ):
-            raise bad("alg ES256 needs a P-256 key")
-        if alg not in ("EdDSA", "ES256"):
-            raise bad(f"alg {alg!r}")
-        kid = kid_for_public_key(public_key)  # type: ignore[arg-type]
-        if str(d.get("kid", "")).lower() != kid.hex():
-            raise bad("kid does not match the public key")
-        status = d.get("status", "active")
-        if status not in ("active", "retired", "revoked"):
-            raise bad(f"status {status!r}")
-        return cls(
-            kid=kid,
-            alg=alg,
-            public_key=public_key,
-            not_before=_parse_time(d.get("not_before"), "not_before"),
-            not_after=_parse_time(d.get("not_after"), "not_after"),
-            status=status,
-            issuer=str(d.get("issuer", "")),
-            revoked_at=_parse_time(d.get("revoked_at"), "revoked_at"),
-        )
-
-    def verify(self, protected: bytes, payload: bytes, signature: bytes) -> bool:
-        message = sig_structure(protected, payload)
-        try:
-            if self.alg == "EdDSA":
-                self.public_key.verify(signature, message)
-            else:
-                if len(signature) != 64:
-                    return False
-                der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
-                self.public_key.verify(der, message, ec.ECDSA(hashes.SHA256()))
-        except (InvalidSignature, ValueError):
-            return False
-        return True
-
-
-@dataclass(frozen=True)
-class QrKeyList:
-    """The published list of QR signing keys (``sogoc-qr-keys/1``)."""
-
-    keys: tuple[QrKey, ...]
-    issuer: str = ""
-
-    @classmethod
-    def from_json(cls, data: str | bytes | Mapping[str, Any]) -> QrKeyList:
-        try:
-            doc = json.loads(data) if isinstance(data, str | bytes) else data
-        except ValueError as e:
-            raise QrPayloadError(
-                "Danh sách khóa không phải JSON hợp lệ.", "The key list is not valid JSON.", code="qr_key_list"
-            ) from e
-        if (
-            not isinstance(doc, Mapping)
-            or doc.get("format") != KEY_LIST_FORMAT
-            or not isinstance(doc.get("keys"), list)
-        ):
-            raise QrPayloadError(
-                f"Danh sách khóa không đúng định dạng {KEY_LIST_FORMAT}.",
-                f"The key list is not in the {KEY_LIST_FORMAT} format.",
-                code="qr_key_list",
-            )
-        return cls(tuple(QrKey.from_dict(k) for k in doc["keys"]), str(doc.get("issuer", "")))
-
-    @classmethod
-    def load(cls, path: str | Path) -> QrKeyList:
-        return cls.from_json(Path(path).read_bytes())
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"format": KEY_LIST_FORMAT, "issuer": self.issuer, "keys": [k.to_dict() for k in self.keys]}
-
-    def find(self, kid: bytes) -> list[QrKey]:
-        return [k for k in self.keys if k.kid == kid]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -652,7 +224,7 @@ def verify_qr(text: str, keys: QrKeyList, *, at: datetime | None = None) -> QrRe
     ``at`` is the time of the check (default now). A verify URL whose path names a different
     credential than the signed payload is FAILED/QR_MISMATCH (a payload pasted behind another link).
     """
-    at = at or datetime.now(UTC)
+    at = at or SystemClock().now()
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
     try:
@@ -665,10 +237,10 @@ def verify_qr(text: str, keys: QrKeyList, *, at: datetime | None = None) -> QrRe
         None,
         claims=claims,
         kid=decoded.kid.hex(),
-        alg=_ALG_NAMES[decoded.alg],
-        url_credential_id=_url_credential_id(text) if isinstance(text, str) else None,
+        alg=ALG_NAMES[decoded.alg],
+        url_credential_id=url_credential_id(text) if isinstance(text, str) else None,
     )
-    candidates = [k for k in keys.find(decoded.kid) if k.alg == _ALG_NAMES[decoded.alg]]
+    candidates = [k for k in keys.find(decoded.kid) if k.alg == ALG_NAMES[decoded.alg]]
     if not candidates:
         report.sub_indication = "NO_SIGNING_CERTIFICATE_FOUND"
         report.detail = f"kid {decoded.kid.hex()} is not in the key list"
@@ -783,85 +355,3 @@ def compare_with_printed(report: QrReport, printed: Mapping[str, Any]) -> QrRepo
     if report.indication == PASSED and not all(c.ok for c in report.checks):
         report.indication, report.sub_indication = FAILED, "QR_MISMATCH"
     return report
-
-
-# --------------------------------------------------------------------------------------------------
-# reading QR codes from images and PDF pages
-
-
-def _need(module: str) -> Any:
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError as e:
-        raise VerifierError(
-            f"Cần cài gói Python «{module}» để đọc mã QR từ ảnh.",
-            f"The Python package «{module}» is needed to read QR codes from images.",
-            code="qr_reader_missing",
-        ) from e
-
-
-def read_qr_codes(image: bytes | str | Path | Any) -> list[str]:
-    """Every QR code's text in an image (PNG/JPEG bytes, a path, or a Pillow image), largest first."""
-    zxingcpp = _need("zxingcpp")
-    pil = _need("PIL.Image")
-    if isinstance(image, bytes | bytearray):
-        img = pil.open(io.BytesIO(bytes(image)))
-    elif isinstance(image, str | Path):
-        img = pil.open(Path(image))
-    else:
-        img = image
-    img.load()
-    if img.mode not in ("L", "RGB"):
-        img = img.convert("L")
-    found = zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode)
-    if not found:  # small or blurred photos: a second try at double size
-        found = zxingcpp.read_barcodes(
-            img.resize((img.width * 2, img.height * 2)), formats=zxingcpp.BarcodeFormat.QRCode
-        )
-    return [b.text for b in found if b.valid and b.text]
-
-
-def read_qr_from_pdf(pdf: bytes | str | Path, *, pages: Sequence[int] = (1,), dpi: int = 150) -> list[str]:
-    """QR codes printed on PDF pages (1-based), rendered with ``pdftoppm`` (poppler-utils)."""
-    exe = shutil.which("pdftoppm")
-    if exe is None:
-        raise VerifierError(
-            "Cần pdftoppm (gói poppler-utils) để đọc mã QR trên trang PDF.",
-            "pdftoppm (poppler-utils) is needed to read QR codes on PDF pages.",
-            code="qr_reader_missing",
-        )
-    with tempfile.TemporaryDirectory(prefix="sogoc-qr-") as tmp:
-        src = Path(tmp) / "in.pdf"
-        if isinstance(pdf, bytes | bytearray):
-            src.write_bytes(bytes(pdf))
-        else:
-            src = Path(pdf)
-        texts: list[str] = []
-        for page in pages:
-            out = Path(tmp) / f"p{page}"
-            proc = subprocess.run(
-                [
-                    exe,
-                    "-r",
-                    str(dpi),
-                    "-f",
-                    str(page),
-                    "-l",
-                    str(page),
-                    "-png",
-                    "-gray",
-                    "-singlefile",
-                    str(src),
-                    str(out),
-                ],
-                capture_output=True,
-                timeout=20,
-                check=False,
-            )
-            png = out.with_suffix(".png")
-            if proc.returncode != 0 or not png.exists():
-                continue
-            texts.extend(read_qr_codes(png))
-        return texts

@@ -1,15 +1,34 @@
-"""Composition root: settings → adapters → services. Nothing else builds objects."""
+"""The composition root: settings → adapters → services, each built once. Nothing else builds services.
+
+Routes, pages and CLI commands ask the container for a service (``c.ledger``, ``c.diplomas`` …);
+they never build or cache one themselves. Tests build a container with the settings and the clock
+they need (``build(Settings(...), clock=FixedClock(...))``) and may replace a service before first use
+by assigning the attribute (``c.diplomas = DiplomaService(...)``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from credential_service.diplomas.register_import import RegisterImporter
+from credential_service.diplomas.service import DiplomaService
 from credential_service.documents.factory import DocumentFactory
+from credential_service.documents.service import AnyDocumentService
+from credential_service.employers.service import EmployerService
+from credential_service.holders.consent import ConsentService
+from credential_service.holders.population_registry import PopulationRegistry, registry_for
+from credential_service.holders.service import HolderService
+from credential_service.ledger.key_rotation import KeyRotationService
+from credential_service.ledger.service import LedgerService
 from credential_service.platform.clock import Clock, SystemClock
 from credential_service.platform.db import Database, migrate
 from credential_service.platform.settings import Settings
+from credential_service.signers.compromise import CompromiseService
+from credential_service.signers.external_signing import ExternalSigningService
+from credential_service.signers.service import SignerRegistry
 from credential_service.transcripts.service import TranscriptService
+from credential_service.verification.service import VerificationService
 
 
 @dataclass
@@ -17,6 +36,7 @@ class Container:
     settings: Settings
     clock: Clock = field(default_factory=SystemClock)
 
+    # -- adapters ---------------------------------------------------------------------------------
     @cached_property
     def db(self) -> Database:
         return Database(self.settings.database_url)
@@ -26,9 +46,70 @@ class Container:
         return DocumentFactory.from_settings(self.settings)
 
     @cached_property
+    def population_registry(self) -> PopulationRegistry:
+        s = self.settings
+        return registry_for(self.db, s.population_registry_url, s.population_registry_timeout)
+
+    # -- services ---------------------------------------------------------------------------------
+    @cached_property
     def transcripts(self) -> TranscriptService:
         return TranscriptService(self.db, self.documents)
 
+    @cached_property
+    def diplomas(self) -> DiplomaService:
+        return DiplomaService(
+            self.db, self.documents, register_format=self.settings.register_no_format, clock=self.clock
+        )
+
+    @cached_property
+    def register_importer(self) -> RegisterImporter:
+        return RegisterImporter(self.db, self.settings, register_format=self.settings.register_no_format)
+
+    @cached_property
+    def ledger(self) -> LedgerService:
+        """One ledger service (the log key is read once)."""
+        return LedgerService.from_settings(self.db, self.settings)
+
+    @cached_property
+    def key_rotation(self) -> KeyRotationService:
+        return KeyRotationService(self.db, self.settings)
+
+    @cached_property
+    def verification(self) -> VerificationService:
+        """One verification service (trust roots and the QR key list read once)."""
+        return VerificationService.from_settings(self.db, self.settings, self.ledger)
+
+    @cached_property
+    def signers(self) -> SignerRegistry:
+        return SignerRegistry(self.db, self.settings)
+
+    @cached_property
+    def compromise(self) -> CompromiseService:
+        return CompromiseService(self.db, self.documents, self.signers)
+
+    @cached_property
+    def external_signing(self) -> ExternalSigningService:
+        return ExternalSigningService(self.db, self.documents)
+
+    @cached_property
+    def any_documents(self) -> AnyDocumentService:
+        return AnyDocumentService(self.db, self.documents)
+
+    @cached_property
+    def holders(self) -> HolderService:
+        return HolderService(self.db, self.settings)
+
+    @cached_property
+    def consent(self) -> ConsentService:
+        return ConsentService(self.db, self.settings, self.holders, self.population_registry)
+
+    @cached_property
+    def employers(self) -> EmployerService:
+        return EmployerService(
+            self.db, self.settings, self.verification.credential_status, client_hash=self.holders.client_hash
+        )
+
+    # -- lifecycle --------------------------------------------------------------------------------
     def migrate(self) -> None:
         migrate(self.settings.database_url)
 

@@ -8,7 +8,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from credential_service.platform.errors import SogocError
+from credential_service.platform.errors import ErrorCategory, SogocError
+from signing.errors import SigningError
+from verifier.errors import VerifierError
 
 
 def _container(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -105,7 +107,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         data = Path(args.file).read_bytes()
     except OSError:
         return verify_cli.run(args)  # it reports the unreadable file
-    from credential_service.verification.service import VerificationService, embedded_records
+    from credential_service.verification.service import embedded_records
 
     try:
         ours = bool(embedded_records(data))
@@ -115,7 +117,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return verify_cli.run(args)
     c = _container(args)
     c.migrate()
-    result = VerificationService.from_settings(c.db, c.settings).verify_pdf(data)
+    result = c.verification.verify_pdf(data)
     body = result.to_dict()
     if args.json:
         print(json.dumps(body, ensure_ascii=False, indent=2))
@@ -296,14 +298,41 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# The one place where error categories become exit codes (sub-commands raise, they do not map).
+# Every category exits 2 today, as before categories existed; 1 stays "checked, and the answer is
+# no" (a proof that does not verify, a diploma that does not match), returned by the sub-command.
+EXIT_CODES: dict[ErrorCategory, int] = {
+    ErrorCategory.INVALID_INPUT: 2,
+    ErrorCategory.NOT_FOUND: 2,
+    ErrorCategory.CONFLICT: 2,
+    ErrorCategory.REFUSED: 2,
+    ErrorCategory.UNAUTHENTICATED: 2,
+    ErrorCategory.GONE: 2,
+    ErrorCategory.TOO_LARGE: 2,
+    ErrorCategory.RATE_LIMITED: 2,
+    ErrorCategory.UNAVAILABLE: 2,
+    ErrorCategory.INTERNAL: 2,
+}
+
+
+def exit_code(exc: SogocError) -> int:
+    """The exit code of the `sogoc` command for an error, from its category."""
+    return EXIT_CODES[exc.category]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        code: int = args.func(args)
-        return code
+        try:
+            code: int = args.func(args)
+            return code
+        except (SigningError, VerifierError) as e:
+            from credential_service.platform.library_errors import from_library_error
+
+            raise from_library_error(e) from e
     except SogocError as e:
         print(f"Lỗi / Error: {e}", file=sys.stderr)
-        return 2
+        return exit_code(e)
 
 
 if __name__ == "__main__":

@@ -15,11 +15,8 @@ from typing import Any
 from sqlalchemy import select
 
 from credential_service.app.demo import class_id
-from credential_service.employers.service import EmployerService
 from credential_service.holders.population_registry import DevPopulationRegistry
-from credential_service.holders.service import HolderService
 from credential_service.transcripts.tables import Student, Transcript
-from credential_service.verification.service import VerificationService
 
 DEMO_PASSWORD = "demo-hocsinh-2026"
 DEMO_ORG = ("Công ty TNHH Demo Cảng Hải Phòng", "0200000001", "tuyendung@demo-cang.example")
@@ -31,7 +28,7 @@ def prepare_holder_demo(c: Any, out: Path, klass: str) -> dict[str, str]:
     """Prepare the holder demo in container ``c``; prints what to use and writes README-demo.txt."""
     from datetime import date
 
-    holders = HolderService(c.db, c.settings)
+    holders = c.holders
     with c.db.reader() as session:
         row = session.execute(
             select(Student, Transcript.id)
@@ -48,8 +45,7 @@ def prepare_holder_demo(c: Any, out: Path, klass: str) -> dict[str, str]:
     code = holders.issue_activation(person_id, username=username, issued_by="sogoc demo")
     holders.activate(username, code, DEMO_PASSWORD)
     DevPopulationRegistry(c.db).add([(PARENT[0], PARENT[1], date.fromisoformat(PARENT[2]), PARENT[3])])
-    verifier = VerificationService.from_settings(c.db, c.settings)
-    employers = EmployerService(c.db, c.settings, verifier.credential_status)
+    employers = c.employers
     org, api_key = employers.register(name=DEMO_ORG[0], tax_code=DEMO_ORG[1], contact_email=DEMO_ORG[2])
     minor = holders.is_minor(person_id)
     base = c.settings.public_base_url.rstrip("/")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from credential_service.app.bootstrap import Container, build
-from credential_service.app.problem import install_problem_handlers
+from credential_service.app.problem import install_problem_handlers, install_problem_openapi
 from credential_service.diplomas import pages as diploma_pages
 from credential_service.diplomas import routes as diploma_routes
 from credential_service.employers import routes as employers
@@ -35,6 +35,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     )
     app.state.container = container
     install_problem_handlers(app)
+    install_problem_openapi(app)  # every operation declares its application/problem+json error responses
     app.include_router(classes.router, prefix="/api/v1")
     app.include_router(transcripts.router, prefix="/api/v1")
     app.include_router(rules.router, prefix="/api/v1")

@@ -29,17 +29,17 @@ def _print(data: Any) -> None:
 
 
 def cmd_issue(args: argparse.Namespace) -> int:
-    from credential_service.diplomas.service import for_container
 
     c = _container(args)
     c.start_dev_services()
-    svc = for_container(c)
+    svc = c.diplomas
     decision_id = args.decision
     if args.graduates:
         graduates = json.loads(Path(args.graduates).read_text(encoding="utf-8"))
         decision_id = svc.record_graduation_decision(
             school_code=args.school, decision_no=args.decision_no, decision_date=date.fromisoformat(args.decision_date),
-            graduation_year=args.year, signer_name=args.signer_name, graduates=graduates,
+            graduation_year=args.year if args.year is not None else c.clock.today().year,
+            signer_name=args.signer_name, graduates=graduates,
         )  # fmt: skip
     if not decision_id:
         raise InvalidInput(_msg("Cần --decision hoặc --graduates.", "Give --decision or --graduates."))
@@ -55,7 +55,6 @@ def _msg(vi: str, en: str) -> Any:
 
 def cmd_correct(args: argparse.Namespace) -> int:
     from credential_service.diplomas.rules import CorrectionRequest
-    from credential_service.diplomas.service import for_container
 
     c = _container(args)
     c.start_dev_services()
@@ -63,16 +62,15 @@ def cmd_correct(args: argparse.Namespace) -> int:
         decision_no=args.decision_no, decision_date=date.fromisoformat(args.decision_date), signer=args.signer,
         ground=args.ground, field=args.field, old_value=args.old, new_value=args.new, evidence=tuple(args.evidence),
     )  # fmt: skip
-    _print(for_container(c).correct(args.diploma, req, actor=args.actor, issuer_staff_id=args.issuer,
+    _print(c.diplomas.correct(args.diploma, req, actor=args.actor, issuer_staff_id=args.issuer,
                                     seal_staff_id=args.seal))  # fmt: skip
     return 0
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
-    from credential_service.diplomas.service import for_container
 
     c = _container(args)
-    _print(for_container(c).revoke(
+    _print(c.diplomas.revoke(
         args.diploma, kind=args.kind, ground=args.ground, decision_no=args.decision_no,
         decision_date=date.fromisoformat(args.decision_date), signer=args.signer, reason=args.reason, actor=args.actor,
     ))  # fmt: skip
@@ -93,7 +91,7 @@ def cmd_import_register(args: argparse.Namespace) -> int:
                                     issuer_role=IssuerRole(args.issuer_role))  # fmt: skip
     data = Path(args.file).read_bytes()
     try:
-        report = register_import.for_container(c).import_file(data, Path(args.file).name, book, actor=args.actor)
+        report = c.register_importer.import_file(data, Path(args.file).name, book, actor=args.actor)
     except InvalidInput as err:
         print(register_import.format_report(err))
         return 1
@@ -102,9 +100,8 @@ def cmd_import_register(args: argparse.Namespace) -> int:
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
-    from credential_service.diplomas import register_import
 
-    imp = register_import.for_container(_container(args))
+    imp = _container(args).register_importer
     if not args.item:
         _print(imp.queue())
         return 0
@@ -113,9 +110,8 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from credential_service.diplomas.service import for_container
 
-    out = for_container(_container(args)).public_check(
+    out = _container(args).diplomas.public_check(
         number=args.number, full_name=args.name, date_of_birth=args.dob, client="cli"
     )
     _print(out)
@@ -132,7 +128,7 @@ def register(sub: Any) -> None:
     i.add_argument("--school", default="THPT-DEMO")
     i.add_argument("--decision-no")
     i.add_argument("--decision-date")
-    i.add_argument("--year", type=int, default=date.today().year)
+    i.add_argument("--year", type=int, default=None, help="graduation year (default: this year, by the clock)")
     i.add_argument("--signer-name", default="")
     i.add_argument("--issuer", required=True, help="staff id của hiệu trưởng / principal's staff id")
     i.add_argument("--seal", required=True, help="staff id của dấu / seal's staff id")

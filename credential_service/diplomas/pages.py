@@ -12,8 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
-from credential_service.diplomas import register_import
-from credential_service.diplomas import service as diplomas
+from credential_service.app.problem import http_status
 from credential_service.diplomas.routes import client_of
 from credential_service.platform.errors import SogocError
 
@@ -28,8 +27,8 @@ def so_page(request: Request, c: C) -> Response:
         request,
         "diploma_so.html",
         {
-            "deadlines": diplomas.for_container(c).deadline_view(),
-            "queue": register_import.for_container(c).queue(),
+            "deadlines": c.diplomas.deadline_view(),
+            "queue": c.register_importer.queue(),
         },
     )
 
@@ -48,19 +47,19 @@ def check(
     date_of_birth: Annotated[str, Form(max_length=20)],
 ) -> Response:
     try:
-        result = diplomas.for_container(c).public_check(
+        result = c.diplomas.public_check(
             number=number, full_name=full_name, date_of_birth=date_of_birth, client=client_of(request)
         )
         return TEMPLATES.TemplateResponse(request, "diploma_check.html", {"result": result, "error": None})
     except SogocError as e:
         return TEMPLATES.TemplateResponse(
-            request, "diploma_check.html", {"result": None, "error": e}, status_code=e.status
+            request, "diploma_check.html", {"result": None, "error": e}, status_code=http_status(e)
         )
 
 
 @router.get("/cong-khai/van-bang/{school_code}/{year}", response_class=HTMLResponse)
 def disclosure(request: Request, school_code: str, year: int, c: C) -> Response:
-    rows = diplomas.for_container(c).disclosure(school_code, year)
+    rows = c.diplomas.disclosure(school_code, year)
     return TEMPLATES.TemplateResponse(
         request, "diploma_disclosure.html", {"rows": rows, "school_code": school_code, "year": year}
     )
@@ -69,5 +68,5 @@ def disclosure(request: Request, school_code: str, year: int, c: C) -> Response:
 @router.get("/cong-khai/thu-hoi-van-bang", response_class=HTMLResponse)
 def revocations(request: Request, c: C) -> Response:
     return TEMPLATES.TemplateResponse(
-        request, "diploma_revocations.html", {"rows": diplomas.for_container(c).revocations()}
+        request, "diploma_revocations.html", {"rows": c.diplomas.revocations()}
     )

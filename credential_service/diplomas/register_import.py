@@ -26,7 +26,7 @@ import uuid
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
@@ -39,6 +39,7 @@ from credential_service.diplomas.rules import DiplomaType, IssuerRole, Status
 from credential_service.diplomas.tables import Diploma, ReconciliationItem, RegisterBook
 from credential_service.ledger import storage as ledger
 from credential_service.platform.canonical import canonical_json, sha256_hex
+from credential_service.platform.clock import Clock, SystemClock
 from credential_service.platform.db import Database
 from credential_service.platform.errors import Conflict, InvalidInput, Message, NotFound, Problem
 from credential_service.platform.settings import Settings
@@ -432,17 +433,25 @@ def _insert_many(session: Session, values: list[dict[str, Any]]) -> None:
 
 
 class RegisterImporter:
-    def __init__(self, db: Database, settings: Settings, *, register_format: str = rules.DEFAULT_REGISTER_FORMAT):
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        register_format: str = rules.DEFAULT_REGISTER_FORMAT,
+        clock: Clock | None = None,
+    ) -> None:
         self.db = db
         self.settings = settings
         self.register_format = register_format
+        self.clock = clock or SystemClock()
 
     def import_file(self, data: bytes, file_name: str, book: BookInfo, *, actor: str,
                     today: date | None = None) -> ImportReport:  # fmt: skip
         import time
 
         started = time.perf_counter()
-        today = today or date.today()
+        today = today or self.clock.today()
         digest = hashlib.sha256(data).hexdigest()
         with self.db.reader() as session:
             seen = session.execute(
@@ -464,7 +473,7 @@ class RegisterImporter:
                 )  # fmt: skip
             conflicts = self._conflicts(session, book, rows)
             book_id = str(uuid.uuid4())
-            now = datetime.now(UTC)
+            now = self.clock.now()
             clean = [r for r in rows if r.row not in conflicts]
             session.add(RegisterBook(
                 id=book_id, book_code=book.book_code, issuer_key=book.issuer_key, issuer_name=book.issuer_name,
@@ -483,7 +492,7 @@ class RegisterImporter:
                 ])  # fmt: skip
             from credential_service.ledger.service import publish_in_transaction
 
-            publish_in_transaction(session, self.settings)
+            publish_in_transaction(session, self.settings, at=now)
         return ImportReport(book.book_code, len(rows), len(clean), len(conflicts), unchanged=False,
                             seconds=time.perf_counter() - started)  # fmt: skip
 
@@ -604,7 +613,7 @@ class RegisterImporter:
             book = BookInfo(book_row.book_code, book_row.issuer_key, book_row.issuer_name,
                             DiplomaType(book_row.diploma_type))  # fmt: skip
             row = LegacyRow.from_json(item.row)
-            now = datetime.now(UTC)
+            now = self.clock.now()
             diploma_id = None
             if decision == "accept":
                 taken = select(Diploma.id).where(
@@ -631,18 +640,9 @@ class RegisterImporter:
             item.diploma_id, item.ledger_seq = diploma_id, entry.seq
             from credential_service.ledger.service import publish_in_transaction
 
-            publish_in_transaction(session, self.settings)
+            publish_in_transaction(session, self.settings, at=now)
             return {"item": item.id, "status": item.status, "diploma_id": diploma_id, "ledger_seq": entry.seq}
 
-
-def for_container(c: Any) -> RegisterImporter:
-
-    imp = c.__dict__.get("_register_importer")
-    if imp is None:
-        fmt = c.settings.register_no_format
-        imp = RegisterImporter(c.db, c.settings, register_format=fmt)
-        c.__dict__["_register_importer"] = imp
-    return imp
 
 
 # ------------------------------------------------------------------------------------------- demo data

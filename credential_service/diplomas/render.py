@@ -30,7 +30,7 @@ from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
 
 from credential_service.platform.qr_code import make_qr
-from credential_service.transcripts.render import (
+from credential_service.transcripts.pdf_drawing import (
     BOTTOM,
     CONTENT_W,
     FONT,
@@ -40,18 +40,16 @@ from credential_service.transcripts.render import (
     HEAD_FILL,
     MARGIN_X,
     TOP,
-    RenderedPdf,
-    _attach_pdfa_objects,
     _date_vn,
     _ensure_fonts,
     _fit,
-    _fixed_timestamp,
     _issue_moment,
     _Pen,
     _place_name,
     _s,
-    _xmp,
 )
+from credential_service.transcripts.pdfa_metadata import _attach_pdfa_objects, _fixed_timestamp, _xmp
+from credential_service.transcripts.render import RenderedPdf
 
 __all__ = ["DIPLOMA_ATTACHMENT_NAME", "DIPLOMA_SIGNATURE_FIELDS", "render_diploma"]
 

@@ -20,6 +20,7 @@ from credential_service.app.deps import container
 from credential_service.diplomas import register_import
 from credential_service.diplomas import service as diploma_service
 from credential_service.diplomas.rules import CorrectionRequest, DiplomaType, IssuerRole
+from credential_service.diplomas.schemas import DisclosureOut, PublicCheckOut, RevocationOut
 
 router = APIRouter(tags=["diplomas / văn bằng"])
 C = Annotated[Container, Depends(container)]
@@ -107,7 +108,7 @@ class CheckIn(BaseModel):
 
 
 def _svc(c: Container) -> diploma_service.DiplomaService:
-    return diploma_service.for_container(c)
+    return c.diplomas
 
 
 # ------------------------------------------------------------------------------------------ staff API
@@ -205,17 +206,17 @@ async def import_register(
     book = register_import.BookInfo(
         book_code, issuer_key, issuer_name, DiplomaType(diploma_type), issuer_role=IssuerRole(issuer_role)
     )
-    return register_import.for_container(c).import_file(data, file.filename or "register", book, actor=actor).to_dict()
+    return c.register_importer.import_file(data, file.filename or "register", book, actor=actor).to_dict()
 
 
 @router.get("/api/v1/reconciliation", summary="Hàng đợi đối soát / reconciliation queue")
 def reconciliation(c: C, status: str | None = "open") -> list[dict[str, Any]]:
-    return register_import.for_container(c).queue(status)
+    return c.register_importer.queue(status)
 
 
 @router.post("/api/v1/reconciliation/{item_id}", summary="Đối soát một mục / resolve an item")
 def resolve(item_id: str, body: ResolveIn, c: C) -> dict[str, Any]:
-    return register_import.for_container(c).resolve(item_id, **body.model_dump())
+    return c.register_importer.resolve(item_id, **body.model_dump())
 
 
 # ------------------------------------------------------------------------------------------ public
@@ -225,18 +226,33 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-@router.post("/api/v1/public/diploma-check", summary="Tra cứu văn bằng giấy / public paper-diploma check")
+@router.post(
+    "/api/v1/public/diploma-check",
+    summary="Tra cứu văn bằng giấy / public paper-diploma check",
+    response_model=PublicCheckOut,
+    response_model_exclude_unset=True,
+)
 def public_check(body: CheckIn, request: Request, c: C) -> dict[str, Any]:
     return _svc(c).public_check(
         number=body.number, full_name=body.full_name, date_of_birth=body.date_of_birth, client=client_of(request)
     )
 
 
-@router.get("/api/v1/public/disclosure/{school_code}/{year}", summary="Công khai văn bằng / public disclosure")
+@router.get(
+    "/api/v1/public/disclosure/{school_code}/{year}",
+    summary="Công khai văn bằng / public disclosure",
+    response_model=list[DisclosureOut],
+    response_model_exclude_unset=True,
+)
 def disclosure(school_code: str, year: int, c: C) -> list[dict[str, Any]]:
     return _svc(c).disclosure(school_code, year)
 
 
-@router.get("/api/v1/public/revocations", summary="Quyết định thu hồi, hủy bỏ / revocations")
+@router.get(
+    "/api/v1/public/revocations",
+    summary="Quyết định thu hồi, hủy bỏ / revocations",
+    response_model=list[RevocationOut],
+    response_model_exclude_unset=True,
+)
 def revocations(c: C) -> list[dict[str, Any]]:
     return _svc(c).revocations()

@@ -62,7 +62,15 @@ from credential_service.ledger.service import publish_in_transaction
 from credential_service.platform.canonical import canonical_json, sha256_hex
 from credential_service.platform.clock import Clock, SystemClock, vn_date
 from credential_service.platform.db import Database
-from credential_service.platform.errors import Conflict, InvalidInput, Message, NotAuthorised, NotFound, Problem
+from credential_service.platform.errors import (
+    Conflict,
+    ErrorCategory,
+    InvalidInput,
+    Message,
+    NotAuthorised,
+    NotFound,
+    Problem,
+)
 from credential_service.staff.tables import RoleAssignment, School, Staff
 from credential_service.transcripts.import_rules import FieldError, parse_date, parse_personal_id, parse_sex
 from credential_service.transcripts.workflow import Step
@@ -119,7 +127,7 @@ class TokenBucket:
 
 class RateLimited(InvalidInput):
     code = "rate-limited"
-    status = 429
+    category = ErrorCategory.RATE_LIMITED
     title = Message("Quá nhiều yêu cầu", "Too many requests")
 
 
@@ -382,7 +390,7 @@ class DiplomaService:
             session.flush()
             for d, entry in zip(rows, ledger.append_many(session, events), strict=True):
                 d.ledger_seq = entry.seq
-            publish_in_transaction(session, self.documents.settings)
+            publish_in_transaction(session, self.documents.settings, at=self.clock.now())
             issued = [{"credential_id": d.id, "register_no": d.register_no, "full_name": d.full_name} for d in rows]
             return IssueReport(decision_id, issued, len(done))
 
@@ -542,7 +550,7 @@ class DiplomaService:
                 created_by=actor, created_at=now, **fields,
             )
         )  # fmt: skip
-        publish_in_transaction(session, self.documents.settings)
+        publish_in_transaction(session, self.documents.settings, at=now)
         return {"old": old.id, "new": new.id, "version": new.version, "register_no": new.register_no,
                 "ledger_seq": entry.seq, "amends_seq": old.ledger_seq}  # fmt: skip
 
@@ -610,7 +618,7 @@ class DiplomaService:
                     created_by=actor, created_at=now,
                 )
             )  # fmt: skip
-            publish_in_transaction(session, self.documents.settings)
+            publish_in_transaction(session, self.documents.settings, at=now)
             return {"credential_id": d.id, "status": d.status, "ledger_seq": entry.seq, "amends_seq": d.ledger_seq}
 
     # ------------------------------------------------------------------------------ reissue
@@ -910,15 +918,3 @@ class DiplomaService:
                  "serial_no": d.serial_no, "issuer": d.issuer_name, "credential_id": d.id}
                 for dec, d in rows
             ]  # fmt: skip
-
-
-def for_container(c: Any) -> DiplomaService:
-    """The container's diploma service (built once; the register number format from
-    ``SOGOC_REGISTER_NO_FORMAT``, default ``{seq}/{type}/{year}``)."""
-    svc = c.__dict__.get("_diplomas")
-    if svc is None:
-        svc = DiplomaService(
-            c.db, c.documents, register_format=c.settings.register_no_format, clock=c.clock
-        )
-        c.__dict__["_diplomas"] = svc
-    return svc

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -17,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from credential_service.platform.db import Base
+from credential_service.platform.db import Base, UTCDateTime
 
 
 class GraduationDecision(Base):
@@ -36,7 +35,7 @@ class GraduationDecision(Base):
     training_mode: Mapped[str | None] = mapped_column(String(32), nullable=True)
     signer_name: Mapped[str] = mapped_column(String(200))
     graduates: Mapped[list] = mapped_column(JSON)  # [{full_name, date_of_birth, sex, ...}] as decided
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class RegisterCounter(Base):
@@ -64,7 +63,7 @@ class RegisterBook(Base):
     imported_count: Mapped[int] = mapped_column(Integer)
     queued_count: Mapped[int] = mapped_column(Integer)
     imported_by: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Diploma(Base):
@@ -117,7 +116,7 @@ class Diploma(Base):
     book_line: Mapped[int | None] = mapped_column(Integer, nullable=True)
     scan_ref: Mapped[str | None] = mapped_column(String(255), nullable=True)
     issued_on: Mapped[date] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class DiplomaDecision(Base):
@@ -140,7 +139,7 @@ class DiplomaDecision(Base):
     return_by: Mapped[date | None] = mapped_column(Date, nullable=True)
     ledger_seq: Mapped[int] = mapped_column(Integer)
     created_by: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class DiplomaCopy(Base):
@@ -155,7 +154,7 @@ class DiplomaCopy(Base):
     purpose: Mapped[str] = mapped_column(String(255))
     given_by: Mapped[str] = mapped_column(String(100))
     content_sha256: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ReconciliationItem(Base):
@@ -171,10 +170,10 @@ class ReconciliationItem(Base):
     status: Mapped[str] = mapped_column(String(16))  # open | accepted | rejected
     resolved_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     diploma_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     ledger_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class PublicCheckLog(Base):
@@ -185,4 +184,4 @@ class PublicCheckLog(Base):
     client: Mapped[str] = mapped_column(String(64))
     query_kind: Mapped[str] = mapped_column(String(16))  # serial | register_no
     outcome: Mapped[str] = mapped_column(String(16))  # match | no_match | limited
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +21,12 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers.util import LazySession
 
 from credential_service.platform.canonical import sha256_hex
+from credential_service.platform.clock import Clock, SystemClock
 from credential_service.platform.errors import ConfigurationError, Message, SigningRefused
+from credential_service.platform.library_errors import from_library_error
 from credential_service.platform.settings import PROJECT_ROOT, Settings
 from credential_service.transcripts.render import render_transcript
 from credential_service.transcripts.workflow import Step
-from signing import speedups
 from signing.checks import CertificateCheck
 from signing.context import SigningContext
 from signing.errors import SigningError
@@ -34,6 +35,7 @@ from signing.keys import load_file_signer
 from signing.pades import async_sign_approve, async_sign_certify, async_sign_seal
 from signing.pkcs11 import Pkcs11Config, get_pkcs11_signer
 from signing.qr_payload import load_qr_signing_key, payload_for_record
+from verifier import pdf_speedups as speedups
 
 FONT_PATH = PROJECT_ROOT / "credential_service" / "assets" / "fonts" / "DejaVuSans.ttf"
 FIELD_FOR_STEP = {Step.GVCN: "GVCN", Step.PRINCIPAL: "HieuTruong", Step.SEAL: "DauTruong"}
@@ -54,26 +56,22 @@ class SignedStep:
 
 
 def refusal(error: SigningError) -> SigningRefused:
-    """Translate the signing library's error into the service's hierarchy."""
-    return SigningRefused(
-        Message(error.vi, error.en),
-        hint=Message(
-            "Tài liệu chưa bị thay đổi. Hãy gia hạn/thay chứng thư số hoặc liên hệ quản trị hệ thống ký số.",
-            "The documents were left as they were. Renew or replace the certificate, "
-            "or contact the signing administrator.",
-        ),
-        reason=error.reason,
-    )
+    """Translate the signing library's error into the service's hierarchy (a :class:`SigningRefused`).
+
+    The one translation is :func:`credential_service.platform.library_errors.from_library_error`.
+    """
+    return from_library_error(error)
 
 
 class DocumentFactory:
-    def __init__(self, settings: Settings, context: SigningContext) -> None:
+    def __init__(self, settings: Settings, context: SigningContext, *, clock: Clock | None = None) -> None:
         self.settings = settings
         self.context = context
+        self.clock = clock or SystemClock()
         self._signers: dict[str, Signer] = {}
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> DocumentFactory:
+    def from_settings(cls, settings: Settings, *, clock: Clock | None = None) -> DocumentFactory:
         speedups.install()  # pyHanko's hex-string reader, same results, ~45 ms less per transcript
         if settings.trust_roots:
             context = SigningContext.build(
@@ -92,7 +90,7 @@ class DocumentFactory:
             raise ConfigurationError(
                 Message("Chưa cấu hình chứng thư gốc tin cậy (SOGOC_TRUST_ROOTS).", "No trust roots configured."),
             )
-        return cls(settings, context)
+        return cls(settings, context, clock=clock)
 
     # -- render ------------------------------------------------------------------------
     def render(self, record: Mapping[str, Any], record_json: bytes) -> bytes:
@@ -192,7 +190,7 @@ class DocumentFactory:
         The batch runs in one event loop with one validation context, so OCSP/CRL answers are
         fetched once per batch rather than once per document.
         """
-        at = at or datetime.now(UTC)
+        at = at or self.clock.now()
         signer = self.signer(key_label)
         cert: x509.Certificate = signer.signing_cert
         try:

@@ -22,7 +22,7 @@ import io
 import json
 import secrets
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -37,6 +37,7 @@ from credential_service.documents.tables import SignedDocument
 from credential_service.ledger import storage as ledger
 from credential_service.ledger.service import LedgerService, publish_in_transaction
 from credential_service.platform.canonical import canonical_json, sha256_hex
+from credential_service.platform.clock import Clock, SystemClock, vn_date
 from credential_service.platform.db import Database
 from credential_service.platform.errors import ConfigurationError, InvalidInput, Message, NotFound, SogocError
 from credential_service.signers.service import audit_row, backend_for_label, refusal_reason, require_usable_certificate
@@ -60,10 +61,6 @@ DOC_KINDS: dict[str, Message] = {
 FIELD_PREFIX = "SoGocSo"
 MAX_UPLOAD = 10 * 1024 * 1024
 RECORD_FORMAT = "sogoc-document/1"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _invalid(vi: str, en: str) -> InvalidInput:
@@ -106,9 +103,10 @@ def add_signature_field(data: bytes, reader: PdfFileReader | None = None) -> tup
 
 
 class AnyDocumentService:
-    def __init__(self, db: Database, documents: DocumentFactory) -> None:
+    def __init__(self, db: Database, documents: DocumentFactory, *, clock: Clock | None = None) -> None:
         self.db = db
         self.documents = documents
+        self.clock = clock or SystemClock()
 
     # -- signing ------------------------------------------------------------------------------
     def seal_pdf(
@@ -166,7 +164,7 @@ class AnyDocumentService:
         at: datetime | None = None,
     ) -> dict[str, Any]:
         """Sign an uploaded PDF with the staff member's registered signer; returns the new document."""
-        at = at or _now()
+        at = at or self.clock.now()
         document_id = str(uuid.uuid4())
         seen: dict[str, Any] = {}
         try:
@@ -184,6 +182,7 @@ class AnyDocumentService:
                         document_id=document_id,
                         revision=1,
                         staff_id=staff_id,
+                        at=self.clock.now(),
                         cert=seen.get("cert"),
                         backend=seen.get("backend"),
                         client=client,
@@ -225,7 +224,7 @@ class AnyDocumentService:
                 if school is None:
                     raise NotFound(Message(f"Không có trường {school_code}.", f"No school {school_code}."))
                 school_id = school.id
-            staff = require_any_assignment(session, staff_id=staff_id, school_id=school_id, on=at.date())
+            staff = require_any_assignment(session, staff_id=staff_id, school_id=school_id, on=vn_date(at))
             seen["backend"] = backend_for_label(staff.key_label)
             signer = self.documents.signer(staff.key_label)
             seen["cert"] = signer.signing_cert
@@ -275,7 +274,7 @@ class AnyDocumentService:
         amends_seq: int | None = None,
     ) -> dict[str, Any]:
         """Write a signed revision, its ledger entry, a checkpoint and the audit row in one transaction."""
-        now = _now()
+        now = self.clock.now()
         record = {
             "format": RECORD_FORMAT,
             "document_id": document_id,
@@ -353,7 +352,7 @@ class AnyDocumentService:
                     checks=check.to_dict(),
                 )
             )
-            publish_in_transaction(session, self.documents.settings)
+            publish_in_transaction(session, self.documents.settings, at=now)
             session.flush()
             return self._view(row)
 
@@ -418,7 +417,7 @@ class AnyDocumentService:
     # -- verification -------------------------------------------------------------------------
     def verify(self, data: bytes, ledger_service: LedgerService, *, at: datetime | None = None) -> dict[str, Any]:
         """Signatures, register, ledger, newer revision, compromised keys — the worst result wins."""
-        from credential_service.signers.compromise import compromised_signatures
+        from credential_service.signers.compromised_keys import compromised_signatures
 
         trust = self.documents.context.trust_roots
         report = verify_pdf(data, trust=trust, at=at, policy=VerificationPolicy(max_file_size=MAX_UPLOAD))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    DateTime,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -15,7 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from credential_service.platform.db import Base
+from credential_service.platform.db import Base, UTCDateTime
 
 
 class SignedDocument(Base):
@@ -43,4 +42,4 @@ class SignedDocument(Base):
     certificate_sha256: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))  # valid | superseded
     ledger_seq: Mapped[int] = mapped_column(Integer)
-    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime())

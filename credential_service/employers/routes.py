@@ -16,9 +16,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from credential_service.app.bootstrap import Container
+from credential_service.employers.schemas import ReceiptKeysOut
 from credential_service.employers.service import MAX_BATCH, ApiPrincipal, EmployerService, refusal_error
-from credential_service.holders.routes import client_of, holder_stack
-from credential_service.verification.service import VerificationService
+from credential_service.holders.routes import client_of
 
 router = APIRouter(tags=["employers / nhà tuyển dụng"])
 API = "/api/v1/employer"
@@ -55,22 +55,10 @@ OK_EXAMPLE = {
 
 
 async def employer_service(request: Request) -> EmployerService:
-    """One EmployerService per application. Async and dependency-free on purpose: a sync dependency costs
+    """The application's EmployerService. Async and dependency-free on purpose: a sync dependency costs
     a thread-pool hop on every request, and this path is benchmarked (≥ 500 verifications/s)."""
-    svc: EmployerService | None = getattr(request.app.state, "employer_service", None)
-    if svc is None:
-        c: Container = request.app.state.container
-        verifier: VerificationService | None = getattr(request.app.state, "verification_service", None)
-        if verifier is None:
-            from credential_service.ledger.service import LedgerService
-
-            led = getattr(request.app.state, "ledger_service", None) or LedgerService.from_settings(c.db, c.settings)
-            verifier = VerificationService.from_settings(c.db, c.settings, led)
-            request.app.state.verification_service = verifier
-        holders = holder_stack(request, c).holders
-        svc = EmployerService(c.db, c.settings, verifier.credential_status, client_hash=holders.client_hash)
-        request.app.state.employer_service = svc
-    return svc
+    c: Container = request.app.state.container
+    return c.employers
 
 
 Employers = Annotated[EmployerService, Depends(employer_service)]
@@ -190,6 +178,10 @@ def verify_batch(body: BatchIn, principal: BatchKey, svc: Employers, request: Re
     return JSONResponse(svc.verify_batch(principal, body.codes, client=client_of(request)))
 
 
-@router.get("/.well-known/sogoc-receipt-keys.json", summary="Khóa ký biên nhận / receipt signing keys (JWK Set)")
+@router.get(
+    "/.well-known/sogoc-receipt-keys.json",
+    summary="Khóa ký biên nhận / receipt signing keys (JWK Set)",
+    response_model=ReceiptKeysOut,
+)
 def receipt_keys(svc: Employers) -> JSONResponse:
     return JSONResponse(svc.receipt_key_list(), headers={"Cache-Control": "public, max-age=3600"})

@@ -45,11 +45,20 @@ from credential_service.holders.consent import (
     project_transcript,
     scope_fields,
 )
-from credential_service.holders.service import NotAuthenticated, _aware, new_id, now, sha256_hex
+from credential_service.holders.service import NotAuthenticated, new_id, sha256_hex
 from credential_service.holders.tables import ConsentGrant, ConsentGrantCredential
 from credential_service.ledger.tables import LedgerEntry
+from credential_service.platform.clock import Clock, SystemClock
 from credential_service.platform.db import Database
-from credential_service.platform.errors import Conflict, InvalidInput, Message, NotAuthorised, Problem, SogocError
+from credential_service.platform.errors import (
+    Conflict,
+    ErrorCategory,
+    InvalidInput,
+    Message,
+    NotAuthorised,
+    Problem,
+    SogocError,
+)
 from credential_service.platform.settings import Settings
 from credential_service.transcripts.tables import Transcript
 from verifier.receipt import RECEIPT_FORMAT, ReceiptKeys, data_digest, sign_receipt
@@ -66,18 +75,18 @@ ISSUER = "Sở GDĐT Hải Phòng — Sổ Gốc Số"
 
 class RateLimited(SogocError):
     code = "rate-limited"
-    status = 429
+    category = ErrorCategory.RATE_LIMITED
     title = Message("Quá nhiều yêu cầu", "Too many requests")
 
 
 class ShareCodeNotFound(SogocError):
     code = "share-code-not-found"
-    status = 404
+    category = ErrorCategory.NOT_FOUND
     title = Message("Không tìm thấy mã chia sẻ", "Share code not found")
 
 
 class GrantRefused(SogocError):
-    status = 410
+    category = ErrorCategory.GONE
     title = Message("Mã chia sẻ không còn dùng được", "Share code no longer usable")
 
 
@@ -95,7 +104,7 @@ class GrantUsedUp(GrantRefused):
 
 class GrantPendingGuardian(SogocError):
     code = "grant-pending-guardian"
-    status = 409
+    category = ErrorCategory.CONFLICT
     title = Message("Chờ cha mẹ/người giám hộ xác nhận", "Awaiting a parent's or guardian's confirmation")
 
 
@@ -181,10 +190,12 @@ class EmployerService:
         *,
         client_hash: Callable[[str | None], str | None] = lambda c: None,
         bucket: TokenBucket | None = None,
+        clock: Clock | None = None,
     ) -> None:
         """``status_of(credential_id)`` is :meth:`VerificationService.credential_status` (transcripts)."""
         self.db = db
         self.settings = settings
+        self.clock = clock or SystemClock()
         self.status_of = status_of
         self.client_hash = client_hash
         self.bucket = bucket or TokenBucket()
@@ -239,7 +250,7 @@ class EmployerService:
                 tax_code=tax_code,
                 contact_email=contact_email,
                 status="active" if self.settings.is_dev else "pending",
-                created_at=now(),
+                created_at=self.clock.now(),
             )
             session.add(org)
             session.flush()
@@ -264,7 +275,7 @@ class EmployerService:
             rate_per_minute=rate,
             label=label,
             rotated_from_id=rotated_from,
-            created_at=now(),
+            created_at=self.clock.now(),
         )
         session.add(row)
         return key, self._key_view(row)
@@ -277,8 +288,8 @@ class EmployerService:
             "scopes": list(k.scopes),
             "rate_per_minute": k.rate_per_minute,
             "label": k.label,
-            "created_at": _aware(k.created_at).isoformat(),
-            "revoked_at": _aware(k.revoked_at).isoformat() if k.revoked_at else None,
+            "created_at": k.created_at.isoformat(),
+            "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
             "rotated_from_id": k.rotated_from_id,
         }
 
@@ -303,7 +314,7 @@ class EmployerService:
             old = session.get(ApiKey, principal.key_id)
             if old is None or old.revoked_at is not None:
                 raise NotAuthenticated(Message("Khóa API không hợp lệ.", "Invalid API key."))
-            old.revoked_at = now()
+            old.revoked_at = self.clock.now()
             key, view = self._add_key(
                 session, old.organisation_id, list(old.scopes), old.rate_per_minute, f"rotated {old.prefix}", old.id
             )
@@ -453,7 +464,7 @@ class EmployerService:
         }
 
     def _verify_many(self, principal: ApiPrincipal, codes: Sequence[str], client: str | None) -> list[dict[str, Any]]:
-        t = now()
+        t = self.clock.now()
         hashes = [code_hash(c) for c in codes]
         who = self.client_hash(client)
         # 1. read: grants, their credentials, the ledger size, then the data and status (no write lock held)
@@ -588,7 +599,7 @@ class EmployerService:
             "scope": g.scope,
             "purpose": g.purpose,
             "recipient": "organisation" if g.recipient_org_id else "bearer",
-            "expires_at": _aware(g.expires_at).isoformat(),
+            "expires_at": g.expires_at.isoformat(),
             "uses_left": max(0, g.max_uses - uses),
         }
 

@@ -6,14 +6,13 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
-    DateTime,
     ForeignKey,
     Integer,
     String,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from credential_service.platform.db import Base
+from credential_service.platform.db import Base, UTCDateTime
 
 
 class Organisation(Base):
@@ -25,7 +24,7 @@ class Organisation(Base):
     tax_code: Mapped[str] = mapped_column(String(20), unique=True)  # mã số thuế
     contact_email: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16))  # active | suspended
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ApiKey(Base):
@@ -40,5 +39,5 @@ class ApiKey(Base):
     rate_per_minute: Mapped[int] = mapped_column(Integer)
     label: Mapped[str] = mapped_column(String(100))
     rotated_from_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

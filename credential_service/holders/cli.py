@@ -20,10 +20,9 @@ def _container(args: argparse.Namespace) -> Any:
 
 
 def cmd_activation(args: argparse.Namespace) -> int:
-    from credential_service.holders.service import HolderService
 
     c = _container(args)
-    holders = HolderService(c.db, c.settings)
+    holders = c.holders
     person_id = holders.link_student(args.student_id, linked_by=args.issued_by)
     code = holders.issue_activation(person_id, username=args.username, issued_by=args.issued_by)
     print(f"Tài khoản / username: {args.username.strip().lower()}")
@@ -32,11 +31,9 @@ def cmd_activation(args: argparse.Namespace) -> int:
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
-    from credential_service.employers.service import EmployerService
-    from credential_service.verification.service import VerificationService
 
     c = _container(args)
-    svc = EmployerService(c.db, c.settings, VerificationService.from_settings(c.db, c.settings).credential_status)
+    svc = c.employers
     print(json.dumps(svc.approve(args.tax_code), ensure_ascii=False))
     return 0
 

@@ -43,10 +43,8 @@ from credential_service.holders.service import (
     ADULT_AGE,
     HolderService,
     Principal,
-    _aware,
     age_on,
     new_id,
-    now,
     random_code,
     sha256_hex,
 )
@@ -57,6 +55,7 @@ from credential_service.holders.tables import (
     DiplomaPerson,
     Person,
 )
+from credential_service.platform.clock import Clock, SystemClock, vn_date
 from credential_service.platform.db import Database
 from credential_service.platform.errors import InvalidInput, Message, NotFound, Problem
 from credential_service.platform.settings import Settings
@@ -104,7 +103,7 @@ def code_hash(code: str) -> str:
 def grant_state(g: ConsentGrant, at: datetime) -> str:
     if g.revoked_at is not None:
         return "revoked"
-    if _aware(g.expires_at) <= at:
+    if g.expires_at <= at:
         return "expired"
     if g.uses >= g.max_uses:
         return "used_up"
@@ -131,8 +130,9 @@ class LogEvent:
 
 
 def append_log(session: Session, events: Iterable[LogEvent], at: datetime | None = None) -> int:
-    """Append events to the access log in the caller's transaction (one INSERT for many)."""
-    t = at or now()
+    """Append events to the access log in the caller's transaction (one INSERT for many), at ``at``
+    (the caller's clock's now; services always pass it)."""
+    t = at or SystemClock().now()
     rows = [
         {
             "id": new_id(),
@@ -259,17 +259,26 @@ class CreatedGrant:
 
 
 class ConsentService:
-    def __init__(self, db: Database, settings: Settings, holders: HolderService, registry: PopulationRegistry) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        holders: HolderService,
+        registry: PopulationRegistry,
+        *,
+        clock: Clock | None = None,
+    ) -> None:
         self.db = db
         self.settings = settings
         self.holders = holders
         self.registry = registry
+        self.clock = clock or SystemClock()
 
     def share_link(self, code: str) -> str:
         return f"{self.settings.public_base_url.rstrip('/')}/s/{code}"
 
     def _view(self, g: ConsentGrant, creds: list[tuple[str, str]], org: Organisation | None) -> dict[str, Any]:
-        state = grant_state(g, now())
+        state = grant_state(g, self.clock.now())
         return {
             "id": g.id,
             "code_hint": g.code_hint,
@@ -277,7 +286,7 @@ class ConsentService:
             "scope_label": SCOPE_LABELS[g.scope].__dict__,
             "recipient": {"organisation_id": org.id, "name": org.name, "tax_code": org.tax_code} if org else None,
             "purpose": g.purpose,
-            "expires_at": _aware(g.expires_at).isoformat(),
+            "expires_at": g.expires_at.isoformat(),
             "max_uses": g.max_uses,
             "uses": g.uses,
             "uses_left": max(0, g.max_uses - g.uses),
@@ -288,14 +297,14 @@ class ConsentService:
                     "name": g.guardian_name,
                     "relation": g.guardian_relation,
                     "confirmed_by": g.guardian_confirmed_by,
-                    "confirmed_at": _aware(g.guardian_confirmed_at).isoformat(),
+                    "confirmed_at": g.guardian_confirmed_at.isoformat(),
                 }
                 if g.guardian_confirmed_at
                 else None
             ),
             "credentials": [{"credential_id": c, "kind": k} for c, k in creds],
-            "created_at": _aware(g.created_at).isoformat(),
-            "revoked_at": _aware(g.revoked_at).isoformat() if g.revoked_at else None,
+            "created_at": g.created_at.isoformat(),
+            "revoked_at": g.revoked_at.isoformat() if g.revoked_at else None,
             "consent_text": g.consent_text,
         }
 
@@ -355,7 +364,7 @@ class ConsentService:
                 Message("Chưa tạo được mã chia sẻ.", "The share code was not created."), problems=problems
             )
         code = random_code()
-        t = now()
+        t = self.clock.now()
         with self.db.transaction() as session:
             own = self.holders.credential_ids(session, principal.person_id)
             for cid in ids:
@@ -377,7 +386,7 @@ class ConsentService:
                     )
             person = session.get(Person, principal.person_id)
             assert person is not None
-            minor = age_on(person.date_of_birth, t.date()) < ADULT_AGE
+            minor = age_on(person.date_of_birth, vn_date(t)) < ADULT_AGE
             kinds = sorted({own[c] for c in ids})
             fields = sorted({f for k in kinds for f in scope_fields(k, scope)})
             text = consent_text(
@@ -458,7 +467,7 @@ class ConsentService:
         with self.db.transaction() as session:
             g = self._own_grant(session, principal, grant_id)
             if g.revoked_at is None:
-                g.revoked_at = now()
+                g.revoked_at = self.clock.now()
                 append_log(
                     session,
                     [
@@ -473,6 +482,7 @@ class ConsentService:
                             client_hash=self.holders.client_hash(client),
                         )
                     ],
+                    g.revoked_at,
                 )
         return next(v for v in self.grants(principal) if v["id"] == grant_id)
 
@@ -512,7 +522,7 @@ class ConsentService:
                 )
             if g.guardian_confirmed_at is not None:
                 return next(v for v in self.grants(principal) if v["id"] == grant_id)
-        if age_on(guardian_date_of_birth, now().date()) < ADULT_AGE:
+        if age_on(guardian_date_of_birth, self.clock.today()) < ADULT_AGE:
             raise InvalidInput(Message("Người xác nhận phải đủ 18 tuổi.", "The guardian must be an adult."))
         answer = self.registry.verify(RegistryQuery(guardian_pin, guardian_name, guardian_date_of_birth, guardian_sex))
         if not answer.matches:
@@ -530,7 +540,7 @@ class ConsentService:
             )
         with self.db.transaction() as session:
             g = self._own_grant(session, principal, grant_id)
-            g.guardian_confirmed_at = now()
+            g.guardian_confirmed_at = self.clock.now()
             g.guardian_name = " ".join(guardian_name.split())[:200]
             g.guardian_relation = relation
             g.guardian_confirmed_by = f"registry-verified {mask(guardian_pin)}"
@@ -548,6 +558,7 @@ class ConsentService:
                         client_hash=self.holders.client_hash(client),
                     )
                 ],
+                g.guardian_confirmed_at,
             )
         return next(v for v in self.grants(principal) if v["id"] == grant_id)
 
@@ -573,7 +584,7 @@ class ConsentService:
             )
         out: list[dict[str, Any]] = [
             {
-                "at": _aware(r.at).isoformat(),
+                "at": r.at.isoformat(),
                 "event": r.event,
                 "event_label": EVENT_LABELS.get(r.event, Message(r.event, r.event)).__dict__,
                 "actor_kind": r.actor_kind,
@@ -591,7 +602,7 @@ class ConsentService:
         ]
         out += [
             {
-                "at": _aware(c.created_at).isoformat(),
+                "at": c.created_at.isoformat(),
                 "event": c.kind,
                 "event_label": EVENT_LABELS[c.kind].__dict__
                 if c.kind in EVENT_LABELS

@@ -256,9 +256,9 @@ def rule_not_future(pin: str, today: date) -> Finding | None:
     )
 
 
-def check_personal_id(pin: str, *, sex: str, date_of_birth: date, today: date | None = None) -> PinCheck:
-    """All rules on a 12-digit number against the recorded sex and date of birth."""
-    today = today or date.today()
+def check_personal_id(pin: str, *, sex: str, date_of_birth: date, today: date) -> PinCheck:
+    """All rules on a 12-digit number against the recorded sex and date of birth (``today``: the
+    caller's clock's date in Vietnam)."""
     digits = rule_digits(pin)
     if digits is not None:
         return PinCheck((digits,), None)
@@ -272,7 +272,7 @@ def check_personal_id(pin: str, *, sex: str, date_of_birth: date, today: date | 
     return PinCheck(tuple(f for f in found if f is not None), decode_pin(pin))
 
 
-def validate_personal_id(pin: str, *, sex: str, date_of_birth: date, today: date | None = None) -> PinCheck:
+def validate_personal_id(pin: str, *, sex: str, date_of_birth: date, today: date) -> PinCheck:
     """Like :func:`check_personal_id`, but raises :class:`InvalidInput` (one problem per broken rule)
     when an ERROR rule fails; warnings are returned for a manual check."""
     result = check_personal_id(pin, sex=sex, date_of_birth=date_of_birth, today=today)
@@ -333,9 +333,9 @@ class IdentifierHistory:
     def knows(self, kind: IdentifierKind, value: str) -> bool:
         return any(e.kind is kind and e.value == value for e in self.entries)
 
-    def add(self, entry: IdentifierEntry) -> list[IdentifierEntry]:
+    def add(self, entry: IdentifierEntry, *, today: date) -> list[IdentifierEntry]:
         """Add an identifier; returns the entries it closes (a new PIN closes the current PIN the day
-        before it starts). Re-adding a known value is a no-op."""
+        before it starts, ``today`` if it has no start). Re-adding a known value is a no-op."""
         if entry.kind is IdentifierKind.PIN and rule_digits(entry.value) is not None:
             raise InvalidInput(rule_digits(entry.value).message)  # type: ignore[union-attr]
         if entry.kind is IdentifierKind.CMND9 and rule_cmnd9(entry.value) is not None:
@@ -346,7 +346,7 @@ class IdentifierHistory:
         if entry.kind is IdentifierKind.PIN:
             old = self.current(IdentifierKind.PIN)
             if old is not None:
-                end = entry.valid_from or date.today()
+                end = entry.valid_from or today
                 replaced = IdentifierEntry(old.kind, old.value, old.valid_from, end, old.source)
                 self.entries[self.entries.index(old)] = replaced
                 closed.append(replaced)

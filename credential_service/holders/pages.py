@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
+from credential_service.app.problem import http_status
 from credential_service.holders.consent import RELATIONS, SCOPE_LABELS, SCOPES
 from credential_service.holders.routes import (
     COOKIE,
@@ -27,7 +28,7 @@ from credential_service.holders.routes import (
     set_session_cookie,
 )
 from credential_service.holders.service import Principal
-from credential_service.platform.errors import SogocError
+from credential_service.platform.errors import ErrorCategory, SogocError
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "platform" / "templates"))
 router = APIRouter(include_in_schema=False)
@@ -78,7 +79,7 @@ def signin(
         _check_pre(request, stack, csrf)
         token, _ = stack.holders.sign_in(username, password)
     except SogocError as e:
-        return _anon_page(request, stack, c, "holder_signin.html", error=e, status=e.status)
+        return _anon_page(request, stack, c, "holder_signin.html", error=e, status=http_status(e))
     resp = RedirectResponse("/holder/credentials", status_code=303)
     set_session_cookie(resp, token, c)
     return resp
@@ -103,7 +104,7 @@ def activate(
         _check_pre(request, stack, csrf)
         stack.holders.activate(username, code, password)
     except SogocError as e:
-        return _anon_page(request, stack, c, "holder_activate.html", error=e, status=e.status)
+        return _anon_page(request, stack, c, "holder_activate.html", error=e, status=http_status(e))
     return _anon_page(request, stack, c, "holder_signin.html", ok="Đã kích hoạt; hãy đăng nhập. / Activated; sign in.")
 
 
@@ -135,9 +136,9 @@ def _guarded(request: Request, stack: HolderStack, csrf: str | None = None) -> P
     try:
         return _signed_in(request, stack, csrf)
     except SogocError as e:
-        if e.status == 401:
+        if e.category is ErrorCategory.UNAUTHENTICATED:
             return RedirectResponse("/holder", status_code=303)
-        return HTMLResponse(f"<p>{e.message.vi}</p><p>{e.message.en}</p>", status_code=e.status)
+        return HTMLResponse(f"<p>{e.message.vi}</p><p>{e.message.en}</p>", status_code=http_status(e))
 
 
 @router.post("/holder/signout")
@@ -200,7 +201,7 @@ def share(
             client=client_of(request),
         )
     except SogocError as e:
-        return _credentials_page(request, stack, p, error=e, status=e.status)
+        return _credentials_page(request, stack, p, error=e, status=http_status(e))
     return _page(request, stack, p, "holder_shared.html", created=created)
 
 
@@ -212,7 +213,7 @@ def revoke(request: Request, grant_id: str, stack: Stack, csrf: Annotated[str, F
     try:
         stack.consent.revoke(p, grant_id, client=client_of(request))
     except SogocError as e:
-        return _credentials_page(request, stack, p, error=e, status=e.status)
+        return _credentials_page(request, stack, p, error=e, status=http_status(e))
     return RedirectResponse("/holder/credentials", status_code=303)
 
 
@@ -243,7 +244,7 @@ def guardian(
             client=client_of(request),
         )
     except SogocError as e:
-        return _credentials_page(request, stack, p, error=e, status=e.status)
+        return _credentials_page(request, stack, p, error=e, status=http_status(e))
     return RedirectResponse("/holder/credentials", status_code=303)
 
 

@@ -17,8 +17,7 @@ from pydantic import BaseModel, Field
 
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
-from credential_service.holders.consent import ConsentService
-from credential_service.holders.service import HolderService, NotAuthenticated, Principal
+from credential_service.holders.service import NotAuthenticated, Principal
 
 router = APIRouter(prefix="/api/v1/holder", tags=["holders / người học"])
 COOKIE = "sogoc_holder"
@@ -26,20 +25,16 @@ PRE_COOKIE = "sogoc_pre"  # pre-session CSRF binding for the sign-in and activat
 
 
 class HolderStack:
+    """The holder services a route uses, all built once by the composition root."""
+
     def __init__(self, c: Container) -> None:
-        from credential_service.holders.population_registry import registry_for
-
-        self.holders = HolderService(c.db, c.settings)
-        self.registry = registry_for(c.db, c.settings.population_registry_url, c.settings.population_registry_timeout)
-        self.consent = ConsentService(c.db, c.settings, self.holders, self.registry)
+        self.holders = c.holders
+        self.registry = c.population_registry
+        self.consent = c.consent
 
 
-def holder_stack(request: Request, c: Annotated[Container, Depends(container)]) -> HolderStack:
-    stack: HolderStack | None = getattr(request.app.state, "holder_stack", None)
-    if stack is None:
-        stack = HolderStack(c)
-        request.app.state.holder_stack = stack
-    return stack
+def holder_stack(c: Annotated[Container, Depends(container)]) -> HolderStack:
+    return HolderStack(c)
 
 
 Stack = Annotated[HolderStack, Depends(holder_stack)]

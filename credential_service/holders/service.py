@@ -22,7 +22,7 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, Protocol
 
 from argon2 import PasswordHasher
@@ -40,8 +40,9 @@ from credential_service.holders.tables import (
     PersonIdentifier,
     StudentPerson,
 )
+from credential_service.platform.clock import Clock, SystemClock
 from credential_service.platform.db import Database
-from credential_service.platform.errors import Conflict, InvalidInput, Message, NotFound, SogocError
+from credential_service.platform.errors import Conflict, ErrorCategory, InvalidInput, Message, NotFound, SogocError
 from credential_service.platform.settings import Settings
 from credential_service.transcripts.tables import SchoolClass, Student, Transcript
 
@@ -56,14 +57,6 @@ LOCK_MINUTES = 15
 MIN_PASSWORD = 10
 ADULT_AGE = 18
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(t: datetime) -> datetime:
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def new_id() -> str:
@@ -92,7 +85,7 @@ def age_on(dob: date, day: date) -> int:
 
 class NotAuthenticated(SogocError):
     code = "not-authenticated"
-    status = 401
+    category = ErrorCategory.UNAUTHENTICATED
     title = Message("Chưa đăng nhập", "Not signed in")
 
 
@@ -144,9 +137,10 @@ class IdentityProvider(Protocol):
 
 
 class HolderService:
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, db: Database, settings: Settings, *, clock: Clock | None = None) -> None:
         self.db = db
         self.settings = settings
+        self.clock = clock or SystemClock()
         self.secret = holder_secret(settings)
 
     # ------------------------------------------------------------------ persons and links
@@ -161,13 +155,13 @@ class HolderService:
     def _person_for(
         self, session: Session, full_name: str, dob: date, sex: str, pin: str | None, source: str
     ) -> Person:
-        if pin and not check_personal_id(pin, sex=sex, date_of_birth=dob).ok:
+        if pin and not check_personal_id(pin, sex=sex, date_of_birth=dob, today=self.clock.today()).ok:
             log.warning("personal ID on a %s record fails validation; not used to link (masked %s)", source, mask(pin))
             pin = None  # a number that contradicts the record links nothing; the person is linked without it
         person = self._person_by_pin(session, pin) if pin else None
         if person is None:
             person = Person(
-                id=new_id(), full_name=full_name, date_of_birth=dob, sex=normalise_sex(sex), created_at=now()
+                id=new_id(), full_name=full_name, date_of_birth=dob, sex=normalise_sex(sex), created_at=self.clock.now()
             )
             session.add(person)
             session.flush()
@@ -181,7 +175,7 @@ class HolderService:
                         valid_from=None,
                         valid_to=None,
                         source=source,
-                        created_at=now(),
+                        created_at=self.clock.now(),
                     )
                 )
         return person
@@ -198,7 +192,8 @@ class HolderService:
             person = self._person_for(session, st.full_name, st.date_of_birth, st.sex, st.personal_id, "school_record")
             session.add(
                 StudentPerson(
-                    student_id=st.id, person_id=person.id, method="school_record", linked_by=linked_by, linked_at=now()
+                    student_id=st.id, person_id=person.id, method="school_record", linked_by=linked_by,
+                    linked_at=self.clock.now(),
                 )
             )
             return person.id
@@ -215,7 +210,8 @@ class HolderService:
                 person_id = self._person_for(session, d.full_name, d.date_of_birth, d.sex, d.personal_id, "register").id
             session.add(
                 DiplomaPerson(
-                    diploma_id=d.id, person_id=person_id, method="register", linked_by=linked_by, linked_at=now()
+                    diploma_id=d.id, person_id=person_id, method="register", linked_by=linked_by,
+                    linked_at=self.clock.now(),
                 )
             )
             return person_id
@@ -228,7 +224,7 @@ class HolderService:
             return p
 
     def is_minor(self, person_id: str, on: date | None = None) -> bool:
-        return age_on(self.person(person_id).date_of_birth, on or now().date()) < ADULT_AGE
+        return age_on(self.person(person_id).date_of_birth, on or self.clock.today()) < ADULT_AGE
 
     # ------------------------------------------------------------------ accounts
     def issue_activation(self, person_id: str, *, username: str, issued_by: str) -> str:
@@ -257,12 +253,12 @@ class HolderService:
                     username=username,
                     status="pending",
                     failed_logins=0,
-                    created_at=now(),
+                    created_at=self.clock.now(),
                 )
                 session.add(acct)
             acct.username = username  # a re-issued code may come with a new username
             acct.activation_code_hash = HASHER.hash(code)
-            acct.activation_expires_at = now() + timedelta(days=ACTIVATION_DAYS)
+            acct.activation_expires_at = self.clock.now() + timedelta(days=ACTIVATION_DAYS)
             acct.activation_issued_by = issued_by
         log.info("holder activation code issued account=%s by=%s", username, issued_by)
         return code
@@ -286,18 +282,18 @@ class HolderService:
             if acct is None or not acct.activation_code_hash or not acct.activation_expires_at:
                 _burn(code)
                 raise bad
-            if _aware(acct.activation_expires_at) < now() or not _verify(acct.activation_code_hash, code.upper()):
+            if acct.activation_expires_at < self.clock.now() or not _verify(acct.activation_code_hash, code.upper()):
                 raise bad
             acct.password_hash = HASHER.hash(password)
             acct.activation_code_hash = None
             acct.activation_expires_at = None
             acct.status = "active"
-            acct.activated_at = now()
+            acct.activated_at = self.clock.now()
             acct.failed_logins = 0
 
     def sign_in(self, username: str, password: str) -> tuple[str, Principal]:
         """Check the password; returns a new session token (for the cookie) and the principal."""
-        t = now()
+        t = self.clock.now()
         with self.db.transaction() as session:
             acct = session.execute(
                 select(HolderAccount).where(HolderAccount.username == username.strip().lower())
@@ -305,7 +301,7 @@ class HolderService:
             if acct is None or acct.password_hash is None or acct.status != "active":
                 _burn(password)
                 raise NotAuthenticated(BAD_LOGIN)
-            if acct.locked_until is not None and _aware(acct.locked_until) > t:
+            if acct.locked_until is not None and acct.locked_until > t:
                 raise NotAuthenticated(
                     Message(
                         f"Tài khoản tạm khóa {LOCK_MINUTES} phút do nhập sai nhiều lần.",
@@ -357,7 +353,7 @@ class HolderService:
                 Message("Phiên đăng nhập không hợp lệ; hãy đăng nhập lại.", "Invalid session; please sign in again.")
             )
         s, acct = row
-        if s.revoked_at is not None or _aware(s.expires_at) < now() or acct.status != "active":
+        if s.revoked_at is not None or s.expires_at < self.clock.now() or acct.status != "active":
             raise NotAuthenticated(
                 Message(
                     "Phiên đăng nhập đã hết hạn; hãy đăng nhập lại.", "Your session has expired; please sign in again."
@@ -369,7 +365,7 @@ class HolderService:
         with self.db.transaction() as session:
             s = session.get(HolderSession, principal.session_hash)
             if s is not None:
-                s.revoked_at = now()
+                s.revoked_at = self.clock.now()
 
     def csrf_token(self, binding: str) -> str:
         """A CSRF token bound to a session (its hash) or to a pre-session cookie value."""
@@ -490,7 +486,7 @@ class HolderService:
 
 class CsrfRefused(SogocError):
     code = "csrf"
-    status = 403
+    category = ErrorCategory.REFUSED
     title = Message("Yêu cầu bị từ chối (CSRF)", "Request refused (CSRF)")
 
 

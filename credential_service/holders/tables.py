@@ -7,7 +7,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -16,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from credential_service.platform.db import Base
+from credential_service.platform.db import Base, UTCDateTime
 
 
 class Person(Base):
@@ -28,7 +27,7 @@ class Person(Base):
     full_name: Mapped[str] = mapped_column(String(200))
     date_of_birth: Mapped[date] = mapped_column(Date)
     sex: Mapped[str] = mapped_column(String(8))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class PersonIdentifier(Base):
@@ -43,7 +42,7 @@ class PersonIdentifier(Base):
     valid_from: Mapped[date | None] = mapped_column(Date, nullable=True)
     valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
     source: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class StudentPerson(Base):
@@ -54,7 +53,7 @@ class StudentPerson(Base):
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
     method: Mapped[str] = mapped_column(String(32))  # school_record | registry_match | manual
     linked_by: Mapped[str] = mapped_column(String(100))
-    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class DiplomaPerson(Base):
@@ -65,7 +64,7 @@ class DiplomaPerson(Base):
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
     method: Mapped[str] = mapped_column(String(32))
     linked_by: Mapped[str] = mapped_column(String(100))
-    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class RegistryCitizen(Base):
@@ -90,14 +89,14 @@ class HolderAccount(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)  # argon2id; None until activated
     status: Mapped[str] = mapped_column(String(16))  # pending | active | disabled
     activation_code_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)  # argon2id, one-time
-    activation_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    activation_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     activation_issued_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     oidc_issuer: Mapped[str | None] = mapped_column(String(255), nullable=True)
     oidc_subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class HolderSession(Base):
@@ -106,9 +105,9 @@ class HolderSession(Base):
     __tablename__ = "holder_sessions"
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("holder_accounts.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ConsentGrant(Base):
@@ -124,17 +123,17 @@ class ConsentGrant(Base):
     scope: Mapped[str] = mapped_column(String(24))  # status | diploma_fields | full_transcript
     recipient_org_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"), nullable=True)
     purpose: Mapped[str] = mapped_column(String(255))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     max_uses: Mapped[int] = mapped_column(Integer)
     uses: Mapped[int] = mapped_column(Integer, default=0)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     minor: Mapped[int] = mapped_column(Integer, default=0)
-    guardian_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    guardian_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     guardian_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     guardian_relation: Mapped[str | None] = mapped_column(String(32), nullable=True)
     guardian_confirmed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     consent_text: Mapped[str] = mapped_column(Text)  # the printable consent as shown to the holder
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ConsentGrantCredential(Base):
@@ -149,7 +148,7 @@ class AccessLogEntry(Base):
 
     __tablename__ = "access_log"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     person_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     grant_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     credential_id: Mapped[str | None] = mapped_column(String(36), nullable=True)

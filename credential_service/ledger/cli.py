@@ -22,7 +22,6 @@ from credential_service.platform.errors import InvalidInput, Message
 
 def _service(args: argparse.Namespace) -> Any:
     from credential_service.app.bootstrap import build
-    from credential_service.ledger.service import LedgerService
     from credential_service.platform.settings import Settings
 
     overrides = {}
@@ -30,7 +29,7 @@ def _service(args: argparse.Namespace) -> Any:
         overrides["database_url"] = args.database_url
     c = build(Settings(**overrides))
     c.migrate()
-    return LedgerService.from_settings(c.db, c.settings)
+    return c.ledger
 
 
 def _print_json(data: Any) -> None:

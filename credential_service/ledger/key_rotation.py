@@ -32,8 +32,10 @@ from sqlalchemy import select
 
 from credential_service.ledger import service as ledger_service
 from credential_service.ledger import storage as ledger
+from credential_service.ledger.service import log_keys_path, log_verifiers, read_log_keys
 from credential_service.ledger.tables import LedgerCheckpoint, ServiceKey
 from credential_service.platform.canonical import sha256_hex
+from credential_service.platform.clock import Clock, SystemClock
 from credential_service.platform.db import Database
 from credential_service.platform.errors import ConfigurationError, Message
 from credential_service.platform.settings import Settings
@@ -46,10 +48,6 @@ from verifier.qr import QrKey, QrKeyList
 
 TRUST_LIST_FORMAT = "sogoc-trust-list/1"
 LOG_KEYS_FORMAT = "sogoc-log-keys/1"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _iso(t: datetime | None) -> str | None:
@@ -65,34 +63,15 @@ def _write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
     os.replace(tmp, path)
 
 
-def log_keys_path(settings: Settings) -> Path:
-    return settings.ledger_key_path.parent / "log-keys.json"
-
-
-def read_log_keys(settings: Settings) -> list[dict[str, Any]]:
-    """The log keys' history, oldest first; without a history file, the current key alone."""
-    path = log_keys_path(settings)
-    if path.exists():
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        return list(doc["keys"])
-    signer = ledger_service.load_log_signer(settings.ledger_key_path)
-    return [{"vkey": signer.vkey, "key_id": f"{signer.key_id:08x}", "not_before": None, "not_after": None,
-             "status": "active"}]  # fmt: skip
-
-
-def log_verifiers(settings: Settings) -> list[tuple[Ed25519Verifier, datetime | None, datetime | None]]:
-    out = []
-    for k in read_log_keys(settings):
-        nb = datetime.fromisoformat(k["not_before"].replace("Z", "+00:00")) if k.get("not_before") else None
-        na = datetime.fromisoformat(k["not_after"].replace("Z", "+00:00")) if k.get("not_after") else None
-        out.append((Ed25519Verifier.from_vkey(k["vkey"]), nb, na))
-    return out
-
-
 class KeyRotationService:
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, db: Database, settings: Settings, *, clock: Clock | None = None) -> None:
         self.db = db
         self.settings = settings
+        self.clock = clock or SystemClock()
+
+    def _second(self) -> datetime:
+        """Now, in whole seconds (rotation times are kept to the second)."""
+        return self.clock.now().replace(microsecond=0)
 
     def _record(self, session: Any, purpose: str, record: dict[str, Any], kid: str, at: datetime) -> int:
         """Append the ``key-rotated`` entry for ``record`` and return its sequence number."""
@@ -145,7 +124,7 @@ class KeyRotationService:
 
     # -- QR payload key -------------------------------------------------------------------------
     def rotate_qr(self, *, at: datetime | None = None, valid_years: int = 5) -> dict[str, Any]:
-        at = (at or _now()).astimezone(UTC)
+        at = (at or self._second()).astimezone(UTC)
         key_path, list_path = self.settings.qr_key_path, self.settings.qr_key_list_path
         assert key_path is not None and list_path is not None
         old = QrSigningKey.from_pem(key_path.read_bytes())
@@ -176,7 +155,7 @@ class KeyRotationService:
         with self.db.transaction() as session:
             self._retire(session, "qr", old.kid.hex(), old_public, at)
             seq = self._record(session, "qr", record, new.kid.hex(), at)
-            ledger_service.publish_in_transaction(session, self.settings)
+            ledger_service.publish_in_transaction(session, self.settings, at=self.clock.now())
             archive = key_path.parent / "archive" / f"qr-{old.kid.hex()}.key"
             _write_atomic(archive, key_path.read_bytes(), 0o600)
             _write_atomic(list_path, (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
@@ -186,7 +165,7 @@ class KeyRotationService:
 
     # -- ledger log key -------------------------------------------------------------------------
     def rotate_log(self, *, at: datetime | None = None) -> dict[str, Any]:
-        at = (at or _now()).astimezone(UTC)
+        at = (at or self._second()).astimezone(UTC)
         key_path = self.settings.ledger_key_path
         origin = self.settings.ledger_origin
         old = ledger_service.load_log_signer(key_path)
@@ -236,7 +215,7 @@ class KeyRotationService:
         bad = []
         with self.db.reader() as session:
             for row in session.execute(select(LedgerCheckpoint).order_by(LedgerCheckpoint.size)).scalars():
-                made = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+                made = row.created_at
                 # rotation times are kept in whole seconds: allow the second in which the key was retired
                 valid = [
                     v
@@ -272,7 +251,7 @@ class KeyRotationService:
         return {
             "format": TRUST_LIST_FORMAT,
             "issuer": qr.get("issuer", ""),
-            "issued_at": _iso(_now()),
+            "issued_at": _iso(self._second()),
             "ledger_origin": self.settings.ledger_origin,
             "qr_keys": qr["keys"],
             "log_keys": read_log_keys(self.settings),

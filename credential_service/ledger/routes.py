@@ -8,25 +8,26 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
+from credential_service.ledger.schemas import (
+    CheckpointOut,
+    ConsistencyProofOut,
+    EntriesOut,
+    InclusionProofOut,
+)
 from credential_service.ledger.service import MAX_PAGE, LedgerService
 
 router = APIRouter(prefix="/ledger", tags=["ledger / sổ gốc số"])
 NOTE = "text/plain; charset=utf-8"
 
 
-def ledger_service(request: Request, c: Annotated[Container, Depends(container)]) -> LedgerService:
-    """One LedgerService per application (the key is read once)."""
-    svc: LedgerService | None = getattr(request.app.state, "ledger_service", None)
-    if svc is None:
-        svc = LedgerService.from_settings(c.db, c.settings)
-        request.app.state.ledger_service = svc
-    return svc
+def ledger_service(c: Annotated[Container, Depends(container)]) -> LedgerService:
+    return c.ledger
 
 
 Ledger = Annotated[LedgerService, Depends(ledger_service)]
@@ -46,7 +47,12 @@ def latest_checkpoint(svc: Ledger) -> PlainTextResponse:
     return PlainTextResponse(svc.latest_checkpoint().note, media_type=NOTE)
 
 
-@router.post("/checkpoint", summary="Công bố checkpoint (người vận hành) / publish a checkpoint (operator)")
+@router.post(
+    "/checkpoint",
+    summary="Công bố checkpoint (người vận hành) / publish a checkpoint (operator)",
+    response_model=CheckpointOut,
+    response_model_exclude_unset=True,
+)
 def publish_checkpoint(svc: Ledger) -> dict[str, Any]:
     return svc.publish().to_dict()
 
@@ -58,7 +64,12 @@ def checkpoint_at(size: int, svc: Ledger) -> PlainTextResponse:
     return PlainTextResponse(svc.checkpoint(size).note, media_type=NOTE)
 
 
-@router.get("/proof/inclusion", summary="Bằng chứng bao hàm / inclusion proof")
+@router.get(
+    "/proof/inclusion",
+    summary="Bằng chứng bao hàm / inclusion proof",
+    response_model=InclusionProofOut,
+    response_model_exclude_unset=True,
+)
 def inclusion_proof(
     svc: Ledger,
     seq: Annotated[int, Query(ge=0)],
@@ -70,6 +81,8 @@ def inclusion_proof(
 @router.get(
     "/proof/inclusion/credential/{credential_id}",
     summary="Bằng chứng bao hàm cho mục mới nhất của một văn bằng / proof for a credential's latest entry",
+    response_model=InclusionProofOut,
+    response_model_exclude_unset=True,
 )
 def credential_inclusion_proof(
     credential_id: str, svc: Ledger, size: Annotated[int | None, Query(ge=0)] = None
@@ -77,7 +90,12 @@ def credential_inclusion_proof(
     return svc.credential_inclusion_proof(credential_id, size)
 
 
-@router.get("/proof/consistency", summary="Bằng chứng nhất quán / consistency proof")
+@router.get(
+    "/proof/consistency",
+    summary="Bằng chứng nhất quán / consistency proof",
+    response_model=ConsistencyProofOut,
+    response_model_exclude_unset=True,
+)
 def consistency_proof(
     svc: Ledger,
     from_: Annotated[int, Query(alias="from", ge=0)],
@@ -86,7 +104,12 @@ def consistency_proof(
     return svc.consistency_proof(from_, to)
 
 
-@router.get("/entries", summary="Các mục theo khoảng / entries by range")
+@router.get(
+    "/entries",
+    summary="Các mục theo khoảng / entries by range",
+    response_model=EntriesOut,
+    response_model_exclude_unset=True,
+)
 def entries(
     svc: Ledger,
     start: Annotated[int, Query(ge=0)] = 0,
@@ -102,6 +125,11 @@ def log_key(svc: Ledger) -> PlainTextResponse:
     return PlainTextResponse(svc.vkey + "\n", media_type=NOTE)
 
 
-@router.post("/cosignatures", summary="Nhân chứng gửi đồng chữ ký / a witness submits a cosignature")
+@router.post(
+    "/cosignatures",
+    summary="Nhân chứng gửi đồng chữ ký / a witness submits a cosignature",
+    response_model=CheckpointOut,
+    response_model_exclude_unset=True,
+)
 def add_cosignature(body: CosignatureIn, svc: Ledger) -> dict[str, Any]:
     return svc.add_cosignature(body.size, body.cosignature).to_dict()

@@ -16,7 +16,7 @@ import json
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -26,9 +26,11 @@ from sqlalchemy.orm import Session
 
 from credential_service.ledger import storage as ledger
 from credential_service.ledger.tables import LedgerCheckpoint, LedgerCosignature, LedgerEntry, LedgerNode
+from credential_service.platform.clock import Clock, SystemClock, as_utc
 from credential_service.platform.db import Database
 from credential_service.platform.errors import (
     ConfigurationError,
+    ErrorCategory,
     InvalidInput,
     Message,
     NotAuthorised,
@@ -54,16 +56,12 @@ class LedgerIntegrityError(SogocError):
     """Stored ledger data needed to answer is missing or inconsistent: run ``sogoc ledger audit``."""
 
     code = "ledger-integrity"
-    status = 500
+    category = ErrorCategory.INTERNAL
     title = Message("Sổ cái không toàn vẹn", "Ledger integrity error")
 
 
 def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -115,8 +113,8 @@ class CheckpointPublisher:
         self.signer = signer
         self.origin = origin
 
-    def publish_in(self, session: Session) -> LedgerCheckpoint:
-        """Checkpoint at the current size (the existing one if the tree has not grown).
+    def publish_in(self, session: Session, *, at: datetime) -> LedgerCheckpoint:
+        """Checkpoint at the current size (the existing one if the tree has not grown), made at ``at``.
 
         Takes the append lock first, so the size, root and row are consistent with concurrent appends.
         """
@@ -130,7 +128,7 @@ class CheckpointPublisher:
         except ledger.MissingNode as e:
             raise _integrity(str(e)) from e
         note = sign_checkpoint(Checkpoint(self.origin, size, root), self.signer)
-        row = LedgerCheckpoint(size=size, root_hash=root, note_text=note, created_at=_now())
+        row = LedgerCheckpoint(size=size, root_hash=root, note_text=note, created_at=at)
         session.add(row)
         session.flush()
         return row
@@ -141,9 +139,10 @@ def _publisher(key_path: str, origin: str) -> CheckpointPublisher:
     return CheckpointPublisher(load_log_signer(Path(key_path)), origin)
 
 
-def publish_in_transaction(session: Session, settings: Settings) -> LedgerCheckpoint:
-    """Publish a checkpoint in the caller's transaction (used right after a sealing batch is appended)."""
-    return _publisher(str(settings.ledger_key_path), settings.ledger_origin).publish_in(session)
+def publish_in_transaction(session: Session, settings: Settings, *, at: datetime) -> LedgerCheckpoint:
+    """Publish a checkpoint in the caller's transaction (used right after a sealing batch is appended);
+    ``at`` is the caller's clock's now."""
+    return _publisher(str(settings.ledger_key_path), settings.ledger_origin).publish_in(session, at=at)
 
 
 def _integrity(detail: str) -> LedgerIntegrityError:
@@ -584,6 +583,31 @@ class _Auditor:
 # The service
 
 
+# The log keys' history (written by ledger.key_rotation when the log key is rotated).
+def log_keys_path(settings: Settings) -> Path:
+    return settings.ledger_key_path.parent / "log-keys.json"
+
+
+def read_log_keys(settings: Settings) -> list[dict[str, Any]]:
+    """The log keys' history, oldest first; without a history file, the current key alone."""
+    path = log_keys_path(settings)
+    if path.exists():
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return list(doc["keys"])
+    signer = load_log_signer(settings.ledger_key_path)
+    return [{"vkey": signer.vkey, "key_id": f"{signer.key_id:08x}", "not_before": None, "not_after": None,
+             "status": "active"}]  # fmt: skip
+
+
+def log_verifiers(settings: Settings) -> list[tuple[Ed25519Verifier, datetime | None, datetime | None]]:
+    out = []
+    for k in read_log_keys(settings):
+        nb = datetime.fromisoformat(k["not_before"].replace("Z", "+00:00")) if k.get("not_before") else None
+        na = datetime.fromisoformat(k["not_after"].replace("Z", "+00:00")) if k.get("not_after") else None
+        out.append((Ed25519Verifier.from_vkey(k["vkey"]), nb, na))
+    return out
+
+
 class LedgerService:
     def __init__(
         self,
@@ -592,31 +616,33 @@ class LedgerService:
         origin: str,
         witnesses: Sequence[Ed25519CosignatureVerifier] = (),
         key_history: Sequence[tuple[Ed25519Verifier, datetime | None, datetime | None]] = (),
+        *,
+        clock: Clock | None = None,
     ) -> None:
         self.db = db
         self.origin = origin
+        self.clock = clock or SystemClock()
         self.publisher = CheckpointPublisher(signer, origin)
         self.witnesses = list(witnesses)
         # Every log key with its validity (after rotations); empty: the current key only.
         self.key_history = list(key_history)
 
     @classmethod
-    def from_settings(cls, db: Database, settings: Settings) -> LedgerService:
-        from credential_service.ledger.key_rotation import log_verifiers  # it builds on this module
-
+    def from_settings(cls, db: Database, settings: Settings, *, clock: Clock | None = None) -> LedgerService:
         return cls(
             db,
             load_log_signer(settings.ledger_key_path),
             settings.ledger_origin,
             parse_witness_vkeys(settings.ledger_witness_vkeys),
             key_history=log_verifiers(settings),
+            clock=clock,
         )
 
     def verifiers_at(self, made: datetime) -> list[Ed25519Verifier]:
         """The log key(s) that were valid when a checkpoint was made (rotation times kept to the second)."""
         if not self.key_history:
             return [self.verifier]
-        made = made if made.tzinfo else made.replace(tzinfo=UTC)
+        made = as_utc(made)
         return [
             v
             for v, not_before, not_after in self.key_history
@@ -636,7 +662,7 @@ class LedgerService:
     # -- checkpoints
     def publish(self) -> CheckpointView:
         with self.db.transaction() as session:
-            row = self.publisher.publish_in(session)
+            row = self.publisher.publish_in(session, at=self.clock.now())
             return self._view(session, row)
 
     def _view(self, session: Session, row: LedgerCheckpoint) -> CheckpointView:
@@ -865,7 +891,7 @@ class LedgerService:
                         key_id=sig.key_id,
                         timestamp=cosignature_timestamp(sig),
                         signature_line=sig.to_line(),
-                        created_at=_now(),
+                        created_at=self.clock.now(),
                     )
                 )
                 session.flush()

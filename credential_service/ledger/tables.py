@@ -6,7 +6,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
-    DateTime,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -15,7 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from credential_service.platform.db import Base
+from credential_service.platform.db import Base, UTCDateTime
 
 
 class LedgerEntry(Base):
@@ -28,7 +27,7 @@ class LedgerEntry(Base):
     leaf: Mapped[bytes] = mapped_column(LargeBinary)  # versioned canonical leaf encoding
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary)  # RFC 6962 leaf hash
     amends_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class LedgerNode(Base):
@@ -51,7 +50,7 @@ class LedgerCheckpoint(Base):
     size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     root_hash: Mapped[bytes] = mapped_column(LargeBinary)
     note_text: Mapped[str] = mapped_column(Text)  # the signed note exactly as published
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class LedgerCosignature(Base):
@@ -65,7 +64,7 @@ class LedgerCosignature(Base):
     key_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     timestamp: Mapped[int] = mapped_column(BigInteger)
     signature_line: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ServiceKey(Base):
@@ -76,10 +75,10 @@ class ServiceKey(Base):
     purpose: Mapped[str] = mapped_column(String(8))  # qr | log
     kid: Mapped[str] = mapped_column(String(64))
     public_key: Mapped[str] = mapped_column(Text)  # qr: base64 SPKI; log: C2SP vkey
-    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    not_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    not_after: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     status: Mapped[str] = mapped_column(String(16))  # active | retired | revoked
     record_json: Mapped[str] = mapped_column(Text)  # the rotation record the ledger entry commits to
     salt: Mapped[str] = mapped_column(String(64))
     ledger_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

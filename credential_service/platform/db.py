@@ -4,19 +4,44 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import DateTime, Dialect, Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
 from credential_service.platform.settings import PROJECT_ROOT
 
 
 class Base(DeclarativeBase):
     """The one declarative base; each domain's ``tables`` module adds its tables to it."""
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A ``timestamp with time zone`` that always reads back as timezone-aware UTC.
+
+    SQLite keeps no zone and returns naive values; they were written as UTC, so UTC is attached.
+    Writing a naive datetime is a bug (whose "now" was it?) and is refused.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+            raise ValueError(f"naive datetime {value!r} written to a UTCDateTime column; use the clock")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def make_engine(url: str, *, for_writing: bool = True) -> Engine:

@@ -1,14 +1,33 @@
 """One exception hierarchy for the service.
 
-Every error carries a stable machine code, an HTTP status and a message for people in
-Vietnamese first and English second. ``credential_service.app.problem`` maps these to
-``application/problem+json`` in one place; the CLI prints the same messages.
+Every error carries a stable machine code (kebab-case), a :class:`ErrorCategory` and a message
+for people in Vietnamese first and English second. Nothing here knows about HTTP or exit codes:
+``credential_service.app.problem`` maps categories to HTTP statuses and ``application/problem+json``
+in one place, and ``credential_service.app.cli`` maps them to exit codes in one place. Errors of
+the ``signing`` and ``verifier`` libraries become errors of this hierarchy in
+``credential_service.platform.library_errors``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
+
+
+class ErrorCategory(StrEnum):
+    """What kind of failure an error is; the HTTP status and the CLI exit code follow from it."""
+
+    INTERNAL = "internal"  # a bug or a broken installation (configuration, integrity)
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"  # the request clashes with the current state (duplicate, wrong step, refused signature)
+    INVALID_INPUT = "invalid_input"
+    REFUSED = "refused"  # the actor is known but not allowed
+    UNAUTHENTICATED = "unauthenticated"  # the actor is not known (not signed in)
+    GONE = "gone"  # the thing existed but can no longer be used (an expired share code)
+    TOO_LARGE = "too_large"
+    RATE_LIMITED = "rate_limited"
+    UNAVAILABLE = "unavailable"  # a dependency is down; try again later
 
 
 @dataclass(frozen=True)
@@ -54,7 +73,7 @@ class SogocError(Exception):
     """Base of every error the service raises on purpose."""
 
     code: str = "error"
-    status: int = 500
+    category: ErrorCategory = ErrorCategory.INTERNAL
     title = Message("Lỗi hệ thống", "Internal error")
 
     def __init__(
@@ -83,13 +102,13 @@ class InvalidInput(SogocError):
     """The caller's input is malformed or breaks a rule; nothing was changed."""
 
     code = "invalid-input"
-    status = 422
+    category = ErrorCategory.INVALID_INPUT
     title = Message("Dữ liệu không hợp lệ", "Invalid input")
 
 
 class NotFound(SogocError):
     code = "not-found"
-    status = 404
+    category = ErrorCategory.NOT_FOUND
     title = Message("Không tìm thấy", "Not found")
 
 
@@ -97,7 +116,7 @@ class Conflict(SogocError):
     """The request conflicts with the current state (e.g. a duplicate)."""
 
     code = "conflict"
-    status = 409
+    category = ErrorCategory.CONFLICT
     title = Message("Xung đột dữ liệu", "Conflict")
 
 
@@ -112,7 +131,7 @@ class NotAuthorised(SogocError):
     """The actor is not assigned to the role needed for this action."""
 
     code = "not-authorised"
-    status = 403
+    category = ErrorCategory.REFUSED
     title = Message("Không có quyền", "Not authorised")
 
 
@@ -120,17 +139,17 @@ class SigningRefused(SogocError):
     """A signature was refused (certificate expired, revoked, wrong key usage, ...)."""
 
     code = "signing-refused"
-    status = 409
+    category = ErrorCategory.CONFLICT  # the certificate/document state refuses it, not the actor's rights
     title = Message("Từ chối ký số", "Signing refused")
 
 
 class ConfigurationError(SogocError):
     code = "configuration"
-    status = 500
+    category = ErrorCategory.INTERNAL
     title = Message("Cấu hình không hợp lệ", "Invalid configuration")
 
 
 class ServiceUnavailable(SogocError):
     code = "service-unavailable"
-    status = 503
+    category = ErrorCategory.UNAVAILABLE
     title = Message("Dịch vụ tạm thời không khả dụng", "Service unavailable")

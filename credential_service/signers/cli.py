@@ -26,10 +26,9 @@ def _container(args: argparse.Namespace) -> Any:
 
 
 def _registry(args: argparse.Namespace) -> Any:
-    from credential_service.signers.service import SignerRegistry
 
     c = _container(args)
-    return SignerRegistry(c.db, c.settings)
+    return c.signers
 
 
 def _time(value: str | None) -> datetime | None:
@@ -65,28 +64,24 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_rotate(args: argparse.Namespace) -> int:
-    from credential_service.ledger.key_rotation import KeyRotationService
 
     c = _container(args)
-    svc = KeyRotationService(c.db, c.settings)
+    svc = c.key_rotation
     return _out(svc.rotate_qr(at=_time(args.at)) if args.which == "qr" else svc.rotate_log(at=_time(args.at)))
 
 
 def cmd_trust_list(args: argparse.Namespace) -> int:
-    from credential_service.ledger.key_rotation import KeyRotationService
 
     c = _container(args)
-    print(KeyRotationService(c.db, c.settings).signed_trust_list(), end="")
+    print(c.key_rotation.signed_trust_list(), end="")
     return 0
 
 
 def _compromise(args: argparse.Namespace) -> Any:
-    from credential_service.signers.compromise import CompromiseService
-    from credential_service.signers.service import SignerRegistry
 
     c = _container(args)
     c.start_dev_services()
-    return CompromiseService(c.db, c.documents, SignerRegistry(c.db, c.settings))
+    return c.compromise
 
 
 def cmd_compromise(args: argparse.Namespace) -> int:
@@ -142,12 +137,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_document_sign(args: argparse.Namespace) -> int:
-    from credential_service.documents.service import AnyDocumentService
 
     c = _container(args)
     c.start_dev_services()
     path = Path(args.file)
-    view = AnyDocumentService(c.db, c.documents).sign_upload(
+    view = c.any_documents.sign_upload(
         path.read_bytes(),
         title=args.title,
         kind=args.kind,
@@ -157,7 +151,7 @@ def cmd_document_sign(args: argparse.Namespace) -> int:
         client="cli",
     )
     if args.out:
-        Path(args.out).write_bytes(AnyDocumentService(c.db, c.documents).revision_row(view["document_id"]).pdf)
+        Path(args.out).write_bytes(c.any_documents.revision_row(view["document_id"]).pdf)
     return _out(view)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -32,6 +32,7 @@ from credential_service.documents.tables import SignedDocument
 from credential_service.ledger import storage as ledger
 from credential_service.ledger.service import publish_in_transaction
 from credential_service.ledger.tables import LedgerEntry
+from credential_service.platform.clock import Clock, SystemClock, as_utc
 from credential_service.platform.db import Database
 from credential_service.platform.errors import Conflict, Message, NotFound, SogocError
 from credential_service.signers.service import SignerRegistry, audit_row, backend_for_label, require_usable_certificate
@@ -39,55 +40,6 @@ from credential_service.signers.tables import KeyCompromise, SignerCertificate
 from credential_service.staff.tables import Staff
 from credential_service.transcripts.tables import SigningEvent, Transcript
 from credential_service.transcripts.workflow import Step
-from verifier.report import VerificationReport
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(t: datetime) -> datetime:
-    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
-
-
-def compromised_keys(session: Session) -> dict[str, datetime]:
-    """Certificate SHA-256 → the time from which its key is compromised."""
-    out: dict[str, datetime] = {}
-    for sha, at in session.execute(
-        select(SignerCertificate.sha256, SignerCertificate.compromised_at).where(
-            SignerCertificate.compromised_at.is_not(None)
-        )
-    ):
-        if at is not None:
-            out[sha] = _aware(at)
-    for sha, at in session.execute(select(KeyCompromise.certificate_sha256, KeyCompromise.compromised_at)):
-        out[sha] = min(_aware(at), out.get(sha, _aware(at)))
-    return out
-
-
-def compromised_signatures(session: Session, report: VerificationReport) -> list[dict[str, Any]]:
-    """Signatures in ``report`` made with a compromised key and not proven (by a timestamp) to predate it."""
-    keys = compromised_keys(session)
-    flagged = []
-    for sig in report.signatures:
-        sha = sig.signer_certificate_sha256
-        if sig.kind != "signature" or sha is None or sha not in keys:
-            continue
-        since = keys[sha]
-        when = datetime.fromisoformat(sig.signing_time) if sig.signing_time else None
-        if when is not None and sig.signing_time_source == "timestamp" and _aware(when) < since:
-            continue  # proven to exist before the key was compromised
-        flagged.append(
-            {
-                "field": sig.field,
-                "signer": sig.signer,
-                "certificate_sha256": sha,
-                "signing_time": sig.signing_time,
-                "signing_time_source": sig.signing_time_source,
-                "compromised_at": since.isoformat(),
-            }
-        )
-    return flagged
 
 
 def pdf_before(pdf: bytes, sha256_hex: str) -> bytes | None:
@@ -105,17 +57,20 @@ def pdf_before(pdf: bytes, sha256_hex: str) -> bytes | None:
 
 
 class CompromiseService:
-    def __init__(self, db: Database, documents: DocumentFactory, registry: SignerRegistry) -> None:
+    def __init__(
+        self, db: Database, documents: DocumentFactory, registry: SignerRegistry, *, clock: Clock | None = None
+    ) -> None:
         self.db = db
         self.documents = documents
         self.registry = registry
-        self.any_documents = AnyDocumentService(db, documents)
+        self.clock = clock or SystemClock()
+        self.any_documents = AnyDocumentService(db, documents, clock=self.clock)
 
     def declare(
         self, ref: str, *, compromised_at: datetime, declared_by: str, reason: str | None = None
     ) -> dict[str, Any]:
         """Mark the key of a registered certificate compromised from ``compromised_at``; list what it signed."""
-        compromised_at = _aware(compromised_at)
+        compromised_at = as_utc(compromised_at)
         with self.db.reader() as s:
             cert = self.registry.find_certificate(s, ref)
             cert_id, already_revoked = cert.id, cert.revoked_at is not None
@@ -127,7 +82,7 @@ class CompromiseService:
                 raise Conflict(
                     Message("Khóa này đã được khai báo bị lộ.", "This key was already declared compromised.")
                 )
-            cert.compromised_at = min(compromised_at, _aware(cert.compromised_at or compromised_at))
+            cert.compromised_at = min(compromised_at, cert.compromised_at or compromised_at)
             affected = self._affected(s, cert, compromised_at)
             row = KeyCompromise(
                 id=str(uuid.uuid4()),
@@ -135,7 +90,7 @@ class CompromiseService:
                 certificate_serial=cert.serial_hex,
                 subject=cert.subject,
                 compromised_at=compromised_at,
-                declared_at=_now(),
+                declared_at=self.clock.now(),
                 declared_by=declared_by[:100],
                 reason=reason,
                 affected=affected,
@@ -152,8 +107,8 @@ class CompromiseService:
             "certificate_sha256": row.certificate_sha256,
             "certificate_serial": row.certificate_serial,
             "subject": row.subject,
-            "compromised_at": _aware(row.compromised_at).isoformat(),
-            "declared_at": _aware(row.declared_at).isoformat(),
+            "compromised_at": row.compromised_at.isoformat(),
+            "declared_at": row.declared_at.isoformat(),
             "declared_by": row.declared_by,
             "reason": row.reason,
             "affected": row.affected,
@@ -180,7 +135,7 @@ class CompromiseService:
                     "revision": version,
                     "step": ev.step,
                     "signing_event_id": ev.id,
-                    "signed_at": _aware(ev.signed_at).isoformat(),
+                    "signed_at": ev.signed_at.isoformat(),
                 }
             )
         docs = s.execute(
@@ -195,7 +150,7 @@ class CompromiseService:
                     "document_id": d.document_id,
                     "revision": d.revision,
                     "step": None,
-                    "signed_at": _aware(d.signed_at).isoformat(),
+                    "signed_at": d.signed_at.isoformat(),
                 }
             )
         return out
@@ -224,7 +179,7 @@ class CompromiseService:
                 raise NotFound(Message("Không có người ký của chứng thư.", "The certificate's signer is gone."))
             staff_id, key_label = staff.id, staff.key_label
             new_cert = self.documents.signer(key_label).signing_cert
-            require_usable_certificate(s, new_cert, _now())
+            require_usable_certificate(s, new_cert, self.clock.now())
         done = {(r["document_id"], r.get("step")) for r in view["resealed"]}
         results: list[dict[str, Any]] = []
         for item in view["affected"]:
@@ -271,7 +226,7 @@ class CompromiseService:
             ).scalar()
             old_sha = t.pdf_sha256
         result = self.documents.sign_many(Step.SEAL, key_label, [before], earlier_key_labels=earlier)[0]
-        now = _now()
+        now = self.clock.now()
         new_sha = hashlib.sha256(result.pdf).hexdigest()
         cert = self.documents.signer(key_label).signing_cert
         with self.db.transaction() as s:
@@ -326,7 +281,7 @@ class CompromiseService:
                     checks=result.checks,
                 )
             )
-            publish_in_transaction(s, self.documents.settings)
+            publish_in_transaction(s, self.documents.settings, at=now)
         return {**item, "outcome": "resealed", "ledger_seq": entry.seq, "pdf_sha256": new_sha}
 
     def _reseal_document(
@@ -334,7 +289,7 @@ class CompromiseService:
     ) -> dict[str, Any]:
         svc = self.any_documents
         latest = svc.revision_row(item["document_id"])
-        signer, check = svc.check_signer(key_label, _now())
+        signer, check = svc.check_signer(key_label, self.clock.now())
         with self.db.reader() as s:
             staff = s.get(Staff, staff_id)
             name = staff.full_name if staff else ""

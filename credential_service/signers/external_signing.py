@@ -50,7 +50,7 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +59,10 @@ from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from credential_service.documents.factory import FIELD_FOR_STEP, LOCATION, REASONS, DocumentFactory, refusal
+from credential_service.platform.clock import Clock, SystemClock, vn_date
 from credential_service.platform.db import Database
 from credential_service.platform.errors import Conflict, InvalidInput, Message, NotFound, SigningRefused, SogocError
+from credential_service.platform.library_errors import from_library_error
 from credential_service.signers.service import (
     audit_row,
     cert_sha256,
@@ -105,16 +107,8 @@ _HINT = Message(
 )
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _new_id() -> str:
     return str(uuid.uuid4())
-
-
-def _aware(t: datetime) -> datetime:
-    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
 
 def is_external_label(key_label: str) -> bool:
@@ -133,7 +127,7 @@ def external_cert_path(keys_dir: Path, key_label: str) -> Path:
 
 def _refused(error: SigningError) -> SigningRefused:
     """A refusal of the external-signing protocol (stale, mismatched, reused) in the service's hierarchy."""
-    return SigningRefused(Message(error.vi, error.en), hint=_HINT, reason=error.reason)
+    return from_library_error(error, hint=_HINT)
 
 
 def _require_external_step(step: Step) -> None:
@@ -216,10 +210,13 @@ class _Attempt:
 
 
 class ExternalSigningService:
-    def __init__(self, db: Database, documents: DocumentFactory, *, ttl: timedelta = DEFAULT_TTL) -> None:
+    def __init__(
+        self, db: Database, documents: DocumentFactory, *, ttl: timedelta = DEFAULT_TTL, clock: Clock | None = None
+    ) -> None:
         self.db = db
         self.documents = documents
         self.ttl = ttl
+        self.clock = clock or SystemClock()
 
     # -- audit -------------------------------------------------------------------------------------
     def _audit_refusal(self, step: Step | str, attempt: _Attempt, error: SogocError, client: str | None) -> None:
@@ -233,6 +230,7 @@ class ExternalSigningService:
                         document_kind="transcript",
                         document_id=document_id,
                         staff_id=attempt.staff_id,
+                        at=self.clock.now(),
                         step=str(step),
                         cert=attempt.cert,
                         backend=BACKEND,
@@ -337,7 +335,7 @@ class ExternalSigningService:
         attempt: _Attempt,
     ) -> list[dict[str, Any]]:
         _require_external_step(step)
-        at = _now()
+        at = self.clock.now()
         data = signing_cert_pem.encode("utf-8") if isinstance(signing_cert_pem, str) else signing_cert_pem
         cert = load_certificate(data)
         attempt.cert = cert
@@ -350,7 +348,7 @@ class ExternalSigningService:
             )
             attempt.documents = [t.id for t in transcripts]
             next_status(klass.status, step)
-            staff = require_assignment(session, staff_id=staff_id, role=STEP_ROLE[step], klass=klass, on=at.date())
+            staff = require_assignment(session, staff_id=staff_id, role=STEP_ROLE[step], klass=klass, on=vn_date(at))
             require_usable_certificate(session, cert, at)  # revoked or compromised in the signer registry
             self._require_registered(session, staff, cert)
             class_status = klass.status
@@ -455,7 +453,7 @@ class ExternalSigningService:
         responses = [_parse_response(item, i) for i, item in enumerate(items)]
         if not responses:
             raise InvalidInput(Message("Không có phản hồi ký số nào.", "No signing responses were sent."))
-        at = _now()
+        at = self.clock.now()
         ids = [r.request_id for r in responses]
         with self.db.reader() as session:
             klass = self._class(session, class_id)
@@ -512,7 +510,7 @@ class ExternalSigningService:
                 )
             next_status(klass.status, step)
             staff = require_assignment(
-                session, staff_id=first.staff_id, role=STEP_ROLE[step], klass=klass, on=at.date()
+                session, staff_id=first.staff_id, role=STEP_ROLE[step], klass=klass, on=vn_date(at)
             )
             current = {
                 t.id: t for t in session.execute(select(Transcript).where(Transcript.class_id == class_id)).scalars()
@@ -556,7 +554,7 @@ class ExternalSigningService:
             klass = self._class(session, class_id)
             require_unchanged(klass, class_status)
             after = next_status(klass.status, step)
-            now = _now()
+            now = self.clock.now()
             guard = DbReplayGuard(session, now)
             for row, _t in documents:
                 if not guard.consume(row.request_id):  # another worker completed it meanwhile

@@ -20,11 +20,10 @@ from starlette.concurrency import run_in_threadpool
 
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
-from credential_service.documents.service import AnyDocumentService
-from credential_service.ledger.key_rotation import KeyRotationService
 from credential_service.ledger.routes import ledger_service
 from credential_service.ledger.service import LedgerService
 from credential_service.signers.compromise import CompromiseService
+from credential_service.signers.schemas import TrustListOut
 from credential_service.signers.service import SignerRegistry
 from credential_service.verification.routes import read_upload
 
@@ -40,7 +39,7 @@ def _client(request: Request) -> str:
 
 
 def registry(c: C) -> SignerRegistry:
-    return SignerRegistry(c.db, c.settings)
+    return c.signers
 
 
 Registry = Annotated[SignerRegistry, Depends(registry)]
@@ -153,7 +152,7 @@ async def sign_document(
     school_code: Annotated[str | None, Form()] = None,
 ) -> dict[str, Any]:
     data = await read_upload(file)
-    svc = AnyDocumentService(c.db, _started(c).documents)
+    svc = _started(c).any_documents
     return await run_in_threadpool(
         lambda: svc.sign_upload(
             data, title=title, kind=kind, staff_id=staff_id, school_code=school_code,
@@ -164,12 +163,12 @@ async def sign_document(
 
 @router.get(API + "/documents/{document_id}", summary="Văn bản đã ký / a signed document")
 def get_document(document_id: str, c: C) -> dict[str, Any]:
-    return AnyDocumentService(c.db, c.documents).document(document_id)
+    return c.any_documents.document(document_id)
 
 
 @router.get(API + "/documents/{document_id}/pdf", summary="Tải văn bản đã ký / download")
 def get_document_pdf(document_id: str, c: C, revision: int | None = None) -> Response:
-    row = AnyDocumentService(c.db, c.documents).revision_row(document_id, revision)
+    row = c.any_documents.revision_row(document_id, revision)
     return Response(
         row.pdf,
         media_type="application/pdf",
@@ -182,7 +181,7 @@ async def verify_document(
     c: C, led: Annotated[LedgerService, Depends(ledger_service)], file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:
     data = await read_upload(file)
-    svc = AnyDocumentService(c.db, c.documents)
+    svc = c.any_documents
     return await run_in_threadpool(svc.verify, data, led)
 
 
@@ -195,7 +194,7 @@ class CompromiseIn(BaseModel):
 
 
 def compromise_service(c: C) -> CompromiseService:
-    return CompromiseService(c.db, c.documents, SignerRegistry(c.db, c.settings))
+    return c.compromise
 
 
 Compromises = Annotated[CompromiseService, Depends(compromise_service)]
@@ -221,13 +220,18 @@ async def reseal(compromise_id: str, request: Request, c: C, svc: Compromises) -
 # -- trust list ---------------------------------------------------------------------------------
 @router.get("/.well-known/sogoc-trust-list", summary="Danh sách tin cậy đã ký / signed trust list (note)")
 def trust_list_note(c: C) -> PlainTextResponse:
-    note = KeyRotationService(c.db, c.settings).signed_trust_list()
+    note = c.key_rotation.signed_trust_list()
     return PlainTextResponse(note, headers={"Cache-Control": "public, max-age=600"})
 
 
-@router.get("/.well-known/sogoc-trust-list.json", summary="Danh sách tin cậy (JSON) / trust list as JSON")
+@router.get(
+    "/.well-known/sogoc-trust-list.json",
+    summary="Danh sách tin cậy (JSON) / trust list as JSON",
+    response_model=TrustListOut,
+    response_model_exclude_unset=True,
+)
 def trust_list_json(c: C) -> dict[str, Any]:
-    svc = KeyRotationService(c.db, c.settings)
+    svc = c.key_rotation
     note = svc.signed_trust_list()
     import json
 

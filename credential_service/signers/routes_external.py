@@ -49,7 +49,7 @@ class CompleteIn(BaseModel):
 
 
 def service(c: C) -> ExternalSigningService:
-    return ExternalSigningService(c.db, c.documents)
+    return c.external_signing
 
 
 Service = Annotated[ExternalSigningService, Depends(service)]

@@ -20,7 +20,7 @@ import hashlib
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from credential_service.platform.clock import Clock, SystemClock, as_utc
 from credential_service.platform.db import Database
 from credential_service.platform.errors import (
     ConfigurationError,
@@ -60,16 +61,8 @@ REVOCATION_REASONS = (
 DEVCA_PREFIX = "devca:"
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _new_id() -> str:
     return str(uuid.uuid4())
-
-
-def _aware(t: datetime) -> datetime:
-    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
 
 def backend_for_label(key_label: str) -> str:
@@ -103,7 +96,7 @@ def audit_row(
     document_kind: str,
     document_id: str | None,
     staff_id: str | None,
-    at: datetime | None = None,
+    at: datetime,
     revision: int | None = None,
     step: str | None = None,
     cert: asn1_x509.Certificate | None = None,
@@ -117,7 +110,7 @@ def audit_row(
     """One row of the signing audit trail (``outcome``: signed | refused | failed)."""
     return SigningAudit(
         id=_new_id(),
-        at=at or _now(),
+        at=at,
         operation=operation,
         staff_id=staff_id,
         actor=actor,
@@ -146,21 +139,21 @@ def require_usable_certificate(session: Session, cert: asn1_x509.Certificate, at
     row = session.execute(select(SignerCertificate).where(SignerCertificate.sha256 == cert_sha256(cert))).scalar()
     if row is None:
         return
-    at = _aware(at)
-    if row.revoked_at is not None and _aware(row.revoked_at) <= at:
+    at = as_utc(at)
+    if row.revoked_at is not None and row.revoked_at <= at:
         raise SigningRefused(
             Message(
                 f"Chứng thư {row.serial_hex} của {row.subject} đã bị thu hồi từ "
-                f"{_aware(row.revoked_at):%d/%m/%Y %H:%M} UTC; không ký được.",
+                f"{row.revoked_at:%d/%m/%Y %H:%M} UTC; không ký được.",
                 f"Certificate {row.serial_hex} of {row.subject} was revoked at "
-                f"{_aware(row.revoked_at).isoformat()}; signing refused.",
+                f"{row.revoked_at.isoformat()}; signing refused.",
             ),
             hint=Message(
                 "Tài liệu chưa bị thay đổi. Hãy dùng chứng thư mới.", "Nothing was changed. Use a new certificate."
             ),
             reason="certificate_revoked",
         )
-    if row.compromised_at is not None and _aware(row.compromised_at) <= at:
+    if row.compromised_at is not None and row.compromised_at <= at:
         raise SigningRefused(
             Message(
                 f"Khóa của chứng thư {row.serial_hex} ({row.subject}) đã bị lộ; không ký được.",
@@ -227,9 +220,12 @@ def load_certificate(data: bytes) -> asn1_x509.Certificate:
 
 
 class SignerRegistry:
-    def __init__(self, db: Database, settings: Settings, *, state_dir: Path | None = None) -> None:
+    def __init__(
+        self, db: Database, settings: Settings, *, state_dir: Path | None = None, clock: Clock | None = None
+    ) -> None:
         self.db = db
         self.settings = settings
+        self.clock = clock or SystemClock()
         self.state_dir = state_dir or DEV_CA_STATE_DIR
         self.dev_ca = DevCaRegistry(self.state_dir)
 
@@ -315,7 +311,7 @@ class SignerRegistry:
             not_after=cert.not_valid_after,
             cert_der=cert.dump(),
             status="active",
-            created_at=_now(),
+            created_at=self.clock.now(),
         )
 
     def _activate(self, s: Session, staff: Staff, row: SignerCertificate) -> None:
@@ -375,7 +371,7 @@ class SignerRegistry:
     ) -> dict[str, Any]:
         """Dev CA: a new RSA-2048 key and a certificate for the signer (``devca:<label>``)."""
         self._require_dev()
-        at = _aware(at or _now())
+        at = as_utc(at) if at is not None else self.clock.now()
         with self.db.reader() as s:
             staff = self._staff(s, staff_id)
             name = staff.full_name
@@ -474,7 +470,7 @@ class SignerRegistry:
                 Message(f"Lý do thu hồi không hợp lệ: {reason}.", f"Invalid revocation reason: {reason}."),
                 hint=Message(", ".join(REVOCATION_REASONS), ", ".join(REVOCATION_REASONS)),
             )
-        at = _aware(at or _now()).replace(microsecond=0)
+        at = (as_utc(at) if at is not None else self.clock.now()).replace(microsecond=0)
         with self.db.transaction() as s:
             row = self.find_certificate(s, ref)
             if row.revoked_at is not None:

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
-    DateTime,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -15,7 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from credential_service.platform.db import Base
+from credential_service.platform.db import Base, UTCDateTime
 
 
 class SignerCertificate(Base):
@@ -31,15 +30,15 @@ class SignerCertificate(Base):
     issuer: Mapped[str] = mapped_column(String(400))
     subject: Mapped[str] = mapped_column(String(400))
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    not_after: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    not_after: Mapped[datetime] = mapped_column(UTCDateTime())
     cert_der: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16))  # active | superseded | revoked
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     revocation_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    compromised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    compromised_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     replaced_by_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class SigningAudit(Base):
@@ -47,7 +46,7 @@ class SigningAudit(Base):
 
     __tablename__ = "signing_audit"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     operation: Mapped[str] = mapped_column(String(24))  # transcript-step | document | reseal
     staff_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     actor: Mapped[str | None] = mapped_column(String(100), nullable=True)
@@ -73,8 +72,8 @@ class KeyCompromise(Base):
     certificate_sha256: Mapped[str] = mapped_column(String(64), index=True)
     certificate_serial: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(400))
-    compromised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    declared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    compromised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime())
     declared_by: Mapped[str] = mapped_column(String(100))
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     affected: Mapped[list] = mapped_column(JSON)  # [{kind, document_id, revision, signed_at}]
@@ -101,6 +100,6 @@ class ExternalSigningRequest(Base):
     pending_json: Mapped[str] = mapped_column(Text)  # signing.external.PendingSignature.to_json(); "" once consumed
     checks: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # certificate check at prepare time
     client: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    consumed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    consumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

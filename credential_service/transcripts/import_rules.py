@@ -51,17 +51,29 @@ in both cases. Scores are 0–10 with at most one decimal, written with a dot ("
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
-from enum import StrEnum
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from credential_service.platform.errors import InvalidInput, Message, Problem
-from credential_service.transcripts.grading import SCORE_EXPECTED, Level, tx_count_problem
+from credential_service.transcripts.grading_types import Level
+from credential_service.transcripts.import_cells import (
+    DATE_EXPECTED,
+    PIN_EXPECTED,
+    SEX_EXPECTED,
+    Cell,
+    Sex,
+    clean_text,
+    header_key,
+    parse_date,
+    parse_personal_id,
+    parse_sex,
+    parse_tx,
+    pin_birth_year,
+    student_code,
+)
+from credential_service.transcripts.import_sheets import Table, _blank_row, _field, _map_headers, _Report, _Sheet
 from credential_service.transcripts.subjects import (
     SUBJECTS,
     Subject,
@@ -70,20 +82,47 @@ from credential_service.transcripts.subjects import (
     not_in_grade_message,
     unknown_subject_message,
 )
-from credential_service.transcripts.year_input import (
+from credential_service.transcripts.value_parsers import (
     VERDICT_EXPECTED,
     FieldError,
-    ScoredSemester,
-    SemesterInput,
-    SubjectInput,
-    YearInput,
-    is_blank,
     parse_count,
     parse_grade,
     parse_level,
     parse_score,
     parse_verdict,
 )
+from credential_service.transcripts.year_input import ScoredSemester, SemesterInput, SubjectInput, YearInput
+
+__all__ = [
+    "RESULTS_HEADERS",
+    "RESULTS_OPTIONAL",
+    "RESULTS_REQUIRED",
+    "RESULTS_SHEET",
+    "ROSTER_HEADERS",
+    "ROSTER_OPTIONAL",
+    "ROSTER_REQUIRED",
+    "ROSTER_SHEET",
+    "StudentYear",
+    "Table",
+    "validate_class_import",
+]
+# the cell parsers used to live here; re-exported for callers
+__all__ += [
+    "DATE_EXPECTED",
+    "PIN_EXPECTED",
+    "SEX_EXPECTED",
+    "Cell",
+    "FieldError",
+    "Sex",
+    "clean_text",
+    "header_key",
+    "parse_date",
+    "parse_personal_id",
+    "parse_sex",
+    "parse_tx",
+    "pin_birth_year",
+    "student_code",
+]
 
 ROSTER_SHEET = "HocSinh"
 RESULTS_SHEET = "Diem"
@@ -102,23 +141,6 @@ RESULTS_OPTIONAL = ("Nhận xét",)
 RESULTS_HEADERS = (*RESULTS_REQUIRED, *RESULTS_OPTIONAL)
 _ORDER = {s.name: i for i, s in enumerate(SUBJECTS)}
 
-Cell = Any  # str | int | float | date | datetime | None, as a reader produced it
-
-
-@dataclass(frozen=True)
-class Table:
-    """A sheet as read: its name, header cells (row ``header_row``) and numbered data rows."""
-
-    name: str
-    headers: list[Any]
-    rows: list[tuple[int, list[Cell]]] = field(default_factory=list)
-    header_row: int = 1
-
-
-class Sex(StrEnum):
-    NAM = "Nam"
-    NU = "Nữ"
-
 
 @dataclass(frozen=True)
 class StudentYear:
@@ -134,167 +156,7 @@ class StudentYear:
     year: YearInput
 
 
-# ------------------------------------------------------------------------------------ helpers
-
-
-def header_key(text: object) -> str:
-    """Header comparison key: NFC, no diacritics, đ→d, case-folded, single spaces."""
-    decomposed = unicodedata.normalize("NFD", str(text or ""))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    bare = bare.replace("đ", "d").replace("Đ", "D")
-    return " ".join(bare.casefold().split())
-
-
-def clean_text(value: Cell) -> str:
-    """A cell as NFC text with single spaces ("" for blank)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return " ".join(unicodedata.normalize("NFC", str(value)).split())
-
-
-class _Report:
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def add(
-        self, sheet: str, row: int, column: str | None, message: Message, value: Cell = None,
-        expected: Message | None = None,
-    ) -> None:  # fmt: skip
-        shown = value if value is None or isinstance(value, str | int | float) else str(value)
-        self.problems.append(
-            Problem(message, {"sheet": sheet, "row": row, "column": column}, shown, expected)
-        )
-
-
-@dataclass
-class _Sheet:
-    table: Table
-    columns: dict[str, int]
-
-    def cell(self, values: Sequence[Cell], header: str) -> Cell:
-        index = self.columns.get(header)
-        if index is None or index >= len(values):
-            return None
-        value = values[index]
-        return None if is_blank(value) else value
-
-
-def _map_headers(
-    table: Table, required: Sequence[str], optional: Sequence[str], report: _Report
-) -> _Sheet | None:
-    """Locate the columns; report a wrong or empty sheet."""
-    wanted = {header_key(h): h for h in (*required, *optional)}
-    columns: dict[str, int] = {}
-    for index, header in enumerate(table.headers):
-        canonical = wanted.get(header_key(header))
-        if canonical is not None and canonical not in columns:
-            columns[canonical] = index
-    missing = [h for h in required if h not in columns]
-    if missing:
-        found = [clean_text(h) for h in table.headers if not is_blank(h)]
-        report.add(
-            table.name, table.header_row, None,
-            Message(
-                f"Bảng {table.name} sai mẫu: thiếu cột {', '.join(missing)} "
-                f"(các cột có: {found or 'không có'})",
-                f"Sheet {table.name} does not match the template: missing columns {', '.join(missing)} "
-                f"(found: {found or 'none'})",
-            ),
-            None,
-            Message(f"các cột: {', '.join(required)}", f"columns: {', '.join(required)}"),
-        )  # fmt: skip
-        return None
-    if not [row for row in table.rows if not _blank_row(row[1])]:
-        report.add(
-            table.name, table.header_row, None,
-            Message(f"Bảng {table.name} không có dòng dữ liệu nào", f"Sheet {table.name} has no data rows"),
-        )  # fmt: skip
-        return None
-    return _Sheet(table, columns)
-
-
-def _blank_row(values: Sequence[Cell]) -> bool:
-    return all(is_blank(v) for v in values)
-
-
-_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-DATE_EXPECTED = Message("ngày dạng dd/mm/yyyy hoặc yyyy-mm-dd", "a date as dd/mm/yyyy or yyyy-mm-dd")
-
-
-def parse_date(value: Cell) -> date:
-    """A date from a date cell, "dd/mm/yyyy" or ISO "yyyy-mm-dd"; raises FieldError."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = clean_text(value)
-    if not text:
-        raise FieldError(Message("Thiếu ngày sinh", "Missing date of birth"), DATE_EXPECTED)
-    iso, dmy = _ISO.match(text), _DMY.match(text)
-    try:
-        if iso:
-            parsed = date(int(iso[1]), int(iso[2]), int(iso[3]))
-        elif dmy:
-            parsed = date(int(dmy[3]), int(dmy[2]), int(dmy[1]))
-        else:
-            raise ValueError(text)
-    except ValueError:
-        raise FieldError(
-            Message(f"Ngày không hợp lệ: {text!r}", f"Invalid date: {text!r}"), DATE_EXPECTED
-        ) from None
-    if parsed.year < 1900:
-        raise FieldError(Message(f"Năm sinh không hợp lý: {text!r}", f"Implausible birth year: {text!r}"))
-    return parsed
-
-
-PIN_EXPECTED = Message(
-    "12 chữ số (định dạng ô là văn bản để giữ số 0 đầu)",
-    "12 digits (format the cell as text to keep leading zeros)",
-)
-
-
-def pin_birth_year(pin: str) -> int:
-    """Birth year encoded in a 12-digit personal ID: digit 4 gives the century, digits 5–6 the year."""
-    century_digit = int(pin[3])
-    return (century_digit // 2 + 19) * 100 + int(pin[4:6])
-
-
-def parse_personal_id(value: Cell, birth: date | None) -> str | None:
-    """A 12-digit personal ID (or None when blank); raises FieldError."""
-    text = clean_text(value).replace(" ", "")
-    if not text:
-        return None
-    if not (len(text) == 12 and text.isdigit() and text.isascii()):
-        raise FieldError(
-            Message(
-                f"Số định danh phải gồm đúng 12 chữ số: {text!r}",
-                f"A personal ID is exactly 12 digits: {text!r}",
-            ),
-            PIN_EXPECTED,
-        )
-    if birth is not None and pin_birth_year(text) != birth.year:
-        raise FieldError(
-            Message(
-                f"Số định danh mã hóa năm sinh {pin_birth_year(text)}, khác ngày sinh {birth:%d/%m/%Y}",
-                f"The personal ID encodes birth year {pin_birth_year(text)}, not that of {birth.isoformat()}",
-            ),
-            Message("số định danh khớp năm sinh", "an ID matching the birth year"),
-        )
-    return text
-
-
-_SEXES = {"nam": Sex.NAM, "nu": Sex.NU}
-SEX_EXPECTED = Message("Nam hoặc Nữ", "Nam or Nữ")
-
-
-def parse_sex(value: Cell) -> Sex:
-    key = header_key(value)
-    if key in _SEXES:
-        return _SEXES[key]
-    raise FieldError(Message(f"Giới tính không hợp lệ: {value!r}", f"Invalid sex: {value!r}"), SEX_EXPECTED)
+# ------------------------------------------------------------------------------------- roster
 
 
 def _required_text(value: Cell, label_vi: str, label_en: str) -> str:
@@ -302,40 +164,6 @@ def _required_text(value: Cell, label_vi: str, label_en: str) -> str:
     if not text:
         raise FieldError(Message(f"Thiếu {label_vi}", f"Missing {label_en}"))
     return text
-
-
-def student_code(value: Cell) -> str:
-    return clean_text(value)
-
-
-_TX_SPLIT = re.compile(r"[;\s]+")
-
-
-def parse_tx(value: Cell) -> tuple[Decimal, ...]:
-    """Regular scores from one cell ("8; 7.5 9", or a single number); raises FieldError."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        scores: tuple[Decimal, ...] = (parse_score(value),)
-    else:
-        tokens = [t for t in _TX_SPLIT.split(clean_text(value)) if t]
-        if not tokens:
-            raise FieldError(Message("Thiếu điểm thường xuyên", "Missing regular scores"), SCORE_EXPECTED)
-        for token in tokens:
-            if "," in token and not re.fullmatch(r"\d+,\d+", token):
-                raise FieldError(
-                    Message(
-                        f"Ngăn cách các điểm bằng dấu ';' hoặc dấu cách, không dùng dấu phẩy: {value!r}",
-                        f"Separate scores with ';' or spaces, not commas: {value!r}",
-                    ),
-                    Message('ví dụ "8; 7.5; 9"', 'e.g. "8; 7.5; 9"'),
-                )
-        scores = tuple(parse_score(t) for t in tokens)
-    problem = tx_count_problem(len(scores))
-    if problem is not None:
-        raise FieldError(problem)
-    return scores
-
-
-# ------------------------------------------------------------------------------------- roster
 
 
 @dataclass
@@ -352,15 +180,6 @@ class _RosterRow:
     conduct_hk2: Level
     absences: int
     teacher_comment: str | None
-
-
-def _field(report: _Report, sheet: _Sheet, row: int, values: Sequence[Cell], header: str, parse: Any) -> Any:
-    value = sheet.cell(values, header)
-    try:
-        return parse(value)
-    except FieldError as err:
-        report.add(sheet.table.name, row, header, err.message, value, err.expected)
-        return None
 
 
 def _roster_row(report: _Report, sheet: _Sheet, row: int, values: Sequence[Cell]) -> _RosterRow | None:

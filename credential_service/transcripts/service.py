@@ -13,7 +13,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from credential_service.documents.factory import DocumentFactory, SignedStep
 from credential_service.ledger import storage as ledger
 from credential_service.ledger.service import publish_in_transaction
 from credential_service.platform.canonical import canonical_json, sha256_hex
+from credential_service.platform.clock import Clock, SystemClock, vn_date
 from credential_service.platform.db import Database
 from credential_service.platform.errors import Conflict, Message, NotFound, SogocError
 from credential_service.signers.service import audit_row, backend_for_label, refusal_reason, require_usable_certificate
@@ -62,10 +63,6 @@ class StepReport:
     transcripts: int
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _new_id() -> str:
     return str(uuid.uuid4())
 
@@ -93,9 +90,10 @@ def _class_rows(session: Session, class_id: str) -> list[tuple[Student, YearResu
 
 
 class TranscriptService:
-    def __init__(self, db: Database, documents: DocumentFactory) -> None:
+    def __init__(self, db: Database, documents: DocumentFactory, *, clock: Clock | None = None) -> None:
         self.db = db
         self.documents = documents
+        self.clock = clock or SystemClock()
 
     # -- reading -------------------------------------------------------------------------
     def get_class(self, session: Session, class_id: str) -> SchoolClass:
@@ -288,7 +286,7 @@ class TranscriptService:
                     source_sha256=source_sha256,
                     source_name=source_name[:255],
                     student_count=len(students),
-                    created_at=_now(),
+                    created_at=self.clock.now(),
                 )
             )
             return ImportReport(class_id, len(students), created, updated, unchanged=False)
@@ -317,7 +315,7 @@ class TranscriptService:
 
     # -- lock: build the canonical records and render the PDFs -------------------------------
     def lock_class(self, class_id: str, *, issued_on: date | None = None) -> StepReport:
-        issued_on = issued_on or date.today()
+        issued_on = issued_on or self.clock.today()
         with self.db.reader() as session:
             klass = self.get_class(session, class_id)
             next_status(klass.status, Step.LOCK)
@@ -356,7 +354,7 @@ class TranscriptService:
         with self.db.transaction() as session:
             klass = self.get_class(session, class_id)
             klass.status = next_status(klass.status, Step.LOCK).value
-            now = _now()
+            now = self.clock.now()
             for student_id, credential_id, record_bytes, pdf in prepared:
                 session.add(
                     Transcript(
@@ -417,7 +415,7 @@ class TranscriptService:
         self, class_id: str, step: Step, *, staff_id: str, at: datetime | None = None, client: str | None = None
     ) -> StepReport:
         """Run one signing step over the whole class, all or nothing; every attempt goes to the audit trail."""
-        at = at or _now()
+        at = at or self.clock.now()
         seen: dict[str, Any] = {}
         try:
             return self._sign_class(class_id, step, staff_id=staff_id, at=at, client=client, seen=seen)
@@ -431,6 +429,7 @@ class TranscriptService:
                             document_kind="transcript",
                             document_id=document_id,
                             staff_id=staff_id,
+                            at=self.clock.now(),
                             step=step.value,
                             cert=seen.get("cert"),
                             backend=seen.get("backend"),
@@ -455,7 +454,7 @@ class TranscriptService:
             )
             seen["documents"] = [t.id for t in transcripts]
             next_status(klass.status, step)
-            staff = require_assignment(session, staff_id=staff_id, role=role, klass=klass, on=at.date())
+            staff = require_assignment(session, staff_id=staff_id, role=role, klass=klass, on=vn_date(at))
             key_label = staff.key_label
             seen["backend"] = backend_for_label(key_label)
             cert = self.documents.signer(key_label).signing_cert
@@ -487,7 +486,7 @@ class TranscriptService:
             require_unchanged(klass, class_status)
             after = next_status(klass.status, step)
             klass.status = after.value
-            now = _now()
+            now = self.clock.now()
             by_id = {
                 t.id: t for t in session.execute(select(Transcript).where(Transcript.class_id == class_id)).scalars()
             }
@@ -545,5 +544,5 @@ class TranscriptService:
                     )
             if events:
                 ledger.append_many(session, events)
-                publish_in_transaction(session, self.documents.settings)  # signed checkpoint, same transaction
+                publish_in_transaction(session, self.documents.settings, at=now)  # signed checkpoint, same transaction
             return StepReport(class_id, step.value, after.value, len(signed))

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -17,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from credential_service.platform.db import Base
+from credential_service.platform.db import Base, UTCDateTime
 
 
 class SchoolClass(Base):
@@ -63,7 +62,7 @@ class ImportBatch(Base):
     source_sha256: Mapped[str] = mapped_column(String(64))
     source_name: Mapped[str] = mapped_column(String(255))
     student_count: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Transcript(Base):
@@ -79,8 +78,8 @@ class Transcript(Base):
     salt: Mapped[str] = mapped_column(String(64))  # private; opens the ledger commitment
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     pdf_sha256: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class SigningEvent(Base):
@@ -94,4 +93,4 @@ class SigningEvent(Base):
     checks: Mapped[dict] = mapped_column(JSON)
     pdf_sha256_before: Mapped[str] = mapped_column(String(64))
     pdf_sha256_after: Mapped[str] = mapped_column(String(64))
-    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
+from credential_service.app.problem import http_status
 from credential_service.platform.errors import NotFound, SogocError
 from credential_service.verification.routes import Verifier, read_upload
 from credential_service.verification.service import STATUS_LABELS
@@ -99,7 +100,7 @@ async def verify_upload_page(request: Request, svc: Verifier, file: Annotated[Up
         data = await read_upload(file)
         result = await run_in_threadpool(svc.verify_pdf, data)
     except SogocError as e:
-        return _page(request, "verify_result.html", {"error": e, "r": None, "kind": "pdf"}, status_code=e.status)
+        return _page(request, "verify_result.html", {"error": e, "r": None, "kind": "pdf"}, status_code=http_status(e))
     r = result.to_dict()
     fields = _fields(result.record) if result.record and result.credential else []
     return _page(request, "verify_result.html", {"r": r, "kind": "pdf", "fields": fields, "name": file.filename})

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
-from credential_service.ledger.routes import ledger_service
-from credential_service.ledger.service import LedgerService
-from credential_service.platform.errors import InvalidInput, Message, SogocError
+from credential_service.platform.errors import ErrorCategory, InvalidInput, Message, SogocError
+from credential_service.verification.schemas import (
+    CredentialStatusOut,
+    KeyListOut,
+    PdfVerificationOut,
+    QrVerificationOut,
+)
 from credential_service.verification.service import MAX_UPLOAD, VerificationService
 
 router = APIRouter(tags=["verify / kiểm tra"])
@@ -25,21 +29,12 @@ API = "/api/v1"
 
 class TooLarge(SogocError):
     code = "payload-too-large"
-    status = 413
+    category = ErrorCategory.TOO_LARGE
     title = Message("Tệp quá lớn", "File too large")
 
 
-def verification_service(
-    request: Request,
-    c: Annotated[Container, Depends(container)],
-    led: Annotated[LedgerService, Depends(ledger_service)],
-) -> VerificationService:
-    """One VerificationService per application (trust roots and the QR key list read once)."""
-    svc: VerificationService | None = getattr(request.app.state, "verification_service", None)
-    if svc is None:
-        svc = VerificationService.from_settings(c.db, c.settings, led)
-        request.app.state.verification_service = svc
-    return svc
+def verification_service(c: Annotated[Container, Depends(container)]) -> VerificationService:
+    return c.verification
 
 
 Verifier = Annotated[VerificationService, Depends(verification_service)]
@@ -56,7 +51,12 @@ async def read_upload(file: UploadFile, limit: int = MAX_UPLOAD) -> bytes:
     return data
 
 
-@router.post(f"{API}/verify", summary="Kiểm tra một tệp PDF học bạ số / verify a transcript PDF")
+@router.post(
+    f"{API}/verify",
+    summary="Kiểm tra một tệp PDF học bạ số / verify a transcript PDF",
+    response_model=PdfVerificationOut,
+    response_model_exclude_unset=True,
+)
 async def verify_upload(svc: Verifier, file: Annotated[UploadFile, File(description="PDF")]) -> dict[str, Any]:
     data = await read_upload(file)
     from starlette.concurrency import run_in_threadpool
@@ -69,7 +69,12 @@ class QrIn(BaseModel):
     text: str = Field(min_length=1, max_length=4096, description="nội dung mã QR / the QR's text")
 
 
-@router.post(f"{API}/verify/qr", summary="Kiểm tra nội dung mã QR đã quét / verify a scanned QR code")
+@router.post(
+    f"{API}/verify/qr",
+    summary="Kiểm tra nội dung mã QR đã quét / verify a scanned QR code",
+    response_model=QrVerificationOut,
+    response_model_exclude_unset=True,
+)
 def verify_qr_text(body: QrIn, svc: Verifier) -> dict[str, Any]:
     report, status = svc.verify_qr_text(body.text)
     out = report.to_dict()
@@ -77,11 +82,20 @@ def verify_qr_text(body: QrIn, svc: Verifier) -> dict[str, Any]:
     return out
 
 
-@router.get(API + "/credentials/{credential_id}/status", summary="Trạng thái hiện tại / current status")
+@router.get(
+    API + "/credentials/{credential_id}/status",
+    summary="Trạng thái hiện tại / current status",
+    response_model=CredentialStatusOut,
+    response_model_exclude_unset=True,
+)
 def credential_status(credential_id: str, svc: Verifier) -> dict[str, Any]:
     return svc.credential_status(credential_id).to_dict()
 
 
-@router.get("/.well-known/sogoc-keys.json", summary="Danh sách khóa ký mã QR / the published QR key list")
+@router.get(
+    "/.well-known/sogoc-keys.json",
+    summary="Danh sách khóa ký mã QR / the published QR key list",
+    response_model=KeyListOut,
+)
 def qr_keys(svc: Verifier) -> JSONResponse:
     return JSONResponse(svc.key_list(), headers={"Cache-Control": "public, max-age=3600"})

@@ -53,6 +53,7 @@ from credential_service.ledger.service import LedgerService
 from credential_service.ledger.storage import commitment
 from credential_service.ledger.tables import LedgerCheckpoint, LedgerEntry
 from credential_service.platform.canonical import canonical_json
+from credential_service.platform.clock import Clock
 from credential_service.platform.db import Database
 from credential_service.platform.errors import ConfigurationError, InvalidInput, NotFound
 from credential_service.platform.errors import Message as SMessage
@@ -330,7 +331,7 @@ class VerificationService:
 
     @classmethod
     def from_settings(
-        cls, db: Database, settings: Settings, ledger: LedgerService | None = None
+        cls, db: Database, settings: Settings, ledger: LedgerService | None = None, *, clock: Clock | None = None
     ) -> VerificationService:
         assert settings.qr_key_list_path is not None
         try:
@@ -342,7 +343,8 @@ class VerificationService:
                     f"Cannot read the QR key list {settings.qr_key_list_path}: {e}",
                 )
             ) from e
-        return cls(db, settings, ledger or LedgerService.from_settings(db, settings), _load_trust(settings), keys)
+        ledger = ledger or LedgerService.from_settings(db, settings, clock=clock)
+        return cls(db, settings, ledger, _load_trust(settings), keys)
 
     def key_list(self) -> dict[str, Any]:
         return self.qr_keys.to_dict()
@@ -590,7 +592,7 @@ class VerificationService:
             checks.append(Check("signers", PASSED))
 
         # signatures made with a key declared compromised, not proven (by a timestamp) to predate it
-        from credential_service.signers.compromise import compromised_signatures
+        from credential_service.signers.compromised_keys import compromised_signatures
 
         with self.db.reader() as session:
             flagged = compromised_signatures(session, pdf)

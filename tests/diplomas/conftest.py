@@ -43,5 +43,5 @@ def container(db_url: str, clock: FixedClock) -> Iterator[Container]:
 def svc(container: Container) -> DiplomaService:
     bucket = TokenBucket(capacity=1000)
     service = DiplomaService(container.db, container.documents, bucket=bucket, clock=container.clock)
-    container.__dict__["_diplomas"] = service
+    container.__dict__["diplomas"] = service
     return service

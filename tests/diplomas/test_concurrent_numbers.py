@@ -4,7 +4,6 @@ also when some signing batches fail (their numbers roll back with the transactio
 from __future__ import annotations
 
 import multiprocessing
-from datetime import date
 
 from diploma_fixtures import issue_worker
 from sqlalchemy import select
@@ -26,7 +25,7 @@ def test_concurrent_issuing_leaves_no_gap_and_no_duplicate_register_number(conta
     total = sum(counts)
     assert total == WORKERS * ROUNDS * 3 == len(rows)
     assert sorted(r.register_seq for r in rows) == list(range(1, total + 1))  # no gap, no duplicate
-    year = date.today().year
+    year = container.clock.today().year
     assert {r.register_no for r in rows} == {f"{i}/THPT/{year}" for i in range(1, total + 1)}
     assert sorted(leaves) == list(range(total))  # the ledger too: dense, one entry per diploma
     for r in rows:  # the number is ledgered with its diploma

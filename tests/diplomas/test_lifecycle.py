@@ -35,7 +35,7 @@ def test_issuing_from_a_decision_signs_numbers_and_ledgers_each_diploma(
     container: Container, svc: DiplomaService
 ) -> None:
     issued = _issue(svc)
-    year = date.today().year
+    year = svc.clock.today().year
     assert [d["register_no"] for d in issued] == [f"{i}/THPT/{year}" for i in (1, 2, 3)]
     entries = _entries(container)
     assert [e.kind for e in entries] == ["issued"] * 3
@@ -146,7 +146,7 @@ def test_reissue_gives_a_new_register_number_and_supersedes_the_wrong_diploma(
                       signer="Ngô Quang Trưởng", reason="Trường ghi sai nơi sinh",
                       changes={"place_of_birth": "Thủy Nguyên, Hải Phòng"}, evidence=["Giấy khai sinh"],
                       actor="clerk", issuer_staff_id=PRINCIPAL, seal_staff_id=SEAL)  # fmt: skip
-    year = date.today().year
+    year = svc.clock.today().year
     assert out["register_no"] == f"4/THPT/{year}"
     last = _entries(container)[-1]
     assert last.kind == "reissued" and last.amends_seq == svc.diploma(d["credential_id"]).ledger_seq

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from credential_service.app.bootstrap import Container
 from credential_service.app.demo import class_id, seed_demo, staff_id
 from credential_service.app.factory import create_app
 from credential_service.ledger.tables import LedgerEntry
+from credential_service.platform.clock import FixedClock
 from credential_service.signers import external_signing
 from credential_service.signers.tables import ExternalSigningRequest, SigningAudit
 from credential_service.staff.tables import Staff
@@ -228,11 +229,13 @@ def test_an_expired_request_is_refused_and_changes_nothing(
     responses = _sign(sign_agent, requests)
     before = _state(container)
     late = requests[0].expires_at + timedelta(seconds=1)
-    monkeypatch.setattr(external_signing, "_now", lambda: late)
+    svc = container.external_signing  # the service the routes use; its clock is moved past the expiry
+    real_clock = svc.clock
+    monkeypatch.setattr(svc, "clock", FixedClock(late))
     body = _refused(_complete(client, responses), 409, "response_expired")
     assert "hết hạn" in body["detail_vi"] and "expired" in body["detail_en"]
     assert _state(container) == before
-    monkeypatch.setattr(external_signing, "_now", lambda: datetime.now(UTC))
+    monkeypatch.setattr(svc, "clock", real_clock)  # signing needs the real time (dev OCSP answers with it)
     # a new prepare clears the expired, unused requests; a response to one of them is then unknown
     fresh = _sign(sign_agent, _prepare(client, _agent_certificate(sign_agent)))
     with container.db.reader() as s:
@@ -325,7 +328,7 @@ def test_the_principal_approves_with_a_key_at_his_computer(
 
 def test_the_replay_guard_consumes_a_request_once(container: Container, client: TestClient, sign_agent: str) -> None:
     requests = _prepare(client, _agent_certificate(sign_agent))
-    now = datetime.now(UTC)
+    now = container.clock.now()
     with container.db.transaction() as s:
         guard = external_signing.DbReplayGuard(s, now)
         assert guard.consume(requests[0].request_id)

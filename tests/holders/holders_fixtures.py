@@ -6,7 +6,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -39,11 +39,11 @@ class Holders:
 def _adult(c: Container, student_id: str, name: str) -> str:
     pid = str(uuid.uuid4())
     with c.db.transaction() as s:
-        s.add(Person(id=pid, full_name=name, date_of_birth=date(2000, 1, 2), sex="Nam", created_at=datetime.now(UTC)))
+        s.add(Person(id=pid, full_name=name, date_of_birth=date(2000, 1, 2), sex="Nam", created_at=c.clock.now()))
         s.flush()
         s.add(
             StudentPerson(
-                student_id=student_id, person_id=pid, method="manual", linked_by="test", linked_at=datetime.now(UTC)
+                student_id=student_id, person_id=pid, method="manual", linked_by="test", linked_at=c.clock.now()
             )
         )
     return pid

@@ -7,7 +7,7 @@ import json
 import logging
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -318,7 +318,7 @@ def test_expired_revoked_and_used_up_grants_are_refused(
         s.execute(
             update(ConsentGrant)
             .where(ConsentGrant.id == expired["grant"]["id"])
-            .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
+            .values(expires_at=holders_env.container.clock.now() - timedelta(minutes=1))
         )
     _problem(_verify(app, key, expired["code"]), 410, "grant-expired")
     revoked = _grant(c, csrf, holders_env.transcripts[0])

@@ -110,11 +110,11 @@ def test_cmnd9_and_masking() -> None:
 def test_identifier_history_a_new_pin_closes_the_old_one_cmnd_kept() -> None:
     h = IdentifierHistory.of([IdentifierEntry(IdentifierKind.CMND9, "031234567", date(2020, 1, 1))])
     assert h.current() is None  # no PIN yet: older records may have none
-    assert h.add(IdentifierEntry(IdentifierKind.PIN, "031208123456", date(2022, 1, 1))) == []
-    closed = h.add(IdentifierEntry(IdentifierKind.PIN, GOOD_F, date(2025, 5, 1), source="re-established"))
+    assert h.add(IdentifierEntry(IdentifierKind.PIN, "031208123456", date(2022, 1, 1)), today=TODAY) == []
+    closed = h.add(IdentifierEntry(IdentifierKind.PIN, GOOD_F, date(2025, 5, 1), source="re-established"), today=TODAY)
     assert [c.value for c in closed] == ["031208123456"] and closed[0].valid_to == date(2025, 5, 1)
     assert h.current() is not None and h.current().value == GOOD_F  # type: ignore[union-attr]
     assert h.knows(IdentifierKind.CMND9, "031234567")
-    assert h.add(IdentifierEntry(IdentifierKind.PIN, GOOD_F)) == []
+    assert h.add(IdentifierEntry(IdentifierKind.PIN, GOOD_F), today=TODAY) == []
     with pytest.raises(InvalidInput):
-        h.add(IdentifierEntry(IdentifierKind.PIN, "12345"))
+        h.add(IdentifierEntry(IdentifierKind.PIN, "12345"), today=TODAY)

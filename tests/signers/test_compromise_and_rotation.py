@@ -17,7 +17,8 @@ from credential_service.ledger.key_rotation import KeyRotationService, open_trus
 from credential_service.ledger.service import LedgerService
 from credential_service.ledger.tables import LedgerEntry
 from credential_service.platform.settings import DEV_KEYS_DIR, Settings
-from credential_service.signers.compromise import CompromiseService, compromised_signatures
+from credential_service.signers.compromise import CompromiseService
+from credential_service.signers.compromised_keys import compromised_signatures
 from credential_service.signers.service import SignerRegistry
 from credential_service.transcripts.workflow import Step
 from credential_service.verification.service import VerificationService

@@ -77,7 +77,7 @@ def test_a_retired_teacher_cannot_sign_from_the_retirement_date(container: Conta
     seed_class(c)
     teacher = add_staff(c, "gvcn-10a1")
     reg = SignerRegistry(c.db, c.settings)
-    today = datetime.now(UTC).date()
+    today = c.clock.today()
     ended = reg.retire(teacher, on=today)
     assert ended[0]["valid_to"] < today.isoformat()
     c.transcripts.lock_class(A1)

@@ -8,7 +8,7 @@ from io import BytesIO
 import pytest
 from pyhanko.pdf_utils.misc import PdfStreamError
 
-from signing import speedups
+from verifier import pdf_speedups as speedups
 
 
 def _both(data: bytes) -> tuple[object, object]:

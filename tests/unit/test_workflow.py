@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from credential_service.platform.errors import WorkflowViolation
+from credential_service.app.problem import http_status
+from credential_service.platform.errors import ErrorCategory, WorkflowViolation
 from credential_service.transcripts.workflow import Status, Step, next_status
 
 
@@ -30,7 +31,7 @@ def test_any_other_order_is_refused_with_a_bilingual_message(status: Status, ste
     with pytest.raises(WorkflowViolation) as info:
         next_status(status, step)
     err = info.value
-    assert err.status == 409
+    assert err.category is ErrorCategory.CONFLICT and http_status(err) == 409
     assert "trạng thái" in err.message.vi
     assert "must be" in err.message.en
     assert err.extra["current"] == status.value

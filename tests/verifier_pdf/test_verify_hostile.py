@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 import verifier.pdf as vpdf
+import verifier.pdf_signatures as vpdf_signatures
 from verifier.errors import VerifierError
 from verifier.pdf import PdfTooLargeError, VerificationPolicy, verify_pdf
 
@@ -111,7 +112,7 @@ def endless_parser(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         while True:  # a pure-Python endless loop, like a cycle in the object graph would be
             pass
 
-    monkeypatch.setattr(vpdf, "_open_reader", spin)
+    monkeypatch.setattr(vpdf_signatures, "open_reader", spin)
     yield
 
 

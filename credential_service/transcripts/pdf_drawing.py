@@ -1,0 +1,254 @@
+"""Drawing kit shared by the transcript and diploma PDFs (see :mod:`credential_service.transcripts.render`).
+
+Fonts (DejaVu Sans / Sans Bold, registered once per process), A4 page geometry and colours, helpers that
+format record values and fit text into a width, the :class:`_Pen` with the few drawing moves the layouts
+need, and the block pagination used by the transcript layout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+from credential_service.platform.qr_code import QUIET_ZONE, QrImage
+
+FONT = "SogocDejaVuSans"
+FONT_BOLD = "SogocDejaVuSans-Bold"
+_FONT_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
+
+PAGE_W, PAGE_H = A4
+MARGIN_X = 36.0
+TOP = PAGE_H - 30.0
+BOTTOM = 34.0  # the footer sits below this line
+CONTENT_W = PAGE_W - 2 * MARGIN_X
+VN_TZ = dt.timezone(dt.timedelta(hours=7))
+
+BLACK = (0.0, 0.0, 0.0)
+GREY = (0.38, 0.38, 0.38)
+RULE = (0.62, 0.62, 0.62)
+HEAD_FILL = (0.92, 0.93, 0.95)
+FRAME = (0.7, 0.7, 0.7)
+WHITE = (1.0, 1.0, 1.0)
+
+DASH = "—"
+
+
+# --------------------------------------------------------------------------- fonts (process-wide cache)
+
+_font_lock = threading.Lock()
+_fonts_ready = False
+
+
+def _ensure_fonts() -> None:
+    """Register the two DejaVu faces once per process."""
+    global _fonts_ready
+    if _fonts_ready:
+        return
+    with _font_lock:
+        if not _fonts_ready:
+            pdfmetrics.registerFont(TTFont(FONT, str(_FONT_DIR / "DejaVuSans.ttf")))
+            pdfmetrics.registerFont(TTFont(FONT_BOLD, str(_FONT_DIR / "DejaVuSans-Bold.ttf")))
+            _fonts_ready = True
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def _s(value: Any) -> str:
+    if value is None:
+        return DASH
+    text = str(value).strip()
+    return text or DASH
+
+
+def _date_vn(value: Any) -> str:
+    """ISO date -> dd/mm/yyyy; anything else is shown as given."""
+    if not value:
+        return DASH
+    try:
+        d = dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return str(value)
+    return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
+
+
+def _issue_moment(record: Mapping[str, Any]) -> dt.datetime:
+    raw = record.get("issued_at")
+    try:
+        d = dt.date.fromisoformat(str(raw)[:10])
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"record.issued_at must be an ISO date, got {raw!r}") from exc
+    return dt.datetime(d.year, d.month, d.day, tzinfo=VN_TZ)
+
+
+def _place_name(province: str) -> str:
+    for prefix in ("Thành phố ", "Tỉnh ", "TP. ", "TP "):
+        if province.startswith(prefix):
+            return province[len(prefix) :]
+    return province
+
+
+def _width(text: str, font: str, size: float) -> float:
+    return float(pdfmetrics.stringWidth(text, font, size))
+
+
+def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    lines: list[str] = []
+    for para in text.splitlines() or [""]:
+        lines.extend(simpleSplit(para, font, size, width) or [""])
+    return lines
+
+
+def _fit(
+    text: str, font: str, size: float, width: float, *, max_lines: int = 1, min_size: float = 6.5
+) -> tuple[float, list[str]]:
+    """The largest size (from ``size`` down, in 0.5 pt steps) at which ``text`` wraps to at most
+    ``max_lines`` lines of ``width``. Below ``min_size`` it keeps shrinking to a 5 pt floor; at
+    the floor it returns however many lines are needed, so no text is ever dropped."""
+    s = size
+    while True:
+        if _width(text, font, s) <= width:
+            return s, [text]
+        if s >= min_size and max_lines > 1:
+            lines = _wrap(text, font, s, width)
+            if len(lines) <= max_lines:
+                return s, lines
+        if s <= 5.0:
+            return s, _wrap(text, font, s, width)
+        s -= 0.5
+
+
+class _Pen:
+    """Thin wrapper over the canvas with the few drawing moves the layout needs."""
+
+    def __init__(self, canvas: Canvas) -> None:
+        self.c = canvas
+
+    def text(
+        self,
+        x: float,
+        y: float,
+        s: str,
+        *,
+        size: float = 9,
+        bold: bool = False,
+        color: tuple[float, float, float] = BLACK,
+        align: str = "left",
+    ) -> float:
+        font = FONT_BOLD if bold else FONT
+        w = _width(s, font, size)
+        if align == "center":
+            x -= w / 2
+        elif align == "right":
+            x -= w
+        c = self.c
+        c.setFillColorRGB(*color)
+        c.setFont(font, size)
+        c.drawString(x, y, s)
+        return w
+
+    def bilingual(
+        self, x: float, y: float, vi: str, en: str, *, size: float = 7.5, bold: bool = True
+    ) -> None:
+        """'Vietnamese / English' on one line, English smaller and grey."""
+        w = self.text(x, y, vi, size=size, bold=bold)
+        self.text(x + w, y, f" / {en}", size=size - 1, color=GREY)
+
+    def label(self, x: float, y: float, vi: str, en: str, *, align: str = "left", size: float = 6.5) -> None:
+        full_vi, full_en = vi, f" / {en}"
+        wv = _width(full_vi, FONT, size)
+        we = _width(full_en, FONT, size - 0.5)
+        if align == "center":
+            x -= (wv + we) / 2
+        self.text(x, y, full_vi, size=size, color=GREY)
+        self.text(x + wv, y, full_en, size=size - 0.5, color=GREY)
+
+    def rule(
+        self, x1: float, y: float, x2: float, *, color: tuple[float, float, float] = RULE, w: float = 0.5
+    ) -> None:
+        c = self.c
+        c.setStrokeColorRGB(*color)
+        c.setLineWidth(w)
+        c.line(x1, y, x2, y)
+
+    def box(
+        self,
+        x: float,
+        y: float,
+        w: float,
+        h: float,
+        *,
+        stroke: tuple[float, float, float] | None = RULE,
+        fill: tuple[float, float, float] | None = None,
+        lw: float = 0.5,
+        dash: tuple[float, float] | None = None,
+    ) -> None:
+        c = self.c
+        if fill is not None:
+            c.setFillColorRGB(*fill)
+        if stroke is not None:
+            c.setStrokeColorRGB(*stroke)
+            c.setLineWidth(lw)
+        if dash:
+            c.setDash(*dash)
+        c.rect(x, y, w, h, stroke=1 if stroke is not None else 0, fill=1 if fill is not None else 0)
+        if dash:
+            c.setDash()
+
+    def qr(self, qr: QrImage, x: float, y: float, side: float) -> None:
+        """Draw ``qr`` with its quiet zone as a ``side`` x ``side`` square, bottom-left at (x, y).
+
+        The modules are one filled path of integer rectangles in a module-sized coordinate system,
+        written as literal operators (reportlab's per-number formatting is the slow part here).
+        """
+        c = self.c
+        n = qr.size + 2 * QUIET_ZONE
+        m = side / n
+        c.setFillColorRGB(*WHITE)
+        c.rect(x, y, side, side, stroke=0, fill=1)
+        left = x + QUIET_ZONE * m
+        top = y + side - QUIET_ZONE * m
+        ops = [f"q 1 0 0 1 {left:.4f} {top:.4f} cm {m:.5f} 0 0 {-m:.5f} 0 0 cm 0 0 0 rg"]
+        ops.extend(f"{c0} {r} {length} 1 re" for r, c0, length in qr.dark_runs())
+        ops.append("f Q")
+        c.addLiteral("\n".join(ops))
+
+
+# --------------------------------------------------------------------------- block layout
+
+
+@dataclass
+class _Block:
+    height: float
+    draw: Callable[[_Pen, float, int], None]  # (pen, y_top, page_index)
+    keep_with_next: bool = False
+    repeat_header: _Block | None = None  # drawn first when this block starts a new page
+    gap_after: float = 0.0
+
+
+def _paginate(blocks: list[_Block]) -> list[list[tuple[_Block, float]]]:
+    pages: list[list[tuple[_Block, float]]] = [[]]
+    y = TOP
+    for i, block in enumerate(blocks):
+        need = block.height
+        if block.keep_with_next and i + 1 < len(blocks):
+            need += block.gap_after + blocks[i + 1].height
+        if y - need < BOTTOM and pages[-1]:
+            pages.append([])
+            y = TOP
+            if block.repeat_header is not None:
+                pages[-1].append((block.repeat_header, y))
+                y -= block.repeat_header.height
+        pages[-1].append((block, y))
+        y -= block.height + block.gap_after
+    return pages

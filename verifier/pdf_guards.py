@@ -1,0 +1,153 @@
+"""Hostile-input guards of :func:`verifier.pdf.verify_pdf`: cheap checks before parsing, and the
+worker thread with a wall-clock deadline around the parsing and validation (see :mod:`verifier.pdf`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import re
+import threading
+from collections.abc import Callable, Coroutine
+from dataclasses import replace
+from typing import Any
+
+from verifier.errors import VerifierError
+from verifier.pdf_policy import VerificationPolicy
+from verifier.report import (
+    FAILED,
+    Message,
+    VerificationReport,
+)
+
+__all__ = [
+    "HostileInput",
+    "format_failure",
+    "has_pdf_header",
+    "looks_signed",
+    "prescan",
+    "run_with_deadline",
+]
+
+
+class _Deadline(BaseException):
+    """Raised inside the worker thread when the caller gave up waiting (not an Exception on purpose)."""
+
+
+class HostileInput(Exception):
+    def __init__(self, vi: str, en: str, detail: str) -> None:
+        super().__init__(detail)
+        self.message = Message(vi, en, "limit_exceeded")
+        self.detail = detail
+
+
+# --------------------------------------------------------------------------------------------------
+# cheap checks before parsing
+
+_OBJ_HEADER = re.compile(rb"\d{1,10}\s+\d{1,5}\s+obj\b")
+_SIZE = re.compile(rb"/Size\s+(\d{1,12})")
+
+
+def has_pdf_header(data: bytes) -> bool:
+    return b"%PDF-" in data[:1024]
+
+
+def looks_signed(data: bytes) -> bool:
+    return b"/ByteRange" in data
+
+
+def prescan(data: bytes, policy: VerificationPolicy) -> None:
+    for count, _ in enumerate(_OBJ_HEADER.finditer(data), 1):
+        if count > policy.max_objects:
+            raise HostileInput(
+                f"Tệp có hơn {policy.max_objects:,} đối tượng PDF (giới hạn an toàn).",
+                f"The file has more than {policy.max_objects:,} PDF objects (safety limit).",
+                "object count limit",
+            )
+    sizes = [int(m.group(1)) for m in _SIZE.finditer(data)]
+    if sizes and max(sizes) > policy.max_objects:
+        raise HostileInput(
+            f"Bảng tham chiếu khai báo {max(sizes):,} đối tượng (giới hạn {policy.max_objects:,}).",
+            f"A cross-reference section declares {max(sizes):,} objects (limit {policy.max_objects:,}).",
+            "xref /Size limit",
+        )
+
+
+def format_failure(base: VerificationReport, warning: Message, detail: str) -> VerificationReport:
+    return replace(
+        base,
+        document="signed",
+        indication=FAILED,
+        sub_indication="FORMAT_FAILURE",
+        warnings=[*base.warnings, warning],
+        signatures=[],
+        pades_level=None,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# the worker thread with a deadline
+
+
+def run_with_deadline(
+    analysis: Callable[[], Coroutine[Any, Any, VerificationReport]],
+    policy: VerificationPolicy,
+    base: VerificationReport,
+) -> VerificationReport:
+    """Run ``analysis()`` in a daemon worker thread for at most ``policy.time_limit`` seconds.
+
+    Import pyHanko (:func:`verifier.pdf_signatures.preload`) before calling: an interrupt must never
+    land in the middle of an import.
+    """
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["report"] = asyncio.run(analysis())
+        except _Deadline:
+            box["deadline"] = True
+        except BaseException as e:  # reported to the caller below
+            box["error"] = e
+
+    worker = threading.Thread(target=work, name="verifier-pdf", daemon=True)
+    worker.start()
+    worker.join(policy.time_limit)
+    if worker.is_alive():
+        _interrupt(worker)
+        return format_failure(
+            base,
+            Message(
+                f"Việc kiểm tra vượt quá {policy.time_limit:g} giây; tệp có thể được tạo ra để gây treo.",
+                f"Checking took longer than {policy.time_limit:g} s; the file may be crafted to hang verifiers.",
+                "time_limit",
+            ),
+            "time limit",
+        )
+    if "report" in box:
+        report: VerificationReport = box["report"]
+        return report
+    error = box.get("error")
+    if isinstance(error, VerifierError):
+        raise error
+    if isinstance(error, RecursionError | MemoryError):
+        return format_failure(
+            base,
+            Message(
+                "Cấu trúc tệp lồng nhau quá sâu hoặc quá lớn (giới hạn an toàn).",
+                "The file's structure is nested too deeply or is too large (safety limit).",
+                "limit_exceeded",
+            ),
+            type(error).__name__,
+        )
+    raise VerifierError(
+        f"Không xử lý được tệp do lỗi nội bộ: {error!r}",
+        f"The file could not be processed because of an internal error: {error!r}",
+        code="internal_error",
+    ) from error
+
+
+def _interrupt(worker: threading.Thread) -> None:
+    ident = worker.ident
+    if ident is None:  # pragma: no cover - the thread has started
+        return
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(_Deadline))

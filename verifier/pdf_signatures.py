@@ -1,0 +1,346 @@
+"""The pyHanko work of :func:`verifier.pdf.verify_pdf` (runs in the worker thread): read the PDF, find
+each signature's proof of existence, validate it against the trust roots, and build the report
+with :mod:`verifier.pdf_verdicts`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import io
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, Literal
+
+from asn1crypto import x509
+
+from verifier.clock import SystemClock
+from verifier.pdf_guards import format_failure, looks_signed
+from verifier.pdf_policy import VerificationPolicy
+from verifier.pdf_verdicts import (
+    PADES_LEVELS,
+    CheckedSignature,
+    add_document_findings,
+    assign_pades_levels,
+    first_sub_indication,
+    fmt_time,
+    judge,
+    short_text,
+    timestamp_ok,
+)
+from verifier.report import (
+    FAILED,
+    INDETERMINATE,
+    PASSED,
+    Message,
+    SignatureReport,
+    VerificationReport,
+    worst,
+)
+
+__all__ = ["analyse", "open_reader", "preload"]
+
+
+# --------------------------------------------------------------------------------------------------
+# pyHanko work (runs in the worker thread)
+
+
+_PRELOAD = (
+    "pyhanko.pdf_utils.reader",
+    "pyhanko.sign.ades.report",
+    "pyhanko.sign.diff_analysis",
+    "pyhanko.sign.validation.dss",
+    "pyhanko.sign.validation.generic_cms",
+    "pyhanko.sign.validation.pdf_embedded",
+    "pyhanko.sign.validation.status",
+    "pyhanko_certvalidator",
+)
+
+
+def preload() -> None:
+    for module in _PRELOAD:
+        importlib.import_module(module)
+    _install_speedups()
+
+
+def _install_speedups() -> None:
+    from verifier.pdf_speedups import install
+
+    install()
+
+
+def open_reader(data: bytes, policy: VerificationPolicy) -> tuple[Any, bool]:
+    from pyhanko.pdf_utils.decode_limits import DecodeLimits, DocumentDecodeBudget
+    from pyhanko.pdf_utils.misc import PdfStrictReadError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    limits = DecodeLimits(document_budget=DocumentDecodeBudget(base_allowance=policy.decode_budget, max_ratio=20))
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=True, decode_limits=limits)
+        _ = reader.embedded_signatures
+        return reader, False
+    except PdfStrictReadError:
+        if not policy.allow_lenient_syntax:
+            raise
+    reader = PdfFileReader(io.BytesIO(data), strict=False, decode_limits=limits)
+    return reader, True
+
+
+def _name(cert: x509.Certificate | None, which: str = "subject") -> str | None:
+    if cert is None:
+        return None
+    name = getattr(cert, which)
+    native = name.native
+    cn = native.get("common_name") if isinstance(native, dict) else None
+    if isinstance(cn, list):
+        cn = cn[0] if cn else None
+    org = native.get("organization_name") if isinstance(native, dict) else None
+    if isinstance(org, list):
+        org = org[0] if org else None
+    if cn and org and org != cn:
+        return f"{cn} ({org})"
+    return str(cn) if cn else str(name.human_friendly)
+
+
+def _tst_gen_time(signed_data: Any) -> datetime | None:
+    try:
+        gen_time = signed_data["encap_content_info"]["content"].parsed["gen_time"].native
+    except Exception:
+        return None
+    return gen_time if isinstance(gen_time, datetime) else None
+
+
+def _own_tst_time(embedded: Any, kind: str) -> datetime | None:
+    from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
+
+    if kind == "document_timestamp":
+        return _tst_gen_time(embedded.signed_data)
+    try:
+        for sd in extract_tst_data_iter(embedded.signer_info, signed=False):
+            return _tst_gen_time(sd)
+    except Exception:
+        return None
+    return None
+
+
+async def analyse(
+    data: bytes,
+    roots: list[x509.Certificate],
+    at: datetime | None,
+    policy: VerificationPolicy,
+    base: VerificationReport,
+) -> VerificationReport:
+    report = replace(base, warnings=list(base.warnings), signatures=[])
+    try:
+        reader, lenient = open_reader(data, policy)
+        embedded = list(reader.embedded_signatures)
+    except (RecursionError, MemoryError):
+        raise
+    except Exception as e:
+        if not looks_signed(data):
+            return replace(report, document="not_pdf", indication=INDETERMINATE, sub_indication="NOT_A_PDF")
+        return format_failure(
+            report,
+            Message(
+                f"Không đọc được cấu trúc tệp PDF đã ký ({type(e).__name__}).",
+                f"The signed PDF's structure cannot be read ({type(e).__name__}: {short_text(e)}).",
+                "unreadable",
+            ),
+            str(e),
+        )
+    if lenient:
+        report.warnings.append(
+            Message(
+                "Tệp có lỗi cú pháp PDF nhỏ và đã được đọc ở chế độ dễ dãi; các kiểm tra chữ ký vẫn áp dụng đầy đủ "
+                "và kết quả tốt nhất là CHƯA XÁC ĐỊNH.",
+                "The file has minor PDF syntax errors and was read in lenient mode; all signature checks still apply, "
+                "and the result is at best INDETERMINATE.",
+                "lenient_syntax",
+            )
+        )
+    if not embedded:
+        return replace(report, document="unsigned", indication=INDETERMINATE, sub_indication="NO_SIGNATURE")
+    if len(embedded) > policy.max_signatures:
+        return format_failure(
+            report,
+            Message(
+                f"Tệp có {len(embedded)} chữ ký (giới hạn {policy.max_signatures}).",
+                f"The file has {len(embedded)} signatures (limit {policy.max_signatures}).",
+                "limit_exceeded",
+            ),
+            "signature count",
+        )
+
+    sigs: list[CheckedSignature] = []
+    for i, emb in enumerate(embedded):
+        kind: Literal["signature", "document_timestamp"] = (
+            "document_timestamp" if _safe(lambda e=emb: e.sig_object_type) == "/DocTimeStamp" else "signature"
+        )
+        sigs.append(CheckedSignature(emb, i, kind, _own_tst_time(emb, kind)))
+
+    dss, dss_revision, dss_has_revinfo = _read_dss(reader, report)
+    certification = _safe(lambda: _certification_level(reader))
+
+    # Proof of existence for signature i: the earliest timestamp at or after it (its own, or one over
+    # a later revision, which covers i's revision too).
+    for s in sigs:
+        candidates = [(t.own_tst_time, t.index) for t in sigs[s.index :] if t.own_tst_time is not None]
+        if candidates:
+            _, s.poe_from = min(candidates, key=lambda c: c[0])
+
+    for s in sigs:
+        moment = at or (sigs[s.poe_from].own_tst_time if s.poe_from is not None else None)
+        await _validate(s, roots, dss, moment, policy, certification)
+
+    # A timestamp used as proof of existence must itself hold; otherwise validate at the current time.
+    if at is None:
+        for s in sigs:
+            if s.poe_from is None:
+                continue
+            src = sigs[s.poe_from]
+            if not timestamp_ok(src):
+                s.poe_from = None
+                await _validate(s, roots, dss, None, policy, certification)
+                if not roots:  # nothing can be trusted anyway; the hint about trust roots says enough
+                    continue
+                s.report.warnings.append(
+                    Message(
+                        "Dấu thời gian dùng làm bằng chứng thời điểm ký không hợp lệ hoặc không tin cậy; "
+                        "chữ ký được kiểm tra tại thời điểm hiện tại.",
+                        "The timestamp used as proof of the signing time is not valid or not trusted; "
+                        "the signature was checked at the current time.",
+                        "timestamp_not_usable",
+                    )
+                )
+
+    assign_pades_levels(sigs, dss_revision, dss_has_revinfo)
+    add_document_findings(sigs, report)
+    report.signatures = [s.report for s in sigs]
+    report.indication = worst([s.report.indication for s in sigs])
+    report.sub_indication = first_sub_indication(sigs, report.indication)
+    if lenient and report.indication == PASSED:
+        # A file only a lenient parser can read is never a clean PASS: viewers may read it differently.
+        report.indication, report.sub_indication = INDETERMINATE, "FORMAT_FAILURE"
+    levels = [s.report.pades_level for s in sigs if s.kind == "signature"]
+    report.pades_level = (
+        None if not levels or any(lv is None for lv in levels) else min(levels, key=PADES_LEVELS.index)  # type: ignore[arg-type]
+    )
+    return report
+
+
+def _safe(fn: Any) -> Any:
+    try:
+        return fn()
+    except Exception:
+        return None
+
+
+def _certification_level(reader: Any) -> str | None:
+    from pyhanko.sign.validation.pdf_embedded import read_certification_data
+
+    info = read_certification_data(reader)
+    return None if info is None else str(info.permission.name)
+
+
+def _read_dss(reader: Any, report: VerificationReport) -> tuple[Any, int | None, bool]:
+    from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
+
+    try:
+        dss = DocumentSecurityStore.read_dss(reader)
+    except NoDSSFoundError:
+        return None, None, False
+    except Exception as e:
+        report.warnings.append(
+            Message(
+                "Kho dữ liệu kiểm tra (DSS) trong tệp bị hỏng và đã bị bỏ qua.",
+                f"The document security store (DSS) is damaged and was ignored ({short_text(e, 80)}).",
+                "dss_damaged",
+            )
+        )
+        return None, None, False
+    revision = None
+    try:
+        for r in range(reader.xrefs.total_revisions):
+            if "/DSS" in reader.get_historical_root(r):
+                revision = r
+                break
+    except Exception:
+        revision = None
+    has_revinfo = bool(list(dss.ocsps) or list(dss.crls))
+    return dss, revision, has_revinfo
+
+
+def _validation_context(
+    roots: list[x509.Certificate], dss: Any, moment: datetime | None, policy: VerificationPolicy
+) -> Any:
+    from pyhanko_certvalidator import ValidationContext
+
+    kwargs: dict[str, Any] = {
+        "trust_roots": roots,
+        "allow_fetching": policy.allow_fetching,
+        "revocation_mode": policy.revocation_mode,
+        # A "good" OCSP response or a CRL issued after the signing time still shows the certificate
+        # was not revoked at that time (revocation is permanent), so accept revocation data newer
+        # than the validation moment: this is what makes PAdES-LT data added after signing usable.
+        "retroactive_revinfo": True,
+        "crls": [],
+        "ocsps": [],
+    }
+    if moment is not None:
+        kwargs["moment"] = moment
+        kwargs["best_signature_time"] = moment
+    if dss is not None:
+        return dss.as_validation_context(kwargs)
+    return ValidationContext(**kwargs)
+
+
+async def _validate(
+    s: CheckedSignature,
+    roots: list[x509.Certificate],
+    dss: Any,
+    moment: datetime | None,
+    policy: VerificationPolicy,
+    certification: str | None,
+) -> None:
+    from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature, async_validate_pdf_timestamp
+
+    emb = s.embedded
+    rep = SignatureReport(field=str(_safe(lambda: emb.field_name) or f"#{s.index + 1}"), kind=s.kind)
+    s.report = rep
+    rep.revision = _safe(lambda: emb.signed_revision)
+    sub_filter = _safe(lambda: emb.sig_object.get("/SubFilter"))
+    rep.sub_filter = str(sub_filter).lstrip("/") if sub_filter is not None else None
+    cert = _safe(lambda: emb.signer_cert)
+    rep.signer = _name(cert)
+    rep.issuer = _name(cert, "issuer")
+    rep.signer_certificate_sha256 = _safe(lambda: hashlib.sha256(cert.dump()).hexdigest()) if cert else None
+    docmdp = _safe(lambda: emb.docmdp_level)
+    rep.docmdp = docmdp.name if docmdp is not None else certification
+    if s.own_tst_time is not None:
+        rep.signing_time, rep.signing_time_source = fmt_time(s.own_tst_time), "timestamp"
+        rep.timestamp = fmt_time(s.own_tst_time)
+    else:
+        claimed = _safe(lambda: emb.self_reported_timestamp)
+        if claimed is not None:
+            rep.signing_time, rep.signing_time_source = fmt_time(claimed), "claimed"
+    rep.validation_time = fmt_time(moment or SystemClock().now())
+
+    vc = _validation_context(roots, dss, moment, policy)
+    status: Any
+    try:
+        if s.kind == "document_timestamp":
+            status = await async_validate_pdf_timestamp(emb, validation_context=vc)
+        else:
+            status = await async_validate_pdf_signature(emb, signer_validation_context=vc, ts_validation_context=vc)
+    except (RecursionError, MemoryError):
+        raise
+    except Exception as e:
+        rep.indication, rep.sub_indication = FAILED, "FORMAT_FAILURE"
+        rep.detail = f"{type(e).__name__}: {short_text(e, 300)}"
+        return
+    finally:
+        with contextlib.suppress(Exception):
+            await vc.aclose()
+    s.status = status
+    judge(s, status)
