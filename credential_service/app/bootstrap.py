@@ -43,7 +43,7 @@ class Container:
 
     @cached_property
     def documents(self) -> DocumentFactory:
-        return DocumentFactory.from_settings(self.settings)
+        return DocumentFactory.from_settings(self.settings, clock=self.clock)
 
     @cached_property
     def population_registry(self) -> PopulationRegistry:
@@ -53,7 +53,7 @@ class Container:
     # -- services ---------------------------------------------------------------------------------
     @cached_property
     def transcripts(self) -> TranscriptService:
-        return TranscriptService(self.db, self.documents)
+        return TranscriptService(self.db, self.documents, clock=self.clock)
 
     @cached_property
     def diplomas(self) -> DiplomaService:
@@ -63,50 +63,56 @@ class Container:
 
     @cached_property
     def register_importer(self) -> RegisterImporter:
-        return RegisterImporter(self.db, self.settings, register_format=self.settings.register_no_format)
+        return RegisterImporter(
+            self.db, self.settings, register_format=self.settings.register_no_format, clock=self.clock
+        )
 
     @cached_property
     def ledger(self) -> LedgerService:
         """One ledger service (the log key is read once)."""
-        return LedgerService.from_settings(self.db, self.settings)
+        return LedgerService.from_settings(self.db, self.settings, clock=self.clock)
 
     @cached_property
     def key_rotation(self) -> KeyRotationService:
-        return KeyRotationService(self.db, self.settings)
+        return KeyRotationService(self.db, self.settings, clock=self.clock)
 
     @cached_property
     def verification(self) -> VerificationService:
         """One verification service (trust roots and the QR key list read once)."""
-        return VerificationService.from_settings(self.db, self.settings, self.ledger)
+        return VerificationService.from_settings(self.db, self.settings, self.ledger, clock=self.clock)
 
     @cached_property
     def signers(self) -> SignerRegistry:
-        return SignerRegistry(self.db, self.settings)
+        return SignerRegistry(self.db, self.settings, clock=self.clock)
 
     @cached_property
     def compromise(self) -> CompromiseService:
-        return CompromiseService(self.db, self.documents, self.signers)
+        return CompromiseService(self.db, self.documents, self.signers, clock=self.clock)
 
     @cached_property
     def external_signing(self) -> ExternalSigningService:
-        return ExternalSigningService(self.db, self.documents)
+        return ExternalSigningService(self.db, self.documents, clock=self.clock)
 
     @cached_property
     def any_documents(self) -> AnyDocumentService:
-        return AnyDocumentService(self.db, self.documents)
+        return AnyDocumentService(self.db, self.documents, clock=self.clock)
 
     @cached_property
     def holders(self) -> HolderService:
-        return HolderService(self.db, self.settings)
+        return HolderService(self.db, self.settings, clock=self.clock)
 
     @cached_property
     def consent(self) -> ConsentService:
-        return ConsentService(self.db, self.settings, self.holders, self.population_registry)
+        return ConsentService(self.db, self.settings, self.holders, self.population_registry, clock=self.clock)
 
     @cached_property
     def employers(self) -> EmployerService:
         return EmployerService(
-            self.db, self.settings, self.verification.credential_status, client_hash=self.holders.client_hash
+            self.db,
+            self.settings,
+            self.verification.credential_status,
+            client_hash=self.holders.client_hash,
+            clock=self.clock,
         )
 
     # -- lifecycle --------------------------------------------------------------------------------
