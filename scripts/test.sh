@@ -24,7 +24,6 @@ APT_PACKAGES=(
   chromium            # headless browser tests (/usr/bin/chromium)
   chromium-driver     # /usr/bin/chromedriver
   fonts-dejavu-core   # a system font for Chromium / poppler rendering
-  faketime            # the suite runs again with the clock moved 400 days ahead
 )
 
 # ---------------------------------------------------------------------------
@@ -140,22 +139,7 @@ set +e
 rc=$?
 set -e
 
-# Time is injected: the suite must pass whatever today's date is. Run it again with the system clock
-# moved 400 days ahead (libfaketime; monotonic clocks stay real so timeouts behave).
-fake_rc=0
-if [ "$rc" -eq 0 ]; then
-  section "pytest -n 2 $* with the clock moved 400 days ahead (faketime)"
-  set +e
-  FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f '+400d' "$VBIN/pytest" -n 2 -q -p no:cacheprovider "$@"
-  fake_rc=$?
-  set -e
-fi
-
 section "Summary"
-if [ "$fake_rc" -ne 0 ]; then
-  note "pytest under faketime +400 days failed (exit $fake_rc)"
-  rc="$fake_rc"
-fi
 if [ "$rc" -eq 5 ]; then
   note "pytest collected no tests (exit 5): that is a failure here"
 elif [ "$rc" -ne 0 ]; then
