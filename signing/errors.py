@@ -19,6 +19,7 @@ __all__ = [
     "CertificateNotYetValidError",
     "CertificateRevokedError",
     "CertificateStatusUnknownError",
+    "CscError",
     "FieldAlreadySignedError",
     "FieldMissingError",
     "MismatchedSigningResponseError",
@@ -114,6 +115,14 @@ class Pkcs11Error(SigningError):
     """The PKCS#11 module, token, PIN or key could not be used (the PIN is never part of the message)."""
 
     reason = "pkcs11_failed"
+
+
+class CscError(SigningError):
+    """The remote signing service (CSC API) could not be used: service down, unknown credential, the
+    signer's PIN/OTP refused, the batch's signature activation data used up or expired… (the PIN and
+    OTP are never part of the message)."""
+
+    reason = "csc_failed"
 
 
 class StaleSigningResponseError(SigningError):

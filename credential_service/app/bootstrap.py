@@ -8,9 +8,13 @@ by assigning the attribute (``c.diplomas = DiplomaService(...)``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from fastapi import Request
+
+from credential_service.app.resource_places import resource_place, school_place
 from credential_service.diplomas.register_import import RegisterImporter
 from credential_service.diplomas.service import DiplomaService
 from credential_service.documents.factory import DocumentFactory
@@ -18,6 +22,7 @@ from credential_service.documents.service import AnyDocumentService
 from credential_service.employers.service import EmployerService
 from credential_service.holders.consent import ConsentService
 from credential_service.holders.population_registry import PopulationRegistry, registry_for
+from credential_service.holders.service import COOKIE as HOLDER_COOKIE
 from credential_service.holders.service import HolderService
 from credential_service.ledger.key_rotation import KeyRotationService
 from credential_service.ledger.service import LedgerService
@@ -27,6 +32,10 @@ from credential_service.platform.settings import Settings
 from credential_service.signers.compromise import CompromiseService
 from credential_service.signers.external_signing import ExternalSigningService
 from credential_service.signers.service import SignerRegistry
+from credential_service.staff.approvals import ApprovalService
+from credential_service.staff.policy import Scope
+from credential_service.staff.roles import Place
+from credential_service.staff.service import StaffAuthService
 from credential_service.transcripts.service import TranscriptService
 from credential_service.verification.service import VerificationService
 
@@ -116,6 +125,23 @@ class Container:
         )
 
     # -- lifecycle --------------------------------------------------------------------------------
+    @cached_property
+    def approvals(self) -> ApprovalService:
+        return ApprovalService(self.db, clock=self.clock)
+
+    @cached_property
+    def staff_auth(self) -> StaffAuthService:
+        return StaffAuthService(self.db, self.settings, clock=self.clock)
+
+    def resource_place(self, scope: Scope, params: Mapping[str, str]) -> Place | None:
+        return resource_place(self.db, scope, params)
+
+    def school_place(self, school_code: str) -> Place:
+        return school_place(self.db, school_code)
+
+    def check_holder_session(self, request: Request) -> None:
+        self.holders.principal(request.cookies.get(HOLDER_COOKIE))
+
     def migrate(self) -> None:
         migrate(self.settings.database_url)
 

@@ -39,6 +39,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"Sổ Gốc Số đang chạy / running: {base}/  (trang trường / school page)")
     print(f"  API (OpenAPI): {base}/docs")
     print(f"  Cơ sở dữ liệu / database: {c.settings.database_url}")
+    if args.demo:
+        from credential_service.app.demo_accounts import accounts_text
+
+        print(accounts_text(base))
     uvicorn.run(create_app(c), host=args.host, port=args.port, log_level="info")
     return 0
 

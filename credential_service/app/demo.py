@@ -10,6 +10,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from credential_service.app.demo_accounts import DEMO_COMMUNE, seed_accounts
 from credential_service.staff.tables import RoleAssignment, School, Staff
 from credential_service.transcripts import imports
 from credential_service.transcripts import spreadsheets as importers
@@ -43,11 +44,18 @@ def seed_demo(service: TranscriptService, *, import_results: bool = True) -> boo
     """Create the demo school, signers and classes; import demo results. False if already there."""
     school_id = str(uuid.uuid5(uuid.NAMESPACE_URL, "sogoc-demo/school"))
     with service.db.transaction() as session:
-        if session.execute(select(School).where(School.code == DEMO_SCHOOL_CODE)).first() is not None:
-            return False
+        already = session.execute(select(School).where(School.code == DEMO_SCHOOL_CODE)).first() is not None
+    if already:
+        _seed_accounts(service, school_id)  # a database seeded before the accounts existed gets them
+        return False
+    with service.db.transaction() as session:
         session.add(
             School(
-                id=school_id, code=DEMO_SCHOOL_CODE, name="Trường THPT Demo Hải Phòng", province="Thành phố Hải Phòng"
+                id=school_id,
+                code=DEMO_SCHOOL_CODE,
+                name="Trường THPT Demo Hải Phòng",
+                province="Thành phố Hải Phòng",
+                commune=DEMO_COMMUNE,
             )
         )
         for name, grade, _n, _seed in CLASSES:
@@ -76,9 +84,20 @@ def seed_demo(service: TranscriptService, *, import_results: bool = True) -> boo
                     valid_to=None,
                 )
             )
+    _seed_accounts(service, school_id)
     if import_results:
         for name, grade, n, seed in CLASSES:
             students = importers.demo_class(name, grade, n=n, seed=seed)
             data = importers.write_sample_xlsx(students)
             imports.import_xlsx(service, class_id(name), data, f"demo-{name}.xlsx")
     return True
+
+
+def _seed_accounts(service: TranscriptService, school_id: str) -> None:
+    seed_accounts(
+        service.db,
+        staff_id_of={label: staff_id(label) for label, *_ in _STAFF},
+        school_id=school_id,
+        class_ids={name: class_id(name) for name, *_ in CLASSES},
+        assigned_from=ASSIGNED_FROM,
+    )

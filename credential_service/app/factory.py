@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from credential_service.app import routes_approvals
 from credential_service.app.bootstrap import Container, build
 from credential_service.app.problem import install_problem_handlers, install_problem_openapi
+from credential_service.app.security_headers import install_security_headers, install_sign_in_redirect
 from credential_service.diplomas import pages as diploma_pages
 from credential_service.diplomas import routes as diploma_routes
 from credential_service.employers import routes as employers
@@ -14,6 +16,10 @@ from credential_service.holders import routes as holders
 from credential_service.ledger import routes as ledger
 from credential_service.signers import routes as signer_routes
 from credential_service.signers import routes_external as external_signing_routes
+from credential_service.staff import pages as staff_pages
+from credential_service.staff import policies as P
+from credential_service.staff import routes as staff_routes
+from credential_service.staff.access import allow, check_every_route_has_a_policy
 from credential_service.transcripts import pages
 from credential_service.transcripts import routes as transcripts
 from credential_service.transcripts import routes_classes as classes
@@ -34,7 +40,10 @@ def create_app(container: Container | None = None) -> FastAPI:
         version="0.1.0",
     )
     app.state.container = container
+    app.state.access = container  # what staff/access.py:Guard asks: sessions, places, the holder's session
     install_problem_handlers(app)
+    install_sign_in_redirect(app)
+    install_security_headers(app, https=container.settings.public_base_url.startswith("https://"))
     install_problem_openapi(app)  # every operation declares its application/problem+json error responses
     app.include_router(classes.router, prefix="/api/v1")
     app.include_router(transcripts.router, prefix="/api/v1")
@@ -51,8 +60,13 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(signer_routes.router)  # /api/v1/signers…, /api/v1/documents…, /.well-known/sogoc-trust-list
     app.include_router(external_signing_routes.router)  # /api/v1/classes/{id}/sign/{step}/external/…
 
-    @app.get("/healthz", include_in_schema=False)
+    app.include_router(staff_routes.router)  # /api/v1/staff/…
+    app.include_router(staff_pages.router)  # /dang-nhap, /dang-xuat
+    app.include_router(routes_approvals.router)  # /api/v1/approvals/…
+
+    @app.get("/healthz", include_in_schema=False, dependencies=[allow(P.PUBLIC)])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    check_every_route_has_a_policy(app)  # deny by default: a route without a policy stops the start
     return app

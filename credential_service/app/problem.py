@@ -68,22 +68,22 @@ def problem_body(exc: SogocError, instance: str | None = None) -> dict[str, obje
     return body
 
 
-def _problem_response(request: Request, exc: SogocError) -> JSONResponse:
+def problem_response(request: Request, exc: SogocError) -> JSONResponse:
     return JSONResponse(problem_body(exc, request.url.path), status_code=http_status(exc), media_type=PROBLEM_JSON)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(SogocError)
     async def _sogoc_error(request: Request, exc: SogocError) -> JSONResponse:
-        return _problem_response(request, exc)
+        return problem_response(request, exc)
 
     @app.exception_handler(SigningError)
     async def _signing_error(request: Request, exc: SigningError) -> JSONResponse:
-        return _problem_response(request, from_library_error(exc))
+        return problem_response(request, from_library_error(exc))
 
     @app.exception_handler(VerifierError)
     async def _verifier_error(request: Request, exc: VerifierError) -> JSONResponse:
-        return _problem_response(request, from_library_error(exc))
+        return problem_response(request, from_library_error(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -95,7 +95,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             for err in exc.errors()
         ]
         wrapped = InvalidInput(Message("Yêu cầu không đúng định dạng.", "The request is malformed."), problems=problems)
-        return _problem_response(request, wrapped)
+        return problem_response(request, wrapped)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -106,7 +106,7 @@ def install_problem_handlers(app: FastAPI) -> None:
                 "An unexpected error occurred; no data was changed. Try again or tell the administrator.",
             )
         )
-        return _problem_response(request, wrapped)
+        return problem_response(request, wrapped)
 
 
 # -- OpenAPI ----------------------------------------------------------------------------------------

@@ -15,13 +15,15 @@ from credential_service.app.deps import container
 from credential_service.app.problem import http_status
 from credential_service.diplomas.routes import client_of
 from credential_service.platform.errors import SogocError
+from credential_service.staff import policies as P
+from credential_service.staff.access import allow
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "platform" / "templates"))
 router = APIRouter(include_in_schema=False)
 C = Annotated[Container, Depends(container)]
 
 
-@router.get("/so/van-bang", response_class=HTMLResponse)
+@router.get("/so/van-bang", response_class=HTMLResponse, dependencies=[allow(P.SO_PAGE)])
 def so_page(request: Request, c: C) -> Response:
     return TEMPLATES.TemplateResponse(
         request,
@@ -33,12 +35,12 @@ def so_page(request: Request, c: C) -> Response:
     )
 
 
-@router.get("/tra-cuu-van-bang", response_class=HTMLResponse)
+@router.get("/tra-cuu-van-bang", response_class=HTMLResponse, dependencies=[allow(P.PUBLIC)])
 def check_form(request: Request) -> Response:
     return TEMPLATES.TemplateResponse(request, "diploma_check.html", {"result": None, "error": None})
 
 
-@router.post("/tra-cuu-van-bang", response_class=HTMLResponse)
+@router.post("/tra-cuu-van-bang", response_class=HTMLResponse, dependencies=[allow(P.PUBLIC)])
 def check(
     request: Request,
     c: C,
@@ -57,7 +59,7 @@ def check(
         )
 
 
-@router.get("/cong-khai/van-bang/{school_code}/{year}", response_class=HTMLResponse)
+@router.get("/cong-khai/van-bang/{school_code}/{year}", response_class=HTMLResponse, dependencies=[allow(P.PUBLIC)])
 def disclosure(request: Request, school_code: str, year: int, c: C) -> Response:
     rows = c.diplomas.disclosure(school_code, year)
     return TEMPLATES.TemplateResponse(
@@ -65,8 +67,6 @@ def disclosure(request: Request, school_code: str, year: int, c: C) -> Response:
     )
 
 
-@router.get("/cong-khai/thu-hoi-van-bang", response_class=HTMLResponse)
+@router.get("/cong-khai/thu-hoi-van-bang", response_class=HTMLResponse, dependencies=[allow(P.PUBLIC)])
 def revocations(request: Request, c: C) -> Response:
-    return TEMPLATES.TemplateResponse(
-        request, "diploma_revocations.html", {"rows": c.diplomas.revocations()}
-    )
+    return TEMPLATES.TemplateResponse(request, "diploma_revocations.html", {"rows": c.diplomas.revocations()})

@@ -446,6 +446,12 @@ class RegisterImporter:
         self.register_format = register_format
         self.clock = clock or SystemClock()
 
+    def check_file(self, data: bytes, file_name: str, book: BookInfo) -> int:
+        """Read and validate a book without storing anything (a proposal is refused now, not at approval)."""
+        rows = validate_register(read_register(data, file_name), book, register_format=self.register_format,
+                                 today=self.clock.today())  # fmt: skip
+        return len(rows)
+
     def import_file(self, data: bytes, file_name: str, book: BookInfo, *, actor: str,
                     today: date | None = None) -> ImportReport:  # fmt: skip
         import time
@@ -642,7 +648,6 @@ class RegisterImporter:
 
             publish_in_transaction(session, self.settings, at=now)
             return {"item": item.id, "status": item.status, "diploma_id": diploma_id, "ledger_seq": entry.seq}
-
 
 
 # ------------------------------------------------------------------------------------------- demo data

@@ -8,10 +8,12 @@ shared limiter in the reverse proxy when running several workers) and logged wit
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -19,8 +21,14 @@ from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
 from credential_service.diplomas import register_import
 from credential_service.diplomas import service as diploma_service
-from credential_service.diplomas.rules import CorrectionRequest, DiplomaType, IssuerRole
+from credential_service.diplomas.rules import CorrectionRequest, DiplomaType, IssuerRole, parse_revocation_ground
 from credential_service.diplomas.schemas import DisclosureOut, PublicCheckOut, RevocationOut
+from credential_service.staff import policies as P
+from credential_service.staff.access import allow, require
+from credential_service.staff.policy import Actor, Scope
+from credential_service.verification.routes import read_upload
+
+MAX_REGISTER_BYTES = 20 * 1024 * 1024
 
 router = APIRouter(tags=["diplomas / văn bằng"])
 C = Annotated[Container, Depends(container)]
@@ -47,8 +55,10 @@ class DecisionIn(BaseModel):
 
 
 class IssueIn(BaseModel):
-    issuer_staff_id: str
-    seal_staff_id: str
+    confirmation_id: str = Field(
+        max_length=36,
+        description="xác nhận của chính người ký, purpose issue:decision:<id> / the issuer's own confirmation",
+    )
 
 
 class CorrectionIn(BaseModel):
@@ -60,9 +70,6 @@ class CorrectionIn(BaseModel):
     old_value: str
     new_value: str
     evidence: list[str]
-    actor: str
-    issuer_staff_id: str | None = None
-    seal_staff_id: str | None = None
 
 
 class RevocationIn(BaseModel):
@@ -72,7 +79,6 @@ class RevocationIn(BaseModel):
     decision_date: date
     signer: str
     reason: str
-    actor: str
 
 
 class ReissueIn(BaseModel):
@@ -82,9 +88,6 @@ class ReissueIn(BaseModel):
     reason: str
     changes: dict[str, str]
     evidence: list[str] = []
-    actor: str
-    issuer_staff_id: str | None = None
-    seal_staff_id: str | None = None
 
 
 class CopyIn(BaseModel):
@@ -92,12 +95,10 @@ class CopyIn(BaseModel):
     requester_name: str
     capacity: str
     purpose: str
-    given_by: str
 
 
 class ResolveIn(BaseModel):
     decision: str
-    clerk: str
     note: str
 
 
@@ -114,33 +115,54 @@ def _svc(c: Container) -> diploma_service.DiplomaService:
 # ------------------------------------------------------------------------------------------ staff API
 
 
-@router.post("/api/v1/graduation-decisions", summary="Ghi quyết định công nhận tốt nghiệp / record a decision")
-def record_decision(body: DecisionIn, c: C) -> dict[str, str]:
+@router.post(
+    "/api/v1/graduation-decisions",
+    summary="Ghi quyết định công nhận tốt nghiệp / record a decision",
+)
+def record_decision(body: DecisionIn, actor: Annotated[Actor, allow(P.DECISION_RECORD)], c: C) -> dict[str, str]:
+    require(P.DECISION_RECORD, actor, c.school_place(body.school_code), c.clock.today())
     data = body.model_dump()
     graduates = data.pop("graduates")
     return {"decision_id": _svc(c).record_graduation_decision(graduates=graduates, **data)}
 
 
-@router.post("/api/v1/graduation-decisions/{decision_id}/issue", summary="Cấp văn bằng số / issue diplomas")
-def issue(decision_id: str, body: IssueIn, c: C) -> dict[str, Any]:
+@router.post(
+    "/api/v1/graduation-decisions/{decision_id}/issue",
+    summary="Cấp văn bằng số / issue diplomas (the issuer's own key, after their own confirmation)",
+)
+def issue(decision_id: str, body: IssueIn, actor: Annotated[Actor, allow(P.DIPLOMA_ISSUE)], c: C) -> dict[str, Any]:
     c.start_dev_services()
-    report = _svc(c).issue_from_decision(
-        decision_id, issuer_staff_id=body.issuer_staff_id, seal_staff_id=body.seal_staff_id
-    )
+    place = c.resource_place(Scope.DECISION, {"decision_id": decision_id})
+    seal = c.staff_auth.seal_for_school(place.school_id if place else None)
+    c.staff_auth.consume_confirmation(actor, body.confirmation_id, f"issue:decision:{decision_id}")
+    report = _svc(c).issue_from_decision(decision_id, issuer_staff_id=actor.staff_id, seal_staff_id=seal)
     return report.to_dict()
 
 
-@router.get("/api/v1/diplomas/deadlines", summary="Hạn cấp văn bằng (5 ngày) / due and late view for the Sở")
+@router.get(
+    "/api/v1/diplomas/deadlines",
+    summary="Hạn cấp văn bằng (5 ngày) / due and late view for the Sở",
+    dependencies=[allow(P.DEADLINES)],
+)
 def deadlines(c: C) -> list[dict[str, Any]]:
     return _svc(c).deadline_view()
 
 
-@router.get("/api/v1/diplomas/{diploma_id}", summary="Trạng thái văn bằng / diploma status")
+@router.get(
+    "/api/v1/diplomas/{diploma_id}",
+    summary="Trạng thái văn bằng / diploma status",
+    dependencies=[allow(P.DIPLOMA_READ)],
+)
 def status(diploma_id: str, c: C) -> dict[str, Any]:
     return _svc(c).diploma_status(diploma_id)
 
 
-@router.get("/api/v1/diplomas/{diploma_id}/pdf", response_class=Response, summary="Tải PDF / download")
+@router.get(
+    "/api/v1/diplomas/{diploma_id}/pdf",
+    response_class=Response,
+    summary="Tải PDF / download",
+    dependencies=[allow(P.DIPLOMA_READ)],
+)
 def pdf(diploma_id: str, c: C) -> Response:
     d = _svc(c).diploma(diploma_id)
     if d.pdf is None:
@@ -152,71 +174,122 @@ def pdf(diploma_id: str, c: C) -> Response:
     )
 
 
-@router.post("/api/v1/diplomas/{diploma_id}/corrections", summary="Chỉnh sửa văn bằng / correct by decision")
-def correct(diploma_id: str, body: CorrectionIn, c: C) -> dict[str, Any]:
-    c.start_dev_services()
-    req = CorrectionRequest(
-        decision_no=body.decision_no,
-        decision_date=body.decision_date,
-        signer=body.signer,
-        ground=body.ground,
-        field=body.field,
-        old_value=body.old_value,
-        new_value=body.new_value,
-        evidence=tuple(body.evidence),
-    )
-    return _svc(c).correct(
-        diploma_id, req, actor=body.actor, issuer_staff_id=body.issuer_staff_id, seal_staff_id=body.seal_staff_id
-    )
+def _propose(
+    c: Container, actor: Actor, kind: str, diploma_id: str, fields: dict[str, Any], what: str
+) -> dict[str, Any]:
+    place = c.resource_place(Scope.DIPLOMA, {"diploma_id": diploma_id})
+    school_id = place.school_id if place else None
+    payload = {"diploma_id": diploma_id, "school_id": school_id, "fields": jsonable_encoder(fields)}
+    summary = f"{what} — văn bằng/diploma {diploma_id}: {fields.get('decision_no', '')}"
+    return c.approvals.propose(actor, kind=kind, summary=summary, payload=payload, school_id=school_id)
 
 
-@router.post("/api/v1/diplomas/{diploma_id}/revocations", summary="Thu hồi, hủy bỏ / revoke or cancel")
-def revoke(diploma_id: str, body: RevocationIn, c: C) -> dict[str, Any]:
-    return _svc(c).revoke(diploma_id, **body.model_dump())
+@router.post(
+    "/api/v1/diplomas/{diploma_id}/corrections",
+    summary="Đề nghị chỉnh sửa văn bằng (hiệu trưởng duyệt và ký) / propose a correction (the principal approves and "
+    "signs)",
+    status_code=202,
+)
+def correct(
+    diploma_id: str, body: CorrectionIn, actor: Annotated[Actor, allow(P.DIPLOMA_CHANGE)], c: C
+) -> dict[str, Any]:
+    fields = body.model_dump()
+    c.diplomas.check_correction(diploma_id, CorrectionRequest(**{**fields, "evidence": tuple(body.evidence)}))
+    return _propose(c, actor, "diploma.correct", diploma_id, fields, "Chỉnh sửa / correction")
 
 
-@router.post("/api/v1/diplomas/{diploma_id}/reissue", summary="Cấp lại / reissue (issuer's error)")
-def reissue(diploma_id: str, body: ReissueIn, c: C) -> dict[str, Any]:
-    c.start_dev_services()
-    return _svc(c).reissue(diploma_id, **body.model_dump())
+@router.post(
+    "/api/v1/diplomas/{diploma_id}/revocations",
+    summary="Đề nghị thu hồi, hủy bỏ (người thứ hai duyệt) / propose a revocation (a second person approves)",
+    status_code=202,
+)
+def revoke(
+    diploma_id: str, body: RevocationIn, actor: Annotated[Actor, allow(P.DIPLOMA_CHANGE)], c: C
+) -> dict[str, Any]:
+    parse_revocation_ground(body.ground)  # an unknown ground is refused now, not at approval
+    return _propose(c, actor, "diploma.revoke", diploma_id, body.model_dump(), "Thu hồi / revocation")
 
 
-@router.post("/api/v1/diplomas/{diploma_id}/copies", summary="Bản sao/trích lục từ sổ gốc / copy or extract")
-def copy(diploma_id: str, body: CopyIn, c: C) -> dict[str, Any]:
-    return _svc(c).copy_from_register(diploma_id, **body.model_dump())
+@router.post(
+    "/api/v1/diplomas/{diploma_id}/reissue",
+    summary="Đề nghị cấp lại (hiệu trưởng duyệt và ký) / propose a reissue (the principal approves and signs)",
+    status_code=202,
+)
+def reissue(diploma_id: str, body: ReissueIn, actor: Annotated[Actor, allow(P.DIPLOMA_CHANGE)], c: C) -> dict[str, Any]:
+    return _propose(c, actor, "diploma.reissue", diploma_id, body.model_dump(), "Cấp lại / reissue")
 
 
-@router.get("/api/v1/diplomas/{diploma_id}/copies", summary="Nhật ký bản sao / copies given")
+@router.post(
+    "/api/v1/diplomas/{diploma_id}/copies",
+    summary="Bản sao/trích lục từ sổ gốc / copy or extract",
+)
+def copy(diploma_id: str, body: CopyIn, actor: Annotated[Actor, allow(P.DIPLOMA_COPY)], c: C) -> dict[str, Any]:
+    return _svc(c).copy_from_register(diploma_id, **body.model_dump(), given_by=actor.display)
+
+
+@router.get(
+    "/api/v1/diplomas/{diploma_id}/copies",
+    summary="Nhật ký bản sao / copies given",
+    dependencies=[allow(P.DIPLOMA_COPY)],
+)
 def copies(diploma_id: str, c: C) -> list[dict[str, Any]]:
     return _svc(c).copies(diploma_id)
 
 
-@router.post("/api/v1/register-books", summary="Nhập sổ gốc giấy (XLSX/CSV) / import a paper register book")
+@router.post(
+    "/api/v1/register-books",
+    summary="Đề nghị nhập sổ gốc giấy (XLSX/CSV; cán bộ thứ hai duyệt) / propose a paper register import "
+    "(a second clerk approves)",
+    status_code=202,
+)
 async def import_register(
     c: C,
+    actor: Annotated[Actor, allow(P.REGISTER)],
     file: Annotated[UploadFile, File()],
-    book_code: Annotated[str, Form()],
-    issuer_key: Annotated[str, Form()],
-    issuer_name: Annotated[str, Form()],
-    actor: Annotated[str, Form()],
-    diploma_type: Annotated[str, Form()] = "THPT",
-    issuer_role: Annotated[str, Form()] = "so_director",
+    book_code: Annotated[str, Form(max_length=64)],
+    issuer_key: Annotated[str, Form(max_length=64)],
+    issuer_name: Annotated[str, Form(max_length=200)],
+    diploma_type: Annotated[str, Form(max_length=16)] = "THPT",
+    issuer_role: Annotated[str, Form(max_length=32)] = "so_director",
 ) -> dict[str, Any]:
-    data = await file.read()
+    data = await read_upload(file, MAX_REGISTER_BYTES)
     book = register_import.BookInfo(
         book_code, issuer_key, issuer_name, DiplomaType(diploma_type), issuer_role=IssuerRole(issuer_role)
     )
-    return c.register_importer.import_file(data, file.filename or "register", book, actor=actor).to_dict()
+    rows = c.register_importer.check_file(data, file.filename or "register", book)  # refused now if bad
+    payload = {
+        "file_b64": base64.b64encode(data).decode(),
+        "file_name": (file.filename or "register")[:200],
+        "book": {
+            "book_code": book_code,
+            "issuer_key": issuer_key,
+            "issuer_name": issuer_name,
+            "diploma_type": diploma_type,
+            "issuer_role": issuer_role,
+        },
+    }
+    summary = f"Nhập sổ gốc / register import {book_code} ({issuer_name}), {rows} dòng/rows"
+    proposal = c.approvals.propose(actor, kind="register.import", summary=summary, payload=payload, school_id=None)
+    return proposal
 
 
-@router.get("/api/v1/reconciliation", summary="Hàng đợi đối soát / reconciliation queue")
+@router.get(
+    "/api/v1/reconciliation", summary="Hàng đợi đối soát / reconciliation queue", dependencies=[allow(P.RECONCILE)]
+)
 def reconciliation(c: C, status: str | None = "open") -> list[dict[str, Any]]:
     return c.register_importer.queue(status)
 
 
-@router.post("/api/v1/reconciliation/{item_id}", summary="Đối soát một mục / resolve an item")
-def resolve(item_id: str, body: ResolveIn, c: C) -> dict[str, Any]:
-    return c.register_importer.resolve(item_id, **body.model_dump())
+@router.post(
+    "/api/v1/reconciliation/{item_id}",
+    summary="Đề nghị đối soát một mục (cán bộ thứ hai duyệt) / propose a resolution (a second clerk approves)",
+    status_code=202,
+)
+def resolve(item_id: str, body: ResolveIn, actor: Annotated[Actor, allow(P.REGISTER)], c: C) -> dict[str, Any]:
+    payload = {"item_id": item_id, **body.model_dump()}
+    summary = f"Đối soát / resolve {item_id}: {body.decision} — {body.note[:200]}"
+    proposal = c.approvals.propose(actor, kind="register.resolve", summary=summary, payload=payload, school_id=None)
+    return proposal
 
 
 # ------------------------------------------------------------------------------------------ public
@@ -231,6 +304,7 @@ def client_of(request: Request) -> str:
     summary="Tra cứu văn bằng giấy / public paper-diploma check",
     response_model=PublicCheckOut,
     response_model_exclude_unset=True,
+    dependencies=[allow(P.PUBLIC)],
 )
 def public_check(body: CheckIn, request: Request, c: C) -> dict[str, Any]:
     return _svc(c).public_check(
@@ -243,6 +317,7 @@ def public_check(body: CheckIn, request: Request, c: C) -> dict[str, Any]:
     summary="Công khai văn bằng / public disclosure",
     response_model=list[DisclosureOut],
     response_model_exclude_unset=True,
+    dependencies=[allow(P.PUBLIC)],
 )
 def disclosure(school_code: str, year: int, c: C) -> list[dict[str, Any]]:
     return _svc(c).disclosure(school_code, year)
@@ -253,6 +328,7 @@ def disclosure(school_code: str, year: int, c: C) -> list[dict[str, Any]]:
     summary="Quyết định thu hồi, hủy bỏ / revocations",
     response_model=list[RevocationOut],
     response_model_exclude_unset=True,
+    dependencies=[allow(P.PUBLIC)],
 )
 def revocations(c: C) -> list[dict[str, Any]]:
     return _svc(c).revocations()

@@ -83,7 +83,6 @@ SO_NAME = "Sở Giáo dục và Đào tạo Hải Phòng"
 COPY_CAPACITIES = ("holder", "representative", "authorised", "relative_of_deceased")  # Circular 21/2019 Art. 28
 
 
-
 def _new_id() -> str:
     return str(uuid.uuid4())
 
@@ -457,6 +456,11 @@ class DiplomaService:
                 ground=ground.value, field=request.field, old_value=request.old_value, new_value=request.new_value,
                 evidence=list(request.evidence),
             )  # fmt: skip
+
+    def check_correction(self, diploma_id: str, request: CorrectionRequest) -> None:
+        """Validate a correction against the law and the register now, before anyone approves it."""
+        with self.db.reader() as session:
+            rules.validate_correction(request, _printed(self._current(session, diploma_id)), today=self.clock.today())
 
     def _signers(
         self, session: Session, d: Diploma, issuer_staff_id: str | None, seal_staff_id: str | None, on: date

@@ -168,11 +168,16 @@ class DocumentFactory:
 
             key_path, cert_path = devca_paths(key_label)
         if not key_path.exists() or not cert_path.exists():
-            raise ConfigurationError(
+            raise SigningRefused(
                 Message(
-                    f"Không tìm thấy khóa/chứng thư của người ký «{key_label}» trong {keys_dir}.",
-                    f"No key or certificate for signer «{key_label}» in {keys_dir}.",
-                )
+                    f"Người ký «{key_label}» chưa có khóa và chứng thư số được đăng ký; chưa ký gì.",
+                    f"Signer «{key_label}» has no registered key and certificate; nothing was signed.",
+                ),
+                hint=Message(
+                    "Đề nghị quản trị Sở cấp hoặc nhập chứng thư số cho người này.",
+                    "Ask the Sở administrator to issue or import a certificate for this person.",
+                ),
+                reason="no_signing_key",
             )
         return load_file_signer(key_path, cert_path, chain)
 

@@ -16,9 +16,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from credential_service.app.bootstrap import Container
+from credential_service.app.deps import container
 from credential_service.employers.schemas import ReceiptKeysOut
 from credential_service.employers.service import MAX_BATCH, ApiPrincipal, EmployerService, refusal_error
 from credential_service.holders.routes import client_of
+from credential_service.staff import policies as P
+from credential_service.staff.access import allow
+from credential_service.staff.policy import Actor
 
 router = APIRouter(tags=["employers / nhà tuyển dụng"])
 API = "/api/v1/employer"
@@ -87,7 +91,7 @@ BatchKey = Annotated[ApiPrincipal, Depends(_principal("verify:batch"))]
 
 class OrganisationIn(BaseModel):
     name: str = Field(min_length=2, max_length=200, examples=["Công ty TNHH Cảng Xanh"])
-    tax_code: str = Field(min_length=10, max_length=14, examples=["0201234567"])
+    tax_code: str = Field(min_length=10, max_length=20, examples=["0201234567", "0200-000-001-001"])
     contact_email: str = Field(min_length=3, max_length=200, examples=["tuyendung@cangxanh.vn"])
 
 
@@ -105,6 +109,7 @@ class BatchIn(BaseModel):
     f"{API}/organisations",
     status_code=201,
     summary="Đăng ký tổ chức, nhận khóa API (chỉ hiện một lần) / register, get an API key (shown once)",
+    dependencies=[allow(P.PUBLIC)],
 )
 def register(body: OrganisationIn, svc: Employers) -> dict[str, Any]:
     org, key = svc.register(name=body.name, tax_code=body.tax_code, contact_email=body.contact_email)
@@ -116,12 +121,20 @@ def register(body: OrganisationIn, svc: Employers) -> dict[str, Any]:
     }
 
 
-@router.get(f"{API}/keys", summary="Khóa API của tổ chức / the organisation's API keys (no secrets)")
+@router.get(
+    f"{API}/keys",
+    summary="Khóa API của tổ chức / the organisation's API keys (no secrets)",
+    dependencies=[allow(P.EMPLOYER)],
+)
 def keys(principal: VerifyKey, svc: Employers) -> dict[str, Any]:
     return {"keys": svc.keys(principal)}
 
 
-@router.post(f"{API}/keys/rotate", summary="Đổi khóa API / rotate: a new key (shown once), this one stops at once")
+@router.post(
+    f"{API}/keys/rotate",
+    summary="Đổi khóa API / rotate: a new key (shown once), this one stops at once",
+    dependencies=[allow(P.EMPLOYER)],
+)
 def rotate(principal: VerifyKey, svc: Employers) -> dict[str, Any]:
     view, key = svc.rotate(principal)
     return {"key": view, "api_key": key}
@@ -140,6 +153,7 @@ def rotate(principal: VerifyKey, svc: Employers) -> dict[str, Any]:
         409: {"description": "a minor's code awaiting a parent's confirmation"},
         429: {"description": "rate limit of the key"},
     },
+    dependencies=[allow(P.EMPLOYER)],
 )
 def verify(body: VerifyIn, principal: VerifyKey, svc: Employers, request: Request) -> JSONResponse:
     result = svc.verify(principal, body.code, client=client_of(request))
@@ -173,6 +187,7 @@ def verify(body: VerifyIn, principal: VerifyKey, svc: Employers, request: Reques
             },
         }
     },
+    dependencies=[allow(P.EMPLOYER)],
 )
 def verify_batch(body: BatchIn, principal: BatchKey, svc: Employers, request: Request) -> JSONResponse:
     return JSONResponse(svc.verify_batch(principal, body.codes, client=client_of(request)))
@@ -182,6 +197,27 @@ def verify_batch(body: BatchIn, principal: BatchKey, svc: Employers, request: Re
     "/.well-known/sogoc-receipt-keys.json",
     summary="Khóa ký biên nhận / receipt signing keys (JWK Set)",
     response_model=ReceiptKeysOut,
+    dependencies=[allow(P.PUBLIC)],
 )
 def receipt_keys(svc: Employers) -> JSONResponse:
     return JSONResponse(svc.receipt_key_list(), headers={"Cache-Control": "public, max-age=3600"})
+
+
+# -- the Sở approves organisations before their keys work --------------------------------------------
+C = Annotated[Container, Depends(container)]
+
+
+@router.get(
+    "/api/v1/so/employers/pending",
+    summary="Tổ chức chờ Sở phê duyệt / organisations awaiting the Sở's approval",
+)
+def pending(actor: Annotated[Actor, allow(P.EMPLOYER_APPROVE)], c: C) -> list[dict[str, Any]]:
+    return c.employers.list_pending()
+
+
+@router.post(
+    "/api/v1/so/employers/{org_id}/approve",
+    summary="Sở phê duyệt tổ chức / the Sở approves an organisation (its keys work from now on)",
+)
+def approve(org_id: str, actor: Annotated[Actor, allow(P.EMPLOYER_APPROVE)], c: C) -> dict[str, Any]:
+    return c.employers.approve_organisation(org_id, approved_by=actor.display)

@@ -1,31 +1,28 @@
-"""Employers: organisations, API keys, verification by share code, signed receipts.
+"""Employers: verification by share code, signed receipts (organisations and keys: :mod:`.organisations`).
 
-* Organisations register with a name, tax code and contact; in production they start ``pending``
-  until the Sở approves them (``sogoc employer approve``); in dev/test they are active at once.
-* API keys are ``sgk_<8 chars>.<secret>``: the prefix identifies the key, only the SHA-256 of the
-  whole key is stored; a key is shown once, can be rotated (the old one stops at once) and carries
-  scopes (``verify``, ``verify:batch``) and a rate (codes per minute; an in-process token bucket per
-  worker — behind several workers or hosts, the reverse proxy's limiter is the shared bound).
 * Verification is only ever by share code (no lookup by ID number or name). A code granted to
   another organisation answers exactly like a code that does not exist; expired, revoked, used-up
   and awaiting-guardian grants are refused. A use is taken atomically (``uses < max_uses`` in the
-  UPDATE), so concurrent requests never exceed the grant.
-* What the employer gets: the granted fields and each credential's current status (transcripts via
+  UPDATE), so concurrent requests never exceed the grant. An organisation's keys only work once the
+  Sở has approved it (outside the demo).
+* Rate: codes per minute per key; an in-process token bucket per worker — behind several workers or
+  hosts, the reverse proxy's limiter is the shared bound.
+* What the employer gets is defined once, in :mod:`credential_service.holders.disclosure`: for each
+  credential, the scope's fields (``data``) and its current status (transcripts via
   :meth:`VerificationService.credential_status`, including its ledger inclusion; diplomas from the
   register and their last decision), plus a signed receipt (:mod:`verifier.receipt`, JWS EdDSA).
-* Every attempt is appended to the access log, which the holder reads.
+* Every attempt is appended to the access log, which the holder reads; the fields logged for each
+  credential are exactly the ones released for it.
 """
 
 from __future__ import annotations
 
-import hmac
+import json
 import logging
-import secrets
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -35,41 +32,43 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Table, func, select, update
 
 from credential_service.diplomas.tables import Diploma, DiplomaDecision
-from credential_service.employers.tables import ApiKey, Organisation
-from credential_service.holders.consent import (
-    LogEvent,
-    append_log,
-    code_hash,
-    grant_state,
-    project_diploma,
-    project_transcript,
-    scope_fields,
+from credential_service.employers.organisations import (
+    AUTH_CACHE_SECONDS,
+    DEFAULT_RATE,
+    KEY_PREFIX,
+    SCOPES,
+    ApiPrincipal,
+    OrganisationNotApproved,
+    Organisations,
 )
-from credential_service.holders.service import NotAuthenticated, new_id, sha256_hex
+from credential_service.holders import disclosure
+from credential_service.holders.access_log import LogEvent, append_log
+from credential_service.holders.consent import code_hash, grant_state
+from credential_service.holders.service import new_id
 from credential_service.holders.tables import ConsentGrant, ConsentGrantCredential
 from credential_service.ledger.tables import LedgerEntry
 from credential_service.platform.clock import Clock, SystemClock
 from credential_service.platform.db import Database
-from credential_service.platform.errors import (
-    Conflict,
-    ErrorCategory,
-    InvalidInput,
-    Message,
-    NotAuthorised,
-    Problem,
-    SogocError,
-)
+from credential_service.platform.errors import ErrorCategory, InvalidInput, Message, Problem, SogocError
 from credential_service.platform.settings import Settings
 from credential_service.transcripts.tables import Transcript
 from verifier.receipt import RECEIPT_FORMAT, ReceiptKeys, data_digest, sign_receipt
 
+__all__ = [
+    "AUTH_CACHE_SECONDS",
+    "DEFAULT_RATE",
+    "KEY_PREFIX",
+    "MAX_BATCH",
+    "SCOPES",
+    "ApiPrincipal",
+    "EmployerService",
+    "OrganisationNotApproved",
+    "refusal_error",
+]
+
 log = logging.getLogger(__name__)
 
-KEY_PREFIX = "sgk_"
-SCOPES = ("verify", "verify:batch")
-DEFAULT_RATE = 6000  # codes per minute per key
 MAX_BATCH = 1000
-AUTH_CACHE_SECONDS = 5.0
 ISSUER = "Sở GDĐT Hải Phòng — Sổ Gốc Số"
 
 
@@ -134,17 +133,6 @@ def refusal_error(result: str) -> SogocError:
     return cls(msg, result=result)
 
 
-@dataclass(frozen=True)
-class ApiPrincipal:
-    key_id: str
-    prefix: str
-    organisation_id: str
-    organisation_name: str
-    tax_code: str
-    scopes: tuple[str, ...]
-    rate_per_minute: int
-
-
 class TokenBucket:
     """Per-key token bucket in this process; ``take(n)`` for a batch of n codes."""
 
@@ -176,12 +164,7 @@ def load_receipt_key(path: str) -> Ed25519PrivateKey:
     return key
 
 
-def _new_key() -> tuple[str, str]:
-    prefix = KEY_PREFIX + secrets.token_hex(4)
-    return prefix, f"{prefix}.{secrets.token_urlsafe(32)}"
-
-
-class EmployerService:
+class EmployerService(Organisations):
     def __init__(
         self,
         db: Database,
@@ -191,178 +174,25 @@ class EmployerService:
         client_hash: Callable[[str | None], str | None] = lambda c: None,
         bucket: TokenBucket | None = None,
         clock: Clock | None = None,
+        require_approval: bool | None = None,
     ) -> None:
-        """``status_of(credential_id)`` is :meth:`VerificationService.credential_status` (transcripts)."""
-        self.db = db
+        """``status_of(credential_id)`` is :meth:`VerificationService.credential_status` (transcripts).
+        ``require_approval``: an organisation's keys work only once the Sở approved it; the composition
+        root passes it (every environment but the demo); None falls back to ``not settings.is_dev``."""
+        super().__init__(
+            db,
+            require_approval=(not settings.is_dev) if require_approval is None else require_approval,
+            clock=clock or SystemClock(),
+        )
         self.settings = settings
-        self.clock = clock or SystemClock()
         self.status_of = status_of
         self.client_hash = client_hash
         self.bucket = bucket or TokenBucket()
-        self._auth_cache: dict[str, tuple[ApiPrincipal, float]] = {}
         self._status_cache: OrderedDict[tuple[str, int], dict[str, Any]] = OrderedDict()
         self._projections: dict[str, dict[str, Any]] = {}
-        self._lock = threading.Lock()
         assert settings.receipt_key_path is not None and settings.receipt_key_list_path is not None
         self.receipt_key = load_receipt_key(str(settings.receipt_key_path))
         self.receipt_keys = ReceiptKeys.load(settings.receipt_key_list_path)
-
-    # ------------------------------------------------------------------ organisations and keys
-    def register(
-        self,
-        *,
-        name: str,
-        tax_code: str,
-        contact_email: str,
-        scopes: Sequence[str] = SCOPES,
-        rate_per_minute: int = DEFAULT_RATE,
-    ) -> tuple[dict[str, Any], str]:
-        """Register an organisation and its first API key; returns (organisation, key shown once)."""
-        name, tax_code, contact_email = " ".join(name.split()), tax_code.strip(), contact_email.strip()
-        problems = []
-        if not (2 <= len(name) <= 200):
-            problems.append(
-                Problem(Message("Cần tên tổ chức.", "The organisation's name is needed."), {"field": "name"})
-            )
-        if not (tax_code.replace("-", "").isdigit() and len(tax_code.replace("-", "")) in (10, 13)):
-            problems.append(
-                Problem(
-                    Message("Mã số thuế gồm 10 hoặc 13 chữ số.", "A tax code is 10 or 13 digits."),
-                    {"field": "tax_code"},
-                )
-            )
-        if "@" not in contact_email or len(contact_email) > 200:
-            problems.append(
-                Problem(Message("Email liên hệ không hợp lệ.", "Invalid contact email."), {"field": "contact_email"})
-            )
-        if any(s not in SCOPES for s in scopes):
-            problems.append(Problem(Message("Phạm vi khóa không hợp lệ.", "Invalid key scope."), {"field": "scopes"}))
-        if problems:
-            raise InvalidInput(
-                Message("Chưa đăng ký được tổ chức.", "The organisation was not registered."), problems=problems
-            )
-        with self.db.transaction() as session:
-            if session.execute(select(Organisation.id).where(Organisation.tax_code == tax_code)).first():
-                raise Conflict(Message("Mã số thuế này đã được đăng ký.", "This tax code is already registered."))
-            org = Organisation(
-                id=new_id(),
-                name=name,
-                tax_code=tax_code,
-                contact_email=contact_email,
-                status="active" if self.settings.is_dev else "pending",
-                created_at=self.clock.now(),
-            )
-            session.add(org)
-            session.flush()
-            key, view = self._add_key(session, org.id, list(scopes), rate_per_minute, "first key", None)
-        log.info("organisation registered id=%s key=%s", org.id, view["prefix"])
-        return self._org_view(org) | {"api_key": view}, key
-
-    @staticmethod
-    def _org_view(org: Organisation) -> dict[str, Any]:
-        return {"id": org.id, "name": org.name, "tax_code": org.tax_code, "status": org.status}
-
-    def _add_key(
-        self, session: Any, org_id: str, scopes: list[str], rate: int, label: str, rotated_from: str | None
-    ) -> tuple[str, dict[str, Any]]:
-        prefix, key = _new_key()
-        row = ApiKey(
-            id=new_id(),
-            organisation_id=org_id,
-            prefix=prefix,
-            key_hash=sha256_hex(key),
-            scopes=scopes,
-            rate_per_minute=rate,
-            label=label,
-            rotated_from_id=rotated_from,
-            created_at=self.clock.now(),
-        )
-        session.add(row)
-        return key, self._key_view(row)
-
-    @staticmethod
-    def _key_view(k: ApiKey) -> dict[str, Any]:
-        return {
-            "id": k.id,
-            "prefix": k.prefix,
-            "scopes": list(k.scopes),
-            "rate_per_minute": k.rate_per_minute,
-            "label": k.label,
-            "created_at": k.created_at.isoformat(),
-            "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
-            "rotated_from_id": k.rotated_from_id,
-        }
-
-    def approve(self, tax_code: str) -> dict[str, Any]:
-        with self.db.transaction() as session:
-            org = session.execute(select(Organisation).where(Organisation.tax_code == tax_code)).scalar_one_or_none()
-            if org is None:
-                raise InvalidInput(Message("Không có tổ chức này.", "No such organisation."))
-            org.status = "active"
-            return self._org_view(org)
-
-    def keys(self, principal: ApiPrincipal) -> list[dict[str, Any]]:
-        with self.db.reader() as session:
-            rows = session.execute(
-                select(ApiKey).where(ApiKey.organisation_id == principal.organisation_id).order_by(ApiKey.created_at)
-            ).scalars()
-            return [self._key_view(k) for k in rows]
-
-    def rotate(self, principal: ApiPrincipal) -> tuple[dict[str, Any], str]:
-        """A new key with the same scopes and rate; the calling key stops working at once."""
-        with self.db.transaction() as session:
-            old = session.get(ApiKey, principal.key_id)
-            if old is None or old.revoked_at is not None:
-                raise NotAuthenticated(Message("Khóa API không hợp lệ.", "Invalid API key."))
-            old.revoked_at = self.clock.now()
-            key, view = self._add_key(
-                session, old.organisation_id, list(old.scopes), old.rate_per_minute, f"rotated {old.prefix}", old.id
-            )
-        with self._lock:
-            self._auth_cache.clear()
-        return view, key
-
-    def authenticate(self, key: str | None, scope: str) -> ApiPrincipal:
-        bad = NotAuthenticated(
-            Message(
-                "Thiếu hoặc sai khóa API (Authorization: Bearer …).",
-                "Missing or invalid API key (Authorization: Bearer …).",
-            )
-        )
-        if not key or not key.startswith(KEY_PREFIX) or "." not in key or len(key) > 200:
-            raise bad
-        digest = sha256_hex(key)
-        t = time.monotonic()
-        with self._lock:
-            hit = self._auth_cache.get(digest)
-        if hit is not None and hit[1] > t:
-            principal = hit[0]
-        else:
-            prefix = key.split(".", 1)[0]
-            with self.db.reader() as session:
-                row = session.execute(
-                    select(ApiKey, Organisation)
-                    .join(Organisation, Organisation.id == ApiKey.organisation_id)
-                    .where(ApiKey.prefix == prefix)
-                ).first()
-            if row is None or not hmac.compare_digest(row[0].key_hash, digest) or row[0].revoked_at is not None:
-                raise bad
-            k, org = row
-            if org.status != "active":
-                raise NotAuthorised(
-                    Message(
-                        "Tổ chức chưa được Sở GDĐT phê duyệt hoặc đã bị tạm ngừng.",
-                        "The organisation is not approved by the Department or is suspended.",
-                    )
-                )
-            principal = ApiPrincipal(k.id, k.prefix, org.id, org.name, org.tax_code, tuple(k.scopes), k.rate_per_minute)
-            with self._lock:
-                if len(self._auth_cache) > 10_000:
-                    self._auth_cache.clear()
-                self._auth_cache[digest] = (principal, t + AUTH_CACHE_SECONDS)
-        if scope not in principal.scopes:
-            raise NotAuthorised(Message(f"Khóa API không có quyền {scope}.", f"The API key lacks the {scope} scope."))
-        return principal
 
     # ------------------------------------------------------------------ verification
     def _take(self, principal: ApiPrincipal, n: int) -> None:
@@ -551,10 +381,9 @@ class EmployerService:
                         )
                     )
                     continue
-                kinds = {k for _, k in creds.get(g.id, [])}
-                fields = sorted({f for k in kinds for f in scope_fields(k, g.scope)}) if result == "ok" else []
-                cids: list[str | None] = [c for c, _ in creds.get(g.id, [])]
-                for cid in cids or [None]:
+                pairs: list[tuple[str | None, str | None]] = list(creds.get(g.id, [])) or [(None, None)]
+                for cid, cred_kind in pairs:
+                    fields = disclosure.released(cred_kind, g.scope) if result == "ok" and cred_kind else []
                     events.append(
                         LogEvent(
                             "verify",
@@ -605,8 +434,6 @@ class EmployerService:
 
     def _credential_data(self, creds: list[tuple[str, str]], size: int) -> dict[str, dict[str, Any]]:
         """{credential id: status fields + ``data:<scope>`` for each scope} for the given credentials."""
-        import json
-
         out: dict[str, dict[str, Any]] = {}
         tids = sorted({c for c, k in creds if k == "transcript"})
         dids = sorted({c for c, k in creds if k == "diploma"})
@@ -624,8 +451,7 @@ class EmployerService:
                 ).all():
                     record = json.loads(raw)  # a transcript version's record never changes: cache its projections
                     projections[tid] = {
-                        f"data:{s}": project_transcript(record, s)
-                        for s in ("status", "diploma_fields", "full_transcript")
+                        f"data:{s}": disclosure.project_transcript(record, s) for s in disclosure.SCOPES
                     }
                     with self._lock:
                         if len(self._projections) > 50_000:
@@ -647,7 +473,7 @@ class EmployerService:
             if d is None:
                 continue
             out[did] = self._diploma_status(d, last.get(did)) | {
-                f"data:{s}": project_diploma(d, s) for s in ("status", "diploma_fields", "full_transcript")
+                f"data:{s}": disclosure.project_diploma(d, s) for s in disclosure.SCOPES
             }
         return out
 

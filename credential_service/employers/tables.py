@@ -21,10 +21,13 @@ class Organisation(Base):
     __tablename__ = "organisations"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    tax_code: Mapped[str] = mapped_column(String(20), unique=True)  # mã số thuế
+    tax_code: Mapped[str] = mapped_column(String(20), unique=True)  # mã số thuế, canonical (tax_codes.py)
     contact_email: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(16))  # active | suspended
+    status: Mapped[str] = mapped_column(String(16))  # pending | active | suspended
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The Sở's approval (the organisation's keys are refused before it, outside the demo).
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    approved_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class ApiKey(Base):

@@ -10,18 +10,19 @@ population registry (the guardian's PIN, name and date of birth must match) and 
 recorded (name, relation, masked number) — never the full number.
 
 The share code (``XXXXX-XXXXX``, 31-letter alphabet, ~49 bits) is shown once; only its SHA-256 is
-stored. Scopes, and what each returns (never ethnicity, place of birth, the ID number, priority
-groups or teachers' comments — domain notes §5.3.3):
+stored. What each scope releases is defined once, in :mod:`credential_service.holders.disclosure`,
+and read from there for the consent text, the employer's answer and the access log:
 
 * ``status``          — holder's name, credential type, issuer, year, current status;
-* ``diploma_fields``  — plus date of birth, sex and the diploma's register fields (or, for a
-                        transcript, the year's summary: learning result, conduct, promotion);
-* ``full_transcript`` — plus the subject results of a transcript.
+* ``diploma_fields``  — plus date of birth and the diploma's register fields (or, for a
+                        transcript, the class and the year's summary: learning result, conduct,
+                        promotion, completion);
+* ``full_transcript`` — plus a transcript's subject results (without comments), absences, award.
 
-The access log (``access_log``, append-only in the database) records every verification, share
-code use, copy, extract and download: who (organisation, API key prefix), purpose, which fields,
-the result, when, a keyed hash of the client address. The holder reads it as "who checked my
-credentials"; the Sở audits it.
+The access log (``access_log``, append-only in the database; :mod:`.access_log`) records every
+verification, share code use, copy, extract and download: who (organisation, API key prefix),
+purpose, which fields, the result, when, a keyed hash of the client address. The holder reads it as
+"who checked my credentials"; the Sở audits it.
 """
 
 from __future__ import annotations
@@ -30,14 +31,25 @@ import base64
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from credential_service.diplomas.tables import Diploma, DiplomaCopy
 from credential_service.employers.tables import Organisation
+from credential_service.employers.tax_codes import normalise_tax_code, tax_code_problem
+from credential_service.holders import disclosure
+from credential_service.holders.access_log import LogEvent, append_log, credential_titles, holder_entries
+from credential_service.holders.disclosure import SCOPE_LABELS, SCOPES
 from credential_service.holders.identity_rules import mask, rule_digits
+from credential_service.holders.labels import (
+    EVENT_LABELS,
+    GRANT_STATE_LABELS,
+    RELATION_LABELS,
+    RESULT_LABELS,
+    label,
+    vn_time,
+)
 from credential_service.holders.population_registry import PopulationRegistry, RegistryQuery
 from credential_service.holders.service import (
     ADULT_AGE,
@@ -49,10 +61,8 @@ from credential_service.holders.service import (
     sha256_hex,
 )
 from credential_service.holders.tables import (
-    AccessLogEntry,
     ConsentGrant,
     ConsentGrantCredential,
-    DiplomaPerson,
     Person,
 )
 from credential_service.platform.clock import Clock, SystemClock, vn_date
@@ -60,35 +70,12 @@ from credential_service.platform.db import Database
 from credential_service.platform.errors import InvalidInput, Message, NotFound, Problem
 from credential_service.platform.settings import Settings
 
-SCOPES = ("status", "diploma_fields", "full_transcript")
-SCOPE_LABELS = {
-    "status": Message("Chỉ trạng thái (còn hiệu lực hay không)", "Status only (valid or not)"),
-    "diploma_fields": Message("Thông tin văn bằng / kết quả năm học", "Diploma fields / the year's summary"),
-    "full_transcript": Message("Toàn bộ kết quả học bạ", "Full transcript results"),
-}
+__all__ = ["EVENT_LABELS", "RESULT_LABELS", "SCOPES", "SCOPE_LABELS", "ConsentService", "LogEvent", "append_log"]
+
 RELATIONS = ("cha", "me", "giam_ho")  # father, mother, legal guardian
 MAX_DAYS = 365
 MAX_USES = 1000
 MAX_CREDENTIALS = 20
-
-EVENT_LABELS = {
-    "verify": Message("Xác minh qua API", "Verified through the API"),
-    "share_code_use": Message("Mở liên kết chia sẻ", "Opened the share link"),
-    "copy": Message("Cấp bản sao từ sổ gốc", "Copy from the register"),
-    "extract": Message("Trích lục", "Extract"),
-    "download": Message("Tải về", "Downloaded"),
-    "grant_created": Message("Tạo mã chia sẻ", "Share code created"),
-    "grant_revoked": Message("Thu hồi mã chia sẻ", "Share code revoked"),
-    "guardian_confirmed": Message("Cha mẹ/người giám hộ xác nhận", "Parent/guardian confirmed"),
-}
-RESULT_LABELS = {
-    "ok": Message("Thành công", "Succeeded"),
-    "expired": Message("Từ chối: mã đã hết hạn", "Refused: code expired"),
-    "revoked": Message("Từ chối: mã đã bị thu hồi", "Refused: code revoked"),
-    "used_up": Message("Từ chối: mã đã hết lượt", "Refused: no uses left"),
-    "pending_guardian": Message("Từ chối: chờ cha mẹ xác nhận", "Refused: awaiting a parent's confirmation"),
-    "wrong_recipient": Message("Từ chối: không phải tổ chức được chia sẻ", "Refused: not the organisation shared with"),
-}
 
 
 def normalise_code(code: str) -> str:
@@ -110,144 +97,6 @@ def grant_state(g: ConsentGrant, at: datetime) -> str:
     if g.minor and g.guardian_confirmed_at is None:
         return "pending_guardian"
     return "active"
-
-
-@dataclass(frozen=True)
-class LogEvent:
-    event: str
-    actor_kind: str
-    actor_name: str
-    result: str
-    person_id: str | None = None
-    grant_id: str | None = None
-    credential_id: str | None = None
-    organisation_id: str | None = None
-    api_key_prefix: str | None = None
-    purpose: str | None = None
-    fields: Sequence[str] = ()
-    client_hash: str | None = None
-    receipt_id: str | None = None
-
-
-def append_log(session: Session, events: Iterable[LogEvent], at: datetime | None = None) -> int:
-    """Append events to the access log in the caller's transaction (one INSERT for many), at ``at``
-    (the caller's clock's now; services always pass it)."""
-    t = at or SystemClock().now()
-    rows = [
-        {
-            "id": new_id(),
-            "at": t,
-            "person_id": e.person_id,
-            "grant_id": e.grant_id,
-            "credential_id": e.credential_id,
-            "event": e.event,
-            "actor_kind": e.actor_kind,
-            "organisation_id": e.organisation_id,
-            "actor_name": e.actor_name[:200],
-            "api_key_prefix": e.api_key_prefix,
-            "purpose": e.purpose,
-            "fields": list(e.fields),
-            "result": e.result,
-            "client_hash": e.client_hash,
-            "receipt_id": e.receipt_id,
-        }
-        for e in events
-    ]
-    if rows:
-        session.execute(insert(cast(Table, AccessLogEntry.__table__)), rows)  # Core: no ORM bookkeeping
-    return len(rows)
-
-
-# --------------------------------------------------------------------------------------------------
-# field projection
-
-
-def _strip_none(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in d.items() if v is not None}
-
-
-def project_transcript(record: dict[str, Any], scope: str) -> dict[str, Any]:
-    st, school, results = record.get("student", {}), record.get("school", {}), record.get("results", {})
-    out: dict[str, Any] = {
-        "holder_name": st.get("full_name"),
-        "type_vi": "Học bạ số",
-        "type_en": "Digital transcript",
-        "issuer": school.get("name"),
-        "school_year": record.get("school_year"),
-    }
-    if scope in ("diploma_fields", "full_transcript"):
-        promo = results.get("promotion") or {}
-        out.update(
-            {
-                "date_of_birth": st.get("date_of_birth"),
-                "sex": st.get("sex"),
-                "class": (record.get("class") or {}).get("name"),
-                "grade": (record.get("class") or {}).get("grade"),
-                "learning_result": results.get("learning_result"),
-                "conduct": results.get("conduct"),
-                "promotion": _strip_none({k: promo.get(k) for k in ("decision", "label_vi", "label_en")}),
-                "completion": results.get("completion"),
-                "award": results.get("award"),
-            }
-        )
-    if scope == "full_transcript":
-        out["subjects"] = [
-            {k: v for k, v in s.items() if k != "comment"} for s in results.get("subjects") or [] if isinstance(s, dict)
-        ]
-        out["absences"] = results.get("absences")
-    return _strip_none(out)
-
-
-def project_diploma(d: Diploma, scope: str) -> dict[str, Any]:
-    from credential_service.diplomas.rules import TYPE_LABELS, DiplomaType
-
-    try:
-        label = TYPE_LABELS[DiplomaType(d.diploma_type)]
-        type_vi, type_en = label.vi, label.en
-    except (ValueError, KeyError):
-        type_vi = type_en = d.diploma_type
-    out: dict[str, Any] = {
-        "holder_name": d.full_name,
-        "type_vi": type_vi,
-        "type_en": type_en,
-        "issuer": d.issuer_name,
-        "graduation_year": d.graduation_year,
-    }
-    if scope in ("diploma_fields", "full_transcript"):
-        out.update(
-            {
-                "date_of_birth": d.date_of_birth.isoformat(),
-                "sex": d.sex,
-                "school": d.school_name,
-                "classification": d.classification,
-                "serial_no": d.serial_no,
-                "register_no": d.register_no,
-                "issued_on": d.issued_on.isoformat(),
-                "decision_no": d.decision_no,
-                "form": d.form,
-                "assurance": d.assurance,
-                "version": d.version,
-            }
-        )
-    return _strip_none(out)
-
-
-def scope_fields(kind: str, scope: str) -> list[str]:
-    """The field names a scope releases (for the access log and the consent text)."""
-    base = ["holder_name", "type", "issuer", "year", "status"]
-    if scope == "status":
-        return base
-    extra = ["date_of_birth", "sex"]
-    if kind == "diploma":
-        extra += ["school", "classification", "serial_no", "register_no", "issued_on", "decision_no"]
-    else:
-        extra += ["class", "learning_result", "conduct", "promotion", "completion"]
-        if scope == "full_transcript":
-            extra += ["subjects", "absences"]
-    return base + extra
-
-
-# --------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -277,13 +126,21 @@ class ConsentService:
     def share_link(self, code: str) -> str:
         return f"{self.settings.public_base_url.rstrip('/')}/s/{code}"
 
-    def _view(self, g: ConsentGrant, creds: list[tuple[str, str]], org: Organisation | None) -> dict[str, Any]:
+    def _view(
+        self,
+        g: ConsentGrant,
+        creds: list[tuple[str, str]],
+        org: Organisation | None,
+        titles: dict[str, Message] | None = None,
+    ) -> dict[str, Any]:
         state = grant_state(g, self.clock.now())
+        titles = titles or {}
         return {
             "id": g.id,
             "code_hint": g.code_hint,
             "scope": g.scope,
             "scope_label": SCOPE_LABELS[g.scope].__dict__,
+            "fields": disclosure.field_labels(disclosure.released_for([k for _, k in creds], g.scope)),
             "recipient": {"organisation_id": org.id, "name": org.name, "tax_code": org.tax_code} if org else None,
             "purpose": g.purpose,
             "expires_at": g.expires_at.isoformat(),
@@ -291,18 +148,23 @@ class ConsentService:
             "uses": g.uses,
             "uses_left": max(0, g.max_uses - g.uses),
             "state": state,
+            "state_label": label(GRANT_STATE_LABELS, state),
             "minor": bool(g.minor),
             "guardian": (
                 {
                     "name": g.guardian_name,
                     "relation": g.guardian_relation,
+                    "relation_label": label(RELATION_LABELS, g.guardian_relation or ""),
                     "confirmed_by": g.guardian_confirmed_by,
                     "confirmed_at": g.guardian_confirmed_at.isoformat(),
                 }
                 if g.guardian_confirmed_at
                 else None
             ),
-            "credentials": [{"credential_id": c, "kind": k} for c, k in creds],
+            "credentials": [
+                {"credential_id": c, "kind": k} | ({"title": titles[c].__dict__} if c in titles else {})
+                for c, k in creds
+            ],
             "created_at": g.created_at.isoformat(),
             "revoked_at": g.revoked_at.isoformat() if g.revoked_at else None,
             "consent_text": g.consent_text,
@@ -359,6 +221,9 @@ class ConsentService:
             )
         if not (1 <= max_uses <= MAX_USES):
             problems.append(Problem(Message(f"Số lượt 1–{MAX_USES}.", f"Uses 1–{MAX_USES}."), {"field": "max_uses"}))
+        tax_code = (recipient_tax_code or "").strip() or None
+        if tax_code is not None and (bad := tax_code_problem(tax_code, "recipient_tax_code")) is not None:
+            problems.append(bad)
         if problems:
             raise InvalidInput(
                 Message("Chưa tạo được mã chia sẻ.", "The share code was not created."), problems=problems
@@ -376,9 +241,9 @@ class ConsentService:
                         )
                     )
             org = None
-            if recipient_tax_code:
+            if tax_code is not None:
                 org = session.execute(
-                    select(Organisation).where(Organisation.tax_code == recipient_tax_code.strip())
+                    select(Organisation).where(Organisation.tax_code == normalise_tax_code(tax_code))
                 ).scalar_one_or_none()
                 if org is None:
                     raise NotFound(
@@ -387,10 +252,19 @@ class ConsentService:
             person = session.get(Person, principal.person_id)
             assert person is not None
             minor = age_on(person.date_of_birth, vn_date(t)) < ADULT_AGE
-            kinds = sorted({own[c] for c in ids})
-            fields = sorted({f for k in kinds for f in scope_fields(k, scope)})
+            kinds = [own[c] for c in ids]
+            fields = disclosure.released_for(kinds, scope)
+            titles = credential_titles(session, [(c, own[c]) for c in ids])
             text = consent_text(
-                person.full_name, ids, scope, fields, org, purpose, t + timedelta(days=expires_in_days), max_uses, minor
+                person.full_name,
+                [titles.get(c, Message(c, c)) for c in ids],
+                scope,
+                kinds,
+                org,
+                purpose,
+                t + timedelta(days=expires_in_days),
+                max_uses,
+                minor,
             )
             g = ConsentGrant(
                 id=new_id(),
@@ -429,7 +303,7 @@ class ConsentService:
                 ],
                 t,
             )
-            view = self._view(g, [(c, own[c]) for c in ids], org)
+            view = self._view(g, [(c, own[c]) for c in ids], org, titles)
         link = self.share_link(code)
         from credential_service.platform.qr_code import make_qr
 
@@ -461,7 +335,8 @@ class ConsentService:
             orgs = {
                 o.id: o for o in session.execute(select(Organisation).where(Organisation.id.in_(org_ids))).scalars()
             }
-            return [self._view(g, creds.get(g.id, []), orgs.get(g.recipient_org_id or "")) for g in rows]
+            titles = credential_titles(session, {c for cs in creds.values() for c in cs})
+            return [self._view(g, creds.get(g.id, []), orgs.get(g.recipient_org_id or ""), titles) for g in rows]
 
     def revoke(self, principal: Principal, grant_id: str, *, client: str | None = None) -> dict[str, Any]:
         with self.db.transaction() as session:
@@ -566,86 +441,34 @@ class ConsentService:
     def access_log(self, principal: Principal, limit: int = 500) -> list[dict[str, Any]]:
         """Who checked my credentials: the access log plus copies given from the register of my diplomas."""
         with self.db.reader() as session:
-            rows = list(
-                session.execute(
-                    select(AccessLogEntry)
-                    .where(AccessLogEntry.person_id == principal.person_id)
-                    .order_by(AccessLogEntry.at.desc())
-                    .limit(limit)
-                ).scalars()
-            )
-            copies = list(
-                session.execute(
-                    select(DiplomaCopy)
-                    .join(DiplomaPerson, DiplomaPerson.diploma_id == DiplomaCopy.diploma_id)
-                    .where(DiplomaPerson.person_id == principal.person_id)
-                    .limit(limit)
-                ).scalars()
-            )
-        out: list[dict[str, Any]] = [
-            {
-                "at": r.at.isoformat(),
-                "event": r.event,
-                "event_label": EVENT_LABELS.get(r.event, Message(r.event, r.event)).__dict__,
-                "actor_kind": r.actor_kind,
-                "who": r.actor_name,
-                "organisation_id": r.organisation_id,
-                "purpose": r.purpose,
-                "fields": r.fields,
-                "result": r.result,
-                "result_label": RESULT_LABELS.get(r.result, Message(r.result, r.result)).__dict__,
-                "credential_id": r.credential_id,
-                "grant_id": r.grant_id,
-                "receipt_id": r.receipt_id,
-            }
-            for r in rows
-        ]
-        out += [
-            {
-                "at": c.created_at.isoformat(),
-                "event": c.kind,
-                "event_label": EVENT_LABELS[c.kind].__dict__
-                if c.kind in EVENT_LABELS
-                else {"vi": c.kind, "en": c.kind},
-                "actor_kind": "staff",
-                "who": f"{c.requester_name} ({c.capacity}) — cấp bởi/given by {c.given_by}",
-                "organisation_id": None,
-                "purpose": c.purpose,
-                "fields": ["register_entry"],
-                "result": "ok",
-                "result_label": RESULT_LABELS["ok"].__dict__,
-                "credential_id": c.diploma_id,
-                "grant_id": None,
-                "receipt_id": None,
-            }
-            for c in copies
-        ]
-        out.sort(key=lambda e: str(e["at"]), reverse=True)
-        return out[:limit]
+            return holder_entries(session, principal.person_id, limit)
 
 
 def consent_text(
     holder: str,
-    credential_ids: Sequence[str],
+    titles: Sequence[Message],
     scope: str,
-    fields: Sequence[str],
+    kinds: Iterable[str],
     org: Organisation | None,
     purpose: str,
     expires: datetime,
     max_uses: int,
     minor: bool,
 ) -> str:
-    """The consent as the holder agreed to it, printable (PDPL 91/2025 Art. 9)."""
+    """The consent as the holder agreed to it, printable (PDPL 91/2025 Art. 9): the credentials by their
+    titles, the fields by their labels (from :mod:`~credential_service.holders.disclosure`), Vietnam time."""
     who = f"{org.name} (MST {org.tax_code})" if org else "người giữ mã / whoever holds the code"
     lines = [
         "ĐỒNG Ý CHIA SẺ THÔNG TIN VĂN BẰNG, HỌC BẠ / CONSENT TO SHARE CREDENTIALS",
         f"Người học / Holder: {holder}",
-        f"Văn bằng, học bạ / Credentials: {', '.join(credential_ids)}",
+        "Văn bằng, học bạ / Credentials:",
+        *(f"  – {t.vi} / {t.en}" for t in titles),
         f"Phạm vi / Scope: {SCOPE_LABELS[scope].vi} / {SCOPE_LABELS[scope].en}",
-        f"Trường thông tin / Fields: {', '.join(fields)}",
+        "Thông tin được chia sẻ / Information shared:",
+        *disclosure.consent_lines(kinds, scope),
         f"Bên nhận / Recipient: {who}",
         f"Mục đích / Purpose: {purpose}",
-        f"Hiệu lực đến / Valid until: {expires.isoformat(timespec='minutes')}; số lượt / uses: {max_uses}",
+        f"Hiệu lực đến / Valid until: {vn_time(expires)}; số lượt / uses: {max_uses}",
         "Bên kiểm soát dữ liệu / Controller: Sở GDĐT Hải Phòng. Có thể rút lại bất cứ lúc nào / "
         "Can be withdrawn at any time (Luật 91/2025/QH15 Điều 9).",
         "Bên nhận chỉ dùng cho mục đích trên và xóa dữ liệu nếu không tuyển dụng (Điều 25) / The recipient uses "

@@ -17,10 +17,11 @@ from pydantic import BaseModel, Field
 
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
-from credential_service.holders.service import NotAuthenticated, Principal
+from credential_service.holders.service import COOKIE, NotAuthenticated, Principal
+from credential_service.staff import policies as P
+from credential_service.staff.access import allow
 
 router = APIRouter(prefix="/api/v1/holder", tags=["holders / người học"])
-COOKIE = "sogoc_holder"
 PRE_COOKIE = "sogoc_pre"  # pre-session CSRF binding for the sign-in and activation forms
 
 
@@ -123,13 +124,19 @@ class GuardianIn(BaseModel):
 # ------------------------------------------------------------------------------------------ endpoints
 
 
-@router.post("/activate", summary="Kích hoạt tài khoản bằng mã của trường / activate with the school's code")
+@router.post(
+    "/activate",
+    summary="Kích hoạt tài khoản bằng mã của trường / activate with the school's code",
+    dependencies=[allow(P.PUBLIC_SIGN_IN)],
+)
 def activate(body: ActivateIn, stack: Stack) -> dict[str, Any]:
     stack.holders.activate(body.username, body.code, body.password)
     return {"activated": True, "username": body.username.strip().lower()}
 
 
-@router.post("/session", summary="Đăng nhập / sign in (sets the session cookie)")
+@router.post(
+    "/session", summary="Đăng nhập / sign in (sets the session cookie)", dependencies=[allow(P.PUBLIC_SIGN_IN)]
+)
 def sign_in(
     body: SignInIn, response: Response, stack: Stack, c: Annotated[Container, Depends(container)]
 ) -> dict[str, Any]:
@@ -138,14 +145,14 @@ def sign_in(
     return {"username": principal.username, "csrf_token": stack.holders.csrf_token(principal.session_hash)}
 
 
-@router.delete("/session", summary="Đăng xuất / sign out")
+@router.delete("/session", summary="Đăng xuất / sign out", dependencies=[allow(P.HOLDER)])
 def sign_out(principal: HolderCsrf, response: Response, stack: Stack) -> dict[str, Any]:
     stack.holders.sign_out(principal)
     response.delete_cookie(COOKIE, path="/")
     return {"signed_out": True}
 
 
-@router.get("/me", summary="Tài khoản của tôi / my account")
+@router.get("/me", summary="Tài khoản của tôi / my account", dependencies=[allow(P.HOLDER)])
 def me(principal: Holder, stack: Stack) -> dict[str, Any]:
     person = stack.holders.person(principal.person_id)
     return {
@@ -156,12 +163,17 @@ def me(principal: Holder, stack: Stack) -> dict[str, Any]:
     }
 
 
-@router.get("/credentials", summary="Văn bằng, học bạ của tôi / my credentials")
+@router.get("/credentials", summary="Văn bằng, học bạ của tôi / my credentials", dependencies=[allow(P.HOLDER)])
 def my_credentials(principal: Holder, stack: Stack) -> dict[str, Any]:
     return {"credentials": stack.holders.credentials(principal.person_id)}
 
 
-@router.get("/credentials/{credential_id}/pdf", summary="Tải PDF / download the PDF", response_class=Response)
+@router.get(
+    "/credentials/{credential_id}/pdf",
+    summary="Tải PDF / download the PDF",
+    response_class=Response,
+    dependencies=[allow(P.HOLDER)],
+)
 def my_pdf(credential_id: str, principal: Holder, stack: Stack, request: Request) -> Response:
     from credential_service.holders.consent import LogEvent, append_log
 
@@ -191,6 +203,7 @@ def my_pdf(credential_id: str, principal: Holder, stack: Stack, request: Request
     "/credentials/{credential_id}/qr.png",
     summary="Mã QR ngoại tuyến / offline QR (verify link + signed payload)",
     response_class=Response,
+    dependencies=[allow(P.HOLDER)],
 )
 def my_qr(credential_id: str, principal: Holder, stack: Stack) -> Response:
     from credential_service.platform.qr_code import make_qr
@@ -199,12 +212,17 @@ def my_qr(credential_id: str, principal: Holder, stack: Stack) -> Response:
     return Response(make_qr(text).to_png(scale=6), media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
-@router.get("/grants", summary="Mã chia sẻ của tôi / my share codes")
+@router.get("/grants", summary="Mã chia sẻ của tôi / my share codes", dependencies=[allow(P.HOLDER)])
 def my_grants(principal: Holder, stack: Stack) -> dict[str, Any]:
     return {"grants": stack.consent.grants(principal)}
 
 
-@router.post("/grants", status_code=201, summary="Tạo mã chia sẻ / create a share code (shown once)")
+@router.post(
+    "/grants",
+    status_code=201,
+    summary="Tạo mã chia sẻ / create a share code (shown once)",
+    dependencies=[allow(P.HOLDER)],
+)
 def create_grant(body: GrantIn, principal: HolderCsrf, stack: Stack, request: Request) -> dict[str, Any]:
     created = stack.consent.create_grant(
         principal,
@@ -224,7 +242,9 @@ def create_grant(body: GrantIn, principal: HolderCsrf, stack: Stack, request: Re
     }
 
 
-@router.post("/grants/{grant_id}/revoke", summary="Thu hồi mã chia sẻ / revoke a share code")
+@router.post(
+    "/grants/{grant_id}/revoke", summary="Thu hồi mã chia sẻ / revoke a share code", dependencies=[allow(P.HOLDER)]
+)
 def revoke_grant(grant_id: str, principal: HolderCsrf, stack: Stack, request: Request) -> dict[str, Any]:
     return {"grant": stack.consent.revoke(principal, grant_id, client=client_of(request))}
 
@@ -232,6 +252,7 @@ def revoke_grant(grant_id: str, principal: HolderCsrf, stack: Stack, request: Re
 @router.post(
     "/grants/{grant_id}/guardian",
     summary="Cha mẹ/người giám hộ xác nhận (người học dưới 18 tuổi) / a parent or guardian confirms (minors)",
+    dependencies=[allow(P.HOLDER)],
 )
 def guardian_confirm(
     grant_id: str, body: GuardianIn, principal: HolderCsrf, stack: Stack, request: Request
@@ -249,7 +270,11 @@ def guardian_confirm(
     return {"grant": grant}
 
 
-@router.get("/access-log", summary="Ai đã kiểm tra văn bằng của tôi / who checked my credentials")
+@router.get(
+    "/access-log",
+    summary="Ai đã kiểm tra văn bằng của tôi / who checked my credentials",
+    dependencies=[allow(P.HOLDER)],
+)
 def access_log(principal: Holder, stack: Stack) -> dict[str, Any]:
     return {"entries": stack.consent.access_log(principal)}
 

@@ -42,13 +42,21 @@ from credential_service.holders.tables import (
 )
 from credential_service.platform.clock import Clock, SystemClock
 from credential_service.platform.db import Database
-from credential_service.platform.errors import Conflict, ErrorCategory, InvalidInput, Message, NotFound, SogocError
+from credential_service.platform.errors import (
+    Conflict,
+    CsrfRefused,
+    InvalidInput,
+    Message,
+    NotAuthenticated,
+    NotFound,
+)
 from credential_service.platform.settings import Settings
 from credential_service.transcripts.tables import SchoolClass, Student, Transcript
 
 log = logging.getLogger(__name__)
 
 # OWASP password-storage minimum for argon2id: m=19 MiB, t=2, p=1.
+COOKIE = "sogoc_holder"  # the holder session cookie
 HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 _DUMMY_HASH = HASHER.hash("not-a-real-password")
 ACTIVATION_DAYS = 30
@@ -81,12 +89,6 @@ def holder_secret(settings: Settings) -> bytes:
 
 def age_on(dob: date, day: date) -> int:
     return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
-
-
-class NotAuthenticated(SogocError):
-    code = "not-authenticated"
-    category = ErrorCategory.UNAUTHENTICATED
-    title = Message("Chưa đăng nhập", "Not signed in")
 
 
 BAD_LOGIN = Message(
@@ -192,7 +194,10 @@ class HolderService:
             person = self._person_for(session, st.full_name, st.date_of_birth, st.sex, st.personal_id, "school_record")
             session.add(
                 StudentPerson(
-                    student_id=st.id, person_id=person.id, method="school_record", linked_by=linked_by,
+                    student_id=st.id,
+                    person_id=person.id,
+                    method="school_record",
+                    linked_by=linked_by,
                     linked_at=self.clock.now(),
                 )
             )
@@ -210,7 +215,10 @@ class HolderService:
                 person_id = self._person_for(session, d.full_name, d.date_of_birth, d.sex, d.personal_id, "register").id
             session.add(
                 DiplomaPerson(
-                    diploma_id=d.id, person_id=person_id, method="register", linked_by=linked_by,
+                    diploma_id=d.id,
+                    person_id=person_id,
+                    method="register",
+                    linked_by=linked_by,
                     linked_at=self.clock.now(),
                 )
             )
@@ -482,12 +490,6 @@ class HolderService:
             record, digest = json.loads(t.record_json), t.record_sha256
         assert self.settings.qr_key_path is not None
         return f"{url}#{payload_for_record(record, digest, load_qr_signing_key(self.settings.qr_key_path))}"
-
-
-class CsrfRefused(SogocError):
-    code = "csrf"
-    category = ErrorCategory.REFUSED
-    title = Message("Yêu cầu bị từ chối (CSRF)", "Request refused (CSRF)")
 
 
 def _verify(hashed: str, secret: str) -> bool:

@@ -21,6 +21,8 @@ from credential_service.ledger.schemas import (
     InclusionProofOut,
 )
 from credential_service.ledger.service import MAX_PAGE, LedgerService
+from credential_service.staff import policies as P
+from credential_service.staff.access import allow
 
 router = APIRouter(prefix="/ledger", tags=["ledger / sổ gốc số"])
 NOTE = "text/plain; charset=utf-8"
@@ -42,7 +44,12 @@ class CosignatureIn(BaseModel):
     )
 
 
-@router.get("/checkpoint", summary="Checkpoint mới nhất / latest checkpoint", response_class=PlainTextResponse)
+@router.get(
+    "/checkpoint",
+    summary="Checkpoint mới nhất / latest checkpoint",
+    response_class=PlainTextResponse,
+    dependencies=[allow(P.PUBLIC)],
+)
 def latest_checkpoint(svc: Ledger) -> PlainTextResponse:
     return PlainTextResponse(svc.latest_checkpoint().note, media_type=NOTE)
 
@@ -52,13 +59,17 @@ def latest_checkpoint(svc: Ledger) -> PlainTextResponse:
     summary="Công bố checkpoint (người vận hành) / publish a checkpoint (operator)",
     response_model=CheckpointOut,
     response_model_exclude_unset=True,
+    dependencies=[allow(P.LEDGER_PUBLISH)],
 )
 def publish_checkpoint(svc: Ledger) -> dict[str, Any]:
     return svc.publish().to_dict()
 
 
 @router.get(
-    "/checkpoint/{size}", summary="Checkpoint ở cỡ cho trước / checkpoint at a size", response_class=PlainTextResponse
+    "/checkpoint/{size}",
+    summary="Checkpoint ở cỡ cho trước / checkpoint at a size",
+    response_class=PlainTextResponse,
+    dependencies=[allow(P.PUBLIC)],
 )
 def checkpoint_at(size: int, svc: Ledger) -> PlainTextResponse:
     return PlainTextResponse(svc.checkpoint(size).note, media_type=NOTE)
@@ -69,6 +80,7 @@ def checkpoint_at(size: int, svc: Ledger) -> PlainTextResponse:
     summary="Bằng chứng bao hàm / inclusion proof",
     response_model=InclusionProofOut,
     response_model_exclude_unset=True,
+    dependencies=[allow(P.PUBLIC)],
 )
 def inclusion_proof(
     svc: Ledger,
@@ -83,6 +95,7 @@ def inclusion_proof(
     summary="Bằng chứng bao hàm cho mục mới nhất của một văn bằng / proof for a credential's latest entry",
     response_model=InclusionProofOut,
     response_model_exclude_unset=True,
+    dependencies=[allow(P.PUBLIC)],
 )
 def credential_inclusion_proof(
     credential_id: str, svc: Ledger, size: Annotated[int | None, Query(ge=0)] = None
@@ -95,6 +108,7 @@ def credential_inclusion_proof(
     summary="Bằng chứng nhất quán / consistency proof",
     response_model=ConsistencyProofOut,
     response_model_exclude_unset=True,
+    dependencies=[allow(P.PUBLIC)],
 )
 def consistency_proof(
     svc: Ledger,
@@ -109,6 +123,7 @@ def consistency_proof(
     summary="Các mục theo khoảng / entries by range",
     response_model=EntriesOut,
     response_model_exclude_unset=True,
+    dependencies=[allow(P.PUBLIC)],
 )
 def entries(
     svc: Ledger,
@@ -119,7 +134,10 @@ def entries(
 
 
 @router.get(
-    "/key", summary="Khóa công khai của sổ cái (vkey) / the log's verifier key", response_class=PlainTextResponse
+    "/key",
+    summary="Khóa công khai của sổ cái (vkey) / the log's verifier key",
+    response_class=PlainTextResponse,
+    dependencies=[allow(P.PUBLIC)],
 )
 def log_key(svc: Ledger) -> PlainTextResponse:
     return PlainTextResponse(svc.vkey + "\n", media_type=NOTE)
@@ -130,6 +148,7 @@ def log_key(svc: Ledger) -> PlainTextResponse:
     summary="Nhân chứng gửi đồng chữ ký / a witness submits a cosignature",
     response_model=CheckpointOut,
     response_model_exclude_unset=True,
+    dependencies=[allow(P.WITNESS)],
 )
 def add_cosignature(body: CosignatureIn, svc: Ledger) -> dict[str, Any]:
     return svc.add_cosignature(body.size, body.cosignature).to_dict()

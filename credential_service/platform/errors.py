@@ -135,6 +135,20 @@ class NotAuthorised(SogocError):
     title = Message("Không có quyền", "Not authorised")
 
 
+class NotAuthenticated(SogocError):
+    """The actor is not known: no session, an expired one, or a bad credential (HTTP 401)."""
+
+    code = "not-authenticated"
+    category = ErrorCategory.UNAUTHENTICATED
+    title = Message("Chưa đăng nhập", "Not signed in")
+
+
+class CsrfRefused(SogocError):
+    code = "csrf"
+    category = ErrorCategory.REFUSED
+    title = Message("Yêu cầu bị từ chối (CSRF)", "Request refused (CSRF)")
+
+
 class SigningRefused(SogocError):
     """A signature was refused (certificate expired, revoked, wrong key usage, ...)."""
 

@@ -15,6 +15,7 @@ from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from credential_service.platform.errors import ConfigurationError, Message
+from credential_service.platform.view_keys import view_key, view_secret
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 DEV_KEYS_DIR = PROJECT_ROOT / "keys" / "dev"
@@ -62,6 +63,11 @@ class Settings(BaseSettings):
     # is derived from the receipt signing key, so it is as secret as that key. Sessions last this long.
     holder_secret: str | None = None
     holder_session_minutes: int = 60
+    # Staff sessions: closed after this long without a request (idle) and after this long in all (absolute).
+    staff_idle_minutes: int = 30
+    staff_session_hours: int = 10
+    # A signer's confirmation (second factor) is good for one batch within this many minutes.
+    signing_confirmation_minutes: int = 5
     # Population registry: None = the dev adapter (table of synthetic citizens); else the HTTP endpoint.
     population_registry_url: str | None = None
     population_registry_timeout: float = 3.0
@@ -139,5 +145,11 @@ class Settings(BaseSettings):
     def is_dev(self) -> bool:
         return self.env in ("dev", "test")
 
+    @cached_property
+    def view_secret(self) -> bytes:
+        return view_secret(self.holder_secret, self.receipt_key_path)
+
     def verify_url(self, credential_id: str) -> str:
-        return f"{self.public_base_url.rstrip('/')}/v/{credential_id}"
+        """The address in the QR code: the public verify page, with the holder's view key (platform/view_keys.py)."""
+        key = view_key(self.view_secret, credential_id)
+        return f"{self.public_base_url.rstrip('/')}/v/{credential_id}?k={key}"

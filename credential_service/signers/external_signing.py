@@ -433,11 +433,13 @@ class ExternalSigningService:
         *,
         step: Step | str | None = None,
         client: str | None = None,
+        signer: str | None = None,
     ) -> StepReport:
-        """Check every response of the batch and, all or nothing, store the signed transcripts."""
+        """Check every response of the batch and, all or nothing, store the signed transcripts.
+        ``signer``: the staff id of the person completing; it must be the one who prepared the batch."""
         attempt = _Attempt()
         try:
-            return self._complete(class_id, responses, step, client, attempt)
+            return self._complete(class_id, responses, step, client, attempt, signer)
         except SogocError as e:
             self._audit_refusal(step or "", attempt, e, client)
             raise
@@ -449,6 +451,7 @@ class ExternalSigningService:
         expected_step: Step | str | None,
         client: str | None,
         attempt: _Attempt,
+        signer: str | None = None,
     ) -> StepReport:
         responses = [_parse_response(item, i) for i, item in enumerate(items)]
         if not responses:
@@ -477,6 +480,15 @@ class ExternalSigningService:
                 )
             first = rows[ids[0]]
             attempt.staff_id = first.staff_id
+            if signer is not None and first.staff_id != signer:
+                raise SigningRefused(
+                    Message(
+                        "Chỉ chính người ký đã chuẩn bị lô này mới hoàn tất được.",
+                        "Only the signer who prepared this batch can complete it.",
+                    ),
+                    hint=_HINT,
+                    reason="not_the_signer",
+                )
             batch = list(
                 session.execute(
                     select(ExternalSigningRequest)

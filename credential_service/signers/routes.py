@@ -10,10 +10,13 @@ certificates, as a note signed by the log key.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -25,6 +28,9 @@ from credential_service.ledger.service import LedgerService
 from credential_service.signers.compromise import CompromiseService
 from credential_service.signers.schemas import TrustListOut
 from credential_service.signers.service import SignerRegistry
+from credential_service.staff import policies as P
+from credential_service.staff.access import allow
+from credential_service.staff.policy import Actor
 from credential_service.verification.routes import read_upload
 
 router = APIRouter(tags=["signers / người ký"])
@@ -51,20 +57,32 @@ def _started(c: Container) -> Container:
 
 
 # -- registry -----------------------------------------------------------------------------------
-@router.get(API + "/signers/{staff_id}", summary="Người ký, chứng thư, phân công / a signer")
+@router.get(
+    API + "/signers/{staff_id}",
+    summary="Người ký, chứng thư, phân công / a signer",
+    dependencies=[allow(P.SIGNER_READ)],
+)
 def get_signer(staff_id: str, reg: Registry) -> dict[str, Any]:
     return reg.signer(staff_id)
 
 
-@router.post(API + "/signers/{staff_id}/certificates", summary="Nhập chứng thư / import a certificate")
+@router.post(
+    API + "/signers/{staff_id}/certificates",
+    summary="Đề nghị nhập chứng thư (quản trị thứ hai duyệt) / propose a certificate import (a second admin approves)",
+    status_code=202,
+)
 async def import_certificate(
     staff_id: str,
-    reg: Registry,
-    key_label: Annotated[str, Form(description="pkcs11:<token>/<label>")],
+    c: C,
+    actor: Annotated[Actor, allow(P.SIGNER_ADMIN)],
+    key_label: Annotated[str, Form(max_length=128, description="pkcs11:<token>/<label>")],
     file: Annotated[UploadFile, File(description="PEM/DER")],
 ) -> dict[str, Any]:
     data = await read_upload(file, 64 * 1024)
-    return reg.import_certificate(staff_id, data, key_label)
+    c.signers.check_certificate(staff_id, data, key_label)  # chain, key usage, key size: refused now, not later
+    payload = {"staff_id": staff_id, "cert_b64": base64.b64encode(data).decode(), "key_label": key_label}
+    summary = f"Nhập chứng thư cho / import a certificate for {staff_id} ({key_label})"
+    return c.approvals.propose(actor, kind="signer.certificate", summary=summary, payload=payload, school_id=None)
 
 
 class IssueIn(BaseModel):
@@ -72,13 +90,21 @@ class IssueIn(BaseModel):
     unit: str | None = None
 
 
-@router.post(API + "/signers/{staff_id}/certificates/issue", summary="CA thử nghiệm cấp / dev CA: issue")
+@router.post(
+    API + "/signers/{staff_id}/certificates/issue",
+    summary="CA thử nghiệm cấp / dev CA: issue",
+    dependencies=[allow(P.SIGNER_ADMIN)],
+)
 def issue_certificate(staff_id: str, reg: Registry, body: IssueIn | None = None) -> dict[str, Any]:
     body = body or IssueIn()
     return reg.issue(staff_id, valid_days=body.valid_days, unit=body.unit)
 
 
-@router.post(API + "/signers/{staff_id}/certificates/renew", summary="CA thử nghiệm gia hạn / dev CA: renew")
+@router.post(
+    API + "/signers/{staff_id}/certificates/renew",
+    summary="CA thử nghiệm gia hạn / dev CA: renew",
+    dependencies=[allow(P.SIGNER_ADMIN)],
+)
 def renew_certificate(staff_id: str, reg: Registry) -> dict[str, Any]:
     return reg.renew(staff_id)
 
@@ -88,7 +114,11 @@ class RevokeIn(BaseModel):
     at: datetime | None = None
 
 
-@router.post(API + "/certificates/{ref}/revoke", summary="Thu hồi chứng thư / revoke a certificate")
+@router.post(
+    API + "/certificates/{ref}/revoke",
+    summary="Thu hồi chứng thư / revoke a certificate",
+    dependencies=[allow(P.SIGNER_ADMIN)],
+)
 def revoke_certificate(ref: str, reg: Registry, body: RevokeIn | None = None) -> dict[str, Any]:
     body = body or RevokeIn()
     return reg.revoke(ref, at=body.at, reason=body.reason)
@@ -102,12 +132,15 @@ class AssignIn(BaseModel):
     valid_to: date | None = None
 
 
-@router.post(API + "/signers/{staff_id}/assignments", summary="Phân công / assign a role")
-def assign(staff_id: str, body: AssignIn, reg: Registry) -> dict[str, Any]:
-    return reg.assign(
-        staff_id, body.role, school_id=body.school_id, class_id=body.class_id, valid_from=body.valid_from,
-        valid_to=body.valid_to,
-    )  # fmt: skip
+@router.post(
+    API + "/signers/{staff_id}/assignments",
+    summary="Đề nghị phân công (quản trị thứ hai duyệt) / propose a role assignment (a second admin approves)",
+    status_code=202,
+)
+def assign(staff_id: str, body: AssignIn, actor: Annotated[Actor, allow(P.SIGNER_ADMIN)], c: C) -> dict[str, Any]:
+    payload = {"staff_id": staff_id, **jsonable_encoder(body)}
+    summary = f"Phân công / assign {body.role} → {staff_id} ({body.school_id}, {body.class_id or '-'})"
+    return c.approvals.propose(actor, kind="signer.assign", summary=summary, payload=payload, school_id=body.school_id)
 
 
 class TransferIn(BaseModel):
@@ -117,23 +150,33 @@ class TransferIn(BaseModel):
     staff_id: str | None = None
 
 
-@router.post(API + "/assignments/{assignment_id}/transfer", summary="Điều chuyển / transfer from a date")
-def transfer(assignment_id: str, body: TransferIn, reg: Registry) -> dict[str, Any]:
-    return reg.transfer(
-        assignment_id, on=body.on, school_id=body.school_id, class_id=body.class_id, staff_id=body.staff_id
-    )
+@router.post(
+    API + "/assignments/{assignment_id}/transfer",
+    summary="Đề nghị điều chuyển (quản trị thứ hai duyệt) / propose a transfer (a second admin approves)",
+    status_code=202,
+)
+def transfer(
+    assignment_id: str, body: TransferIn, actor: Annotated[Actor, allow(P.SIGNER_ADMIN)], c: C
+) -> dict[str, Any]:
+    payload = {"assignment_id": assignment_id, **jsonable_encoder(body)}
+    summary = f"Điều chuyển / transfer {assignment_id} từ/from {body.on}"
+    return c.approvals.propose(actor, kind="signer.transfer", summary=summary, payload=payload, school_id=None)
 
 
 class RetireIn(BaseModel):
     on: date
 
 
-@router.post(API + "/signers/{staff_id}/retire", summary="Nghỉ hưu, thôi việc / retire from a date")
+@router.post(
+    API + "/signers/{staff_id}/retire",
+    summary="Nghỉ hưu, thôi việc / retire from a date",
+    dependencies=[allow(P.SIGNER_ADMIN)],
+)
 def retire(staff_id: str, body: RetireIn, reg: Registry) -> list[dict[str, Any]]:
     return reg.retire(staff_id, on=body.on)
 
 
-@router.get(API + "/signing-audit", summary="Nhật ký ký số / signing audit trail")
+@router.get(API + "/signing-audit", summary="Nhật ký ký số / signing audit trail", dependencies=[allow(P.AUDIT_READ)])
 def signing_audit(
     reg: Registry, document_id: str | None = None, staff_id: str | None = None, limit: int = 200
 ) -> list[dict[str, Any]]:
@@ -141,32 +184,44 @@ def signing_audit(
 
 
 # -- any document -------------------------------------------------------------------------------
-@router.post(API + "/documents", summary="Ký một văn bản PDF / sign an uploaded PDF")
+@router.post(
+    API + "/documents",
+    summary="Ký một văn bản PDF bằng khóa của chính mình / sign an uploaded PDF with one's own key",
+)
 async def sign_document(
     request: Request,
     c: C,
-    staff_id: Annotated[str, Form()],
-    title: Annotated[str, Form()],
+    actor: Annotated[Actor, allow(P.DOCUMENT_SIGN)],
+    confirmation_id: Annotated[
+        str,
+        Form(max_length=36, description="xác nhận của chính người ký, purpose sign:document:<sha256 of the PDF>"),
+    ],
+    title: Annotated[str, Form(max_length=300)],
     file: Annotated[UploadFile, File(description="PDF")],
     kind: Annotated[str, Form(description="grade-book | decision | report | other")] = "other",
     school_code: Annotated[str | None, Form()] = None,
 ) -> dict[str, Any]:
     data = await read_upload(file)
+    c.staff_auth.consume_confirmation(actor, confirmation_id, f"sign:document:{hashlib.sha256(data).hexdigest()}")
     svc = _started(c).any_documents
     return await run_in_threadpool(
         lambda: svc.sign_upload(
-            data, title=title, kind=kind, staff_id=staff_id, school_code=school_code,
+            data, title=title, kind=kind, staff_id=actor.staff_id, school_code=school_code,
             filename=file.filename or "document.pdf", client=_client(request),
         )
     )  # fmt: skip
 
 
-@router.get(API + "/documents/{document_id}", summary="Văn bản đã ký / a signed document")
+@router.get(
+    API + "/documents/{document_id}", summary="Văn bản đã ký / a signed document", dependencies=[allow(P.DOCUMENT_READ)]
+)
 def get_document(document_id: str, c: C) -> dict[str, Any]:
     return c.any_documents.document(document_id)
 
 
-@router.get(API + "/documents/{document_id}/pdf", summary="Tải văn bản đã ký / download")
+@router.get(
+    API + "/documents/{document_id}/pdf", summary="Tải văn bản đã ký / download", dependencies=[allow(P.DOCUMENT_READ)]
+)
 def get_document_pdf(document_id: str, c: C, revision: int | None = None) -> Response:
     row = c.any_documents.revision_row(document_id, revision)
     return Response(
@@ -176,7 +231,11 @@ def get_document_pdf(document_id: str, c: C, revision: int | None = None) -> Res
     )
 
 
-@router.post(API + "/documents/verify", summary="Kiểm tra văn bản đã ký / verify a signed document")
+@router.post(
+    API + "/documents/verify",
+    summary="Kiểm tra văn bản đã ký / verify a signed document",
+    dependencies=[allow(P.PUBLIC)],
+)
 async def verify_document(
     c: C, led: Annotated[LedgerService, Depends(ledger_service)], file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:
@@ -189,8 +248,7 @@ async def verify_document(
 class CompromiseIn(BaseModel):
     certificate: str = Field(description="certificate id, SHA-256 or serial")
     compromised_at: datetime
-    declared_by: str = Field(min_length=1, max_length=100)
-    reason: str | None = None
+    reason: str | None = Field(default=None, max_length=1000)
 
 
 def compromise_service(c: C) -> CompromiseService:
@@ -200,25 +258,42 @@ def compromise_service(c: C) -> CompromiseService:
 Compromises = Annotated[CompromiseService, Depends(compromise_service)]
 
 
-@router.post(API + "/key-compromises", summary="Khai báo khóa bị lộ / declare a key compromised")
-def declare_compromise(body: CompromiseIn, svc: Compromises) -> dict[str, Any]:
+@router.post(
+    API + "/key-compromises",
+    summary="Đề nghị khai báo khóa bị lộ (quản trị thứ hai duyệt) / propose a key-compromise declaration "
+    "(a second admin approves)",
+    status_code=202,
+)
+def declare_compromise(body: CompromiseIn, actor: Annotated[Actor, allow(P.SIGNER_ADMIN)], c: C) -> dict[str, Any]:
     at = body.compromised_at if body.compromised_at.tzinfo else body.compromised_at.replace(tzinfo=UTC)
-    return svc.declare(body.certificate, compromised_at=at, declared_by=body.declared_by, reason=body.reason)
+    payload = {"certificate": body.certificate, "compromised_at": at.isoformat(), "reason": body.reason}
+    summary = f"Khóa bị lộ / key compromised: {body.certificate} từ/since {at.isoformat()}"
+    return c.approvals.propose(actor, kind="key.compromise", summary=summary, payload=payload, school_id=None)
 
 
-@router.get(API + "/key-compromises", summary="Các khóa bị lộ / declared compromises")
+@router.get(
+    API + "/key-compromises", summary="Các khóa bị lộ / declared compromises", dependencies=[allow(P.SIGNER_READ)]
+)
 def list_compromises(svc: Compromises) -> list[dict[str, Any]]:
     return svc.list()
 
 
-@router.post(API + "/key-compromises/{compromise_id}/reseal", summary="Ký lại bằng khóa mới / re-seal")
+@router.post(
+    API + "/key-compromises/{compromise_id}/reseal",
+    summary="Ký lại bằng khóa mới / re-seal",
+    dependencies=[allow(P.SIGNER_ADMIN)],
+)
 async def reseal(compromise_id: str, request: Request, c: C, svc: Compromises) -> dict[str, Any]:
     _started(c)
     return await run_in_threadpool(lambda: svc.reseal(compromise_id, client=_client(request)))
 
 
 # -- trust list ---------------------------------------------------------------------------------
-@router.get("/.well-known/sogoc-trust-list", summary="Danh sách tin cậy đã ký / signed trust list (note)")
+@router.get(
+    "/.well-known/sogoc-trust-list",
+    summary="Danh sách tin cậy đã ký / signed trust list (note)",
+    dependencies=[allow(P.PUBLIC)],
+)
 def trust_list_note(c: C) -> PlainTextResponse:
     note = c.key_rotation.signed_trust_list()
     return PlainTextResponse(note, headers={"Cache-Control": "public, max-age=600"})
@@ -229,6 +304,7 @@ def trust_list_note(c: C) -> PlainTextResponse:
     summary="Danh sách tin cậy (JSON) / trust list as JSON",
     response_model=TrustListOut,
     response_model_exclude_unset=True,
+    dependencies=[allow(P.PUBLIC)],
 )
 def trust_list_json(c: C) -> dict[str, Any]:
     svc = c.key_rotation

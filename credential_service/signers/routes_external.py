@@ -27,6 +27,9 @@ from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
 from credential_service.platform.errors import InvalidInput, Message
 from credential_service.signers.external_signing import ExternalSigningService
+from credential_service.staff import policies as P
+from credential_service.staff.access import allow
+from credential_service.staff.policy import Actor
 from credential_service.transcripts.workflow import Step
 
 router = APIRouter(tags=["external signing / ký số bằng token của người ký"])
@@ -35,7 +38,6 @@ C = Annotated[Container, Depends(container)]
 
 
 class PrepareIn(BaseModel):
-    staff_id: str = Field(description="Người ký / the signer's staff id")
     certificate: str = Field(
         max_length=64 * 1024,
         description="Chứng thư của người ký: PEM, hoặc DER dạng base64 / the signer's certificate: PEM or base64 DER",
@@ -77,8 +79,18 @@ def _certificate_bytes(text: str) -> bytes:
     API + "/classes/{class_id}/sign/{step}/external/prepare",
     summary="Chuẩn bị ký bằng token của người ký / prepare external signing (gvcn, principal)",
 )
-def prepare(class_id: str, step: Step, body: PrepareIn, svc: Service, request: Request) -> dict[str, Any]:
-    requests = svc.prepare(class_id, step, body.staff_id, _certificate_bytes(body.certificate), client=_client(request))
+def prepare(
+    class_id: str,
+    step: Step,
+    body: PrepareIn,
+    svc: Service,
+    request: Request,
+    actor: Annotated[Actor, allow(P.CLASS_SIGN)],
+    c: C,
+) -> dict[str, Any]:
+    """The signer prepares their own batch; the signature is made on their own token (the PIN is theirs)."""
+    signer = c.staff_auth.signer_for_class_step(actor, class_id=class_id, step=step.value)
+    requests = svc.prepare(class_id, step, signer, _certificate_bytes(body.certificate), client=_client(request))
     return {
         "class_id": class_id,
         "step": step.value,
@@ -91,5 +103,14 @@ def prepare(class_id: str, step: Step, body: PrepareIn, svc: Service, request: R
     API + "/classes/{class_id}/sign/{step}/external/complete",
     summary="Hoàn tất ký bằng token của người ký / complete external signing",
 )
-def complete(class_id: str, step: Step, body: CompleteIn, svc: Service, request: Request) -> dict[str, Any]:
-    return asdict(svc.complete(class_id, body.responses, step=step, client=_client(request)))
+def complete(
+    class_id: str,
+    step: Step,
+    body: CompleteIn,
+    svc: Service,
+    request: Request,
+    actor: Annotated[Actor, allow(P.CLASS_SIGN)],
+    c: C,
+) -> dict[str, Any]:
+    signer = c.staff_auth.signer_for_class_step(actor, class_id=class_id, step=step.value)
+    return asdict(svc.complete(class_id, body.responses, step=step, client=_client(request), signer=signer))

@@ -41,9 +41,11 @@ from credential_service.platform.errors import (
     InvalidInput,
     Message,
     NotFound,
+    Problem,
     SigningRefused,
 )
 from credential_service.platform.settings import Settings
+from credential_service.signers import certificate_rules
 from credential_service.signers.tables import SignerCertificate, SigningAudit
 from credential_service.staff.tables import RoleAssignment, School, Staff
 from credential_service.transcripts.tables import SchoolClass
@@ -268,11 +270,47 @@ class SignerRegistry:
             }
 
     # -- certificates ----------------------------------------------------------------------------
+    def check_certificate(self, staff_id: str, data: bytes, key_label: str) -> asn1_x509.Certificate:
+        """Refuse a certificate that is short-keyed, not for signing, outside the trusted chain, or whose key
+        is already registered to someone else (a copied public certificate proves nothing)."""
+        cert = load_certificate(data)
+        crypto_cert = x509.load_der_x509_certificate(cert.dump())
+        roots, intermediates = self._trust_material()
+        found = certificate_rules.findings(crypto_cert, roots, intermediates)
+        with self.db.reader() as s:
+            self._staff(s, staff_id)
+            spki = hashlib.sha256(cert.public_key.dump()).hexdigest()
+            for other in s.execute(select(SignerCertificate).where(SignerCertificate.staff_id != staff_id)).scalars():
+                if hashlib.sha256(load_certificate(other.cert_der).public_key.dump()).hexdigest() == spki:
+                    found.append(
+                        certificate_rules.Finding(
+                            "key_taken",
+                            "Khóa công khai này đã đăng ký cho người ký khác.",
+                            "This public key is already registered to another signer.",
+                        )
+                    )
+                    break
+        if found:
+            raise InvalidInput(
+                Message("Chứng thư không được chấp nhận.", "The certificate is refused."),
+                problems=[Problem(Message(f.vi, f.en), location={"check": f.code}) for f in found],
+            )
+        return cert
+
+    def _trust_material(self) -> tuple[list[x509.Certificate], list[x509.Certificate]]:
+        root_paths = list(self.settings.trust_roots)
+        if not root_paths and self.settings.is_dev:
+            root_paths = [self.settings.keys_dir / "out" / "root.cert.pem"]
+        roots = [x509.load_pem_x509_certificate(p.read_bytes()) for p in root_paths]
+        out = self.settings.keys_dir / "out"
+        intermediates = [x509.load_pem_x509_certificate(p.read_bytes()) for p in sorted(out.glob("issuing*.cert.pem"))]
+        return roots, intermediates
+
     def import_certificate(
         self, staff_id: str, data: bytes, key_label: str, *, activate: bool = True, source: str = "imported"
     ) -> dict[str, Any]:
         """Register a certificate (PEM or DER) for a signer; ``key_label`` says where its key is held."""
-        cert = load_certificate(data)
+        cert = self.check_certificate(staff_id, data, key_label)
         if not key_label or len(key_label) > 64:
             raise InvalidInput(
                 Message("Cần nhãn khóa (tối đa 64 ký tự).", "A key label (at most 64 characters) is needed.")

@@ -8,6 +8,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from credential_service.platform.errors import Message, NotAuthorised, NotFound
+from credential_service.staff.policy import Actor
+from credential_service.staff.roles import Grant, Place, Role, holds
 from credential_service.staff.tables import RoleAssignment, Staff
 from credential_service.transcripts.tables import SchoolClass
 
@@ -81,3 +83,48 @@ def require_any_assignment(session: Session, *, staff_id: str, school_id: str | 
             staff_id=staff_id,
         )
     return staff
+
+
+def seal_in_force(session: Session, *, school_id: str, on: date) -> Staff:
+    """The school's organisation seal (its certificate-holding signer) assigned on ``on``."""
+    row = (
+        session.execute(
+            select(Staff)
+            .join(RoleAssignment, RoleAssignment.staff_id == Staff.id)
+            .where(
+                RoleAssignment.role == "seal",
+                RoleAssignment.school_id == school_id,
+                RoleAssignment.valid_from <= on,
+                or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to >= on),
+            )
+            .order_by(RoleAssignment.valid_from.desc())
+        )
+        .scalars()
+        .first()
+    )
+    if row is None:
+        raise NotFound(
+            Message(
+                f"Trường chưa có dấu (chứng thư tổ chức) nào còn hiệu lực vào ngày {on:%d/%m/%Y}.",
+                f"The school has no organisation seal in force on {on.isoformat()}.",
+            )
+        )
+    return row
+
+
+def signer_for_step(session: Session, actor: Actor, *, step: str, klass: SchoolClass, on: date) -> str:
+    """Whose key signs this step when ``actor`` asks: their own for GVCN and principal; for the seal, the
+    school's seal, and only if the actor is the seal operator the principal assigned (Decree 30/2020 Art. 32)."""
+    if step != "seal":
+        return actor.staff_id
+    operator = Grant(Role.SEAL_OPERATOR)
+    place = Place(school_id=klass.school_id, class_id=klass.id)
+    if not holds(actor.grants, frozenset({operator.role}), place, on):
+        raise NotAuthorised(
+            Message(
+                f"{actor.full_name} không được giao đóng dấu của trường vào ngày {on:%d/%m/%Y}.",
+                f"{actor.full_name} is not the school's assigned seal operator on {on.isoformat()}.",
+            ),
+            reason="not_seal_operator",
+        )
+    return seal_in_force(session, school_id=klass.school_id, on=on).id

@@ -13,6 +13,9 @@ from fastapi.templating import Jinja2Templates
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
 from credential_service.platform.errors import SogocError
+from credential_service.staff import policies as P
+from credential_service.staff.access import allow, visible_classes
+from credential_service.staff.policy import Actor
 from credential_service.transcripts import imports
 from credential_service.transcripts.workflow import STATUS_LABELS, Status, Step
 
@@ -37,29 +40,31 @@ def _redirect(url: str, *, ok: str | None = None, error: SogocError | None = Non
     return RedirectResponse(url, status_code=303)
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get("/", response_class=HTMLResponse, dependencies=[allow(P.CLASS_LIST)])
 def index(request: Request, c: C) -> Response:
+    actor = request.state.actor
+    classes = visible_classes(actor, P.CLASS_LIST, c.transcripts.list_classes(), c.clock.today())
     return TEMPLATES.TemplateResponse(
-        request, "index.html", {"classes": c.transcripts.list_classes(), "status_label": _status_label}
+        request,
+        "index.html",
+        {
+            "classes": classes,
+            "status_label": _status_label,
+            "actor": actor,
+            "csrf": c.staff_auth.csrf_token(actor.session_hash or ""),
+        },
     )
 
 
-@router.get("/classes/{class_id}", response_class=HTMLResponse)
+@router.get("/classes/{class_id}", response_class=HTMLResponse, dependencies=[allow(P.CLASS_READ)])
 def class_page(request: Request, class_id: str, c: C) -> Response:
     overview = c.transcripts.class_overview(class_id)
-    staff = c.transcripts.list_staff()
-    signers: dict[str, list[dict[str, Any]]] = {"gvcn": [], "principal": [], "seal": []}
-    for s in staff:
-        for r in s["roles"]:
-            if r["role"] == "gvcn" and r["class_id"] != class_id:
-                continue
-            signers[r["role"]].append(s)
     return TEMPLATES.TemplateResponse(
         request,
         "class.html",
         {
             "c": overview,
-            "signers": signers,
+            "csrf": c.staff_auth.csrf_token(request.state.actor.session_hash or ""),
             "status_label": _status_label,
             "ok": request.query_params.get("ok"),
             "error_vi": request.query_params.get("error_vi"),
@@ -69,13 +74,15 @@ def class_page(request: Request, class_id: str, c: C) -> Response:
     )
 
 
-@router.get("/classes/{class_id}/students/{student_id}", response_class=HTMLResponse)
+@router.get(
+    "/classes/{class_id}/students/{student_id}", response_class=HTMLResponse, dependencies=[allow(P.CLASS_READ)]
+)
 def student_page(request: Request, class_id: str, student_id: str, c: C) -> Response:
     return TEMPLATES.TemplateResponse(request, "student.html", {"s": c.transcripts.student_year(class_id, student_id)})
 
 
-@router.post("/classes/{class_id}/lock")
-def lock(class_id: str, c: C) -> Response:
+@router.post("/classes/{class_id}/lock", dependencies=[allow(P.CLASS_LOCK)])
+def lock(class_id: str, c: C) -> Response:  # the CSRF form field is checked by the policy
     try:
         report = c.transcripts.lock_class(class_id)
     except SogocError as e:
@@ -84,15 +91,27 @@ def lock(class_id: str, c: C) -> Response:
 
 
 @router.post("/classes/{class_id}/sign")
-def sign(class_id: str, c: C, step: Annotated[str, Form()], staff_id: Annotated[str, Form()]) -> Response:
+def sign(
+    class_id: str,
+    c: C,
+    actor: Annotated[Actor, allow(P.CLASS_SIGN)],
+    step: Annotated[str, Form(max_length=16)],
+    totp: Annotated[str, Form(max_length=10)],
+) -> Response:
+    """The signer's own code on the form is the fresh confirmation for the whole class."""
     try:
-        report = c.transcripts.sign_class(class_id, Step(step), staff_id=staff_id)
+        the_step = Step(step)
+        purpose = f"sign:class:{class_id}:{the_step.value}"
+        signer = c.staff_auth.signer_for_class_step(actor, class_id=class_id, step=the_step.value)
+        confirmation, _ = c.staff_auth.confirm(actor, totp_code=totp, purpose=purpose)
+        c.staff_auth.consume_confirmation(actor, confirmation, purpose)
+        report = c.transcripts.sign_class(class_id, the_step, staff_id=signer, actor=actor.display)
     except SogocError as e:
         return _redirect(f"/classes/{class_id}", error=e)
     return _redirect(f"/classes/{class_id}", ok=f"Đã ký {report.transcripts} học bạ ({report.step}).")
 
 
-@router.post("/classes/{class_id}/import")
+@router.post("/classes/{class_id}/import", dependencies=[allow(P.CLASS_IMPORT)])
 async def upload(class_id: str, c: C, file: Annotated[UploadFile, File()]) -> Response:
     try:
         report = imports.import_xlsx(c.transcripts, class_id, await file.read(), file.filename or "upload.xlsx")

@@ -10,12 +10,18 @@ from fastapi.responses import Response
 
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
+from credential_service.staff import policies as P
+from credential_service.staff.access import allow
 
 router = APIRouter(tags=["transcripts / học bạ số"])
 C = Annotated[Container, Depends(container)]
 
 
-@router.get("/transcripts/{transcript_id}", summary="Thông tin học bạ số / transcript metadata")
+@router.get(
+    "/transcripts/{transcript_id}",
+    summary="Thông tin học bạ số / transcript metadata",
+    dependencies=[allow(P.TRANSCRIPT_READ)],
+)
 def transcript(transcript_id: str, c: C) -> dict[str, Any]:
     t = c.transcripts.transcript(transcript_id)
     return {
@@ -29,7 +35,12 @@ def transcript(transcript_id: str, c: C) -> dict[str, Any]:
     }
 
 
-@router.get("/transcripts/{transcript_id}/pdf", summary="Tải PDF / download the PDF", response_class=Response)
+@router.get(
+    "/transcripts/{transcript_id}/pdf",
+    summary="Tải PDF / download the PDF",
+    response_class=Response,
+    dependencies=[allow(P.TRANSCRIPT_READ)],
+)
 def transcript_pdf(transcript_id: str, c: C) -> Response:
     t = c.transcripts.transcript(transcript_id)
     return Response(
@@ -39,7 +50,11 @@ def transcript_pdf(transcript_id: str, c: C) -> Response:
     )
 
 
-@router.get("/transcripts/{transcript_id}/record", summary="Bản ghi chuẩn hóa / canonical record")
+@router.get(
+    "/transcripts/{transcript_id}/record",
+    summary="Bản ghi chuẩn hóa / canonical record",
+    dependencies=[allow(P.TRANSCRIPT_READ)],
+)
 def transcript_record(transcript_id: str, c: C) -> dict[str, Any]:
     t = c.transcripts.transcript(transcript_id)
     record: dict[str, Any] = json.loads(t.record_json)

@@ -11,6 +11,9 @@ from pydantic import BaseModel, Field
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
 from credential_service.platform.errors import InvalidInput, Message
+from credential_service.staff import policies as P
+from credential_service.staff.access import allow, visible_classes
+from credential_service.staff.policy import Actor
 from credential_service.transcripts import imports
 from credential_service.transcripts.workflow import Step
 
@@ -19,15 +22,23 @@ C = Annotated[Container, Depends(container)]
 
 
 class SignRequest(BaseModel):
-    staff_id: str = Field(description="Người ký (mã cán bộ hoặc mã dấu) / the signer's staff or seal id")
+    confirmation_id: str = Field(
+        max_length=36,
+        description="xác nhận của chính người ký cho lần ký này (POST /api/v1/staff/confirmations, purpose "
+        "sign:class:<class_id>:<step>) / the signer's own confirmation for this batch",
+    )
+
+
+def sign_purpose(class_id: str, step: Step) -> str:
+    return f"sign:class:{class_id}:{step.value}"
 
 
 @router.get("/classes", summary="Danh sách lớp / list classes")
-def list_classes(c: C) -> list[dict[str, Any]]:
-    return c.transcripts.list_classes()
+def list_classes(c: C, actor: Annotated[Actor, allow(P.CLASS_LIST)]) -> list[dict[str, Any]]:
+    return visible_classes(actor, P.CLASS_LIST, c.transcripts.list_classes(), c.clock.today())
 
 
-@router.get("/classes/{class_id}", summary="Xem lớp và kết quả / review a class")
+@router.get("/classes/{class_id}", summary="Xem lớp và kết quả / review a class", dependencies=[allow(P.CLASS_READ)])
 def class_overview(class_id: str, c: C) -> dict[str, Any]:
     return c.transcripts.class_overview(class_id)
 
@@ -35,12 +46,17 @@ def class_overview(class_id: str, c: C) -> dict[str, Any]:
 @router.get(
     "/classes/{class_id}/students/{student_id}",
     summary="Kết quả năm học và căn cứ quy chế / a student's year with the rule trace",
+    dependencies=[allow(P.CLASS_READ)],
 )
 def student_year(class_id: str, student_id: str, c: C) -> dict[str, Any]:
     return c.transcripts.student_year(class_id, student_id)
 
 
-@router.post("/classes/{class_id}/imports", summary="Nhập điểm từ XLSX hoặc CSV / import XLSX or CSV")
+@router.post(
+    "/classes/{class_id}/imports",
+    summary="Nhập điểm từ XLSX hoặc CSV / import XLSX or CSV",
+    dependencies=[allow(P.CLASS_IMPORT)],
+)
 async def import_file(
     class_id: str,
     c: C,
@@ -68,13 +84,17 @@ async def import_file(
     return asdict(report)
 
 
-@router.post("/classes/{class_id}/results", summary="Nhập điểm qua JSON / import results as JSON")
+@router.post(
+    "/classes/{class_id}/results",
+    summary="Nhập điểm qua JSON / import results as JSON",
+    dependencies=[allow(P.CLASS_IMPORT)],
+)
 def import_results_json(class_id: str, c: C, payload: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     return asdict(imports.import_json(c.transcripts, class_id, payload))
 
 
 @router.post("/classes/{class_id}/lock", summary="Khóa sổ và tạo học bạ / lock and render transcripts")
-def lock_class(class_id: str, c: C) -> dict[str, Any]:
+def lock_class(class_id: str, actor: Annotated[Actor, allow(P.CLASS_LOCK)], c: C) -> dict[str, Any]:
     return asdict(c.transcripts.lock_class(class_id))
 
 
@@ -82,14 +102,22 @@ def lock_class(class_id: str, c: C) -> dict[str, Any]:
     "/classes/{class_id}/sign/{step}",
     summary="Ký số một bước (gvcn, principal, seal) / sign one step",
 )
-def sign_step(class_id: str, step: Step, body: SignRequest, c: C) -> dict[str, Any]:
+def sign_step(
+    class_id: str, step: Step, body: SignRequest, actor: Annotated[Actor, allow(P.CLASS_SIGN)], c: C
+) -> dict[str, Any]:
+    """The acting person signs with their own key (the seal operator with the school's seal), after
+    their own fresh confirmation; one confirmation covers the whole class."""
     if step == Step.LOCK:
         raise InvalidInput(
             Message("Bước ký phải là gvcn, principal hoặc seal.", "Step must be gvcn, principal or seal.")
         )
-    return asdict(c.transcripts.sign_class(class_id, step, staff_id=body.staff_id))
+    signer = c.staff_auth.signer_for_class_step(actor, class_id=class_id, step=step.value)
+    c.staff_auth.consume_confirmation(actor, body.confirmation_id, sign_purpose(class_id, step))
+    return asdict(c.transcripts.sign_class(class_id, step, staff_id=signer, actor=actor.display))
 
 
-@router.get("/staff", summary="Người ký và phân công / signers and role assignments")
+@router.get(
+    "/staff", summary="Người ký và phân công / signers and role assignments", dependencies=[allow(P.STAFF_LIST)]
+)
 def staff(c: C) -> list[dict[str, Any]]:
     return c.transcripts.list_staff()

@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
+from credential_service.staff import policies as P
+from credential_service.staff.access import allow
 from credential_service.transcripts.rules_explain import explain_year
 
 router = APIRouter(tags=["rules / quy chế đánh giá"])
@@ -21,6 +23,8 @@ EXAMPLE = {
 }
 
 
-@router.post("/rules/explain", summary="Giải thích kết quả năm học / explain a year's results")
+@router.post(
+    "/rules/explain", summary="Giải thích kết quả năm học / explain a year's results", dependencies=[allow(P.PUBLIC)]
+)
 def explain(data: Annotated[dict[str, Any], Body(examples=[EXAMPLE])]) -> dict[str, Any]:
     return explain_year(data)

@@ -132,6 +132,7 @@ class TranscriptService:
             return [
                 {
                     "class_id": k.id,
+                    "school_id": k.school_id,
                     "school": {"code": s.code, "name": s.name},
                     "name": k.name,
                     "grade": k.grade,
@@ -412,13 +413,20 @@ class TranscriptService:
 
     # -- signing steps --------------------------------------------------------------------
     def sign_class(
-        self, class_id: str, step: Step, *, staff_id: str, at: datetime | None = None, client: str | None = None
+        self,
+        class_id: str,
+        step: Step,
+        *,
+        staff_id: str,
+        at: datetime | None = None,
+        client: str | None = None,
+        actor: str | None = None,
     ) -> StepReport:
         """Run one signing step over the whole class, all or nothing; every attempt goes to the audit trail."""
         at = at or self.clock.now()
         seen: dict[str, Any] = {}
         try:
-            return self._sign_class(class_id, step, staff_id=staff_id, at=at, client=client, seen=seen)
+            return self._sign_class(class_id, step, staff_id=staff_id, at=at, client=client, actor=actor, seen=seen)
         except SogocError as e:
             with self.db.transaction() as session:
                 for document_id in seen.get("documents") or [None]:
@@ -434,6 +442,7 @@ class TranscriptService:
                             cert=seen.get("cert"),
                             backend=seen.get("backend"),
                             client=client,
+                            actor=actor,
                             reason=refusal_reason(e),
                             message=e.message,
                             checks=getattr(e, "extra", {}).get("checks"),
@@ -442,7 +451,15 @@ class TranscriptService:
             raise
 
     def _sign_class(
-        self, class_id: str, step: Step, *, staff_id: str, at: datetime, client: str | None, seen: dict[str, Any]
+        self,
+        class_id: str,
+        step: Step,
+        *,
+        staff_id: str,
+        at: datetime,
+        client: str | None,
+        actor: str | None,
+        seen: dict[str, Any],
     ) -> StepReport:
         role = STEP_ROLE[step]
         with self.db.reader() as session:
@@ -522,6 +539,7 @@ class TranscriptService:
                         cert=cert,
                         backend=seen.get("backend"),
                         client=client,
+                        actor=actor,
                         checks=result.checks,
                     )
                 )

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -22,6 +22,9 @@ from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
 from credential_service.app.problem import http_status
 from credential_service.platform.errors import NotFound, SogocError
+from credential_service.platform.view_keys import holds_document
+from credential_service.staff import policies as P
+from credential_service.staff.access import allow
 from credential_service.verification.routes import Verifier, read_upload
 from credential_service.verification.service import STATUS_LABELS
 
@@ -73,26 +76,36 @@ def _page(request: Request, template: str, ctx: dict[str, Any], status_code: int
     return TEMPLATES.TemplateResponse(request, template, {**base, **ctx}, status_code=status_code)
 
 
-@router.get("/v", response_class=HTMLResponse)
+@router.get("/v", response_class=HTMLResponse, dependencies=[allow(P.PUBLIC)])
 def verify_home(request: Request) -> Response:
     return _page(request, "verify.html", {"id": None, "st": None, "fields": []})
 
 
-@router.get("/v/{credential_id}", response_class=HTMLResponse)
-def verify_page(request: Request, credential_id: str, svc: Verifier) -> Response:
+@router.get("/v/{credential_id}", response_class=HTMLResponse, dependencies=[allow(P.PUBLIC)])
+def verify_page(
+    request: Request, credential_id: str, svc: Verifier, k: Annotated[str | None, Query(max_length=64)] = None
+) -> Response:
+    """The status for anyone; the personal details only with the view key carried in the QR code."""
     try:
         st = svc.credential_status(credential_id)
     except NotFound:
         return _page(request, "verify.html", {"id": credential_id, "st": None, "fields": []}, status_code=404)
     record = json.loads(svc.record_json(credential_id))
+    holder = holds_document(svc.settings.view_secret, credential_id, k)
     return _page(
         request,
         "verify.html",
-        {"id": credential_id, "st": st, "fields": _fields(record), "school": record["school"]["name"]},
+        {
+            "id": credential_id,
+            "st": st,
+            "fields": _fields(record) if holder else [],
+            "details_hidden": not holder,
+            "school": record["school"]["name"],
+        },
     )
 
 
-@router.post("/v/check", response_class=HTMLResponse)
+@router.post("/v/check", response_class=HTMLResponse, dependencies=[allow(P.PUBLIC)])
 async def verify_upload_page(request: Request, svc: Verifier, file: Annotated[UploadFile, File()]) -> Response:
     from starlette.concurrency import run_in_threadpool
 
@@ -106,7 +119,7 @@ async def verify_upload_page(request: Request, svc: Verifier, file: Annotated[Up
     return _page(request, "verify_result.html", {"r": r, "kind": "pdf", "fields": fields, "name": file.filename})
 
 
-@router.post("/v/qr", response_class=HTMLResponse)
+@router.post("/v/qr", response_class=HTMLResponse, dependencies=[allow(P.PUBLIC)])
 def verify_qr_page(request: Request, svc: Verifier, text: Annotated[str, Form(max_length=4096)]) -> Response:
     report, status = svc.verify_qr_text(text)
     r = report.to_dict()

@@ -15,6 +15,8 @@ from pydantic import BaseModel, Field
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
 from credential_service.platform.errors import ErrorCategory, InvalidInput, Message, SogocError
+from credential_service.staff import policies as P
+from credential_service.staff.access import allow
 from credential_service.verification.schemas import (
     CredentialStatusOut,
     KeyListOut,
@@ -56,6 +58,7 @@ async def read_upload(file: UploadFile, limit: int = MAX_UPLOAD) -> bytes:
     summary="Kiểm tra một tệp PDF học bạ số / verify a transcript PDF",
     response_model=PdfVerificationOut,
     response_model_exclude_unset=True,
+    dependencies=[allow(P.PUBLIC)],
 )
 async def verify_upload(svc: Verifier, file: Annotated[UploadFile, File(description="PDF")]) -> dict[str, Any]:
     data = await read_upload(file)
@@ -74,6 +77,7 @@ class QrIn(BaseModel):
     summary="Kiểm tra nội dung mã QR đã quét / verify a scanned QR code",
     response_model=QrVerificationOut,
     response_model_exclude_unset=True,
+    dependencies=[allow(P.PUBLIC)],
 )
 def verify_qr_text(body: QrIn, svc: Verifier) -> dict[str, Any]:
     report, status = svc.verify_qr_text(body.text)
@@ -87,6 +91,7 @@ def verify_qr_text(body: QrIn, svc: Verifier) -> dict[str, Any]:
     summary="Trạng thái hiện tại / current status",
     response_model=CredentialStatusOut,
     response_model_exclude_unset=True,
+    dependencies=[allow(P.PUBLIC)],
 )
 def credential_status(credential_id: str, svc: Verifier) -> dict[str, Any]:
     return svc.credential_status(credential_id).to_dict()
@@ -96,6 +101,7 @@ def credential_status(credential_id: str, svc: Verifier) -> dict[str, Any]:
     "/.well-known/sogoc-keys.json",
     summary="Danh sách khóa ký mã QR / the published QR key list",
     response_model=KeyListOut,
+    dependencies=[allow(P.PUBLIC)],
 )
 def qr_keys(svc: Verifier) -> JSONResponse:
     return JSONResponse(svc.key_list(), headers={"Cache-Control": "public, max-age=3600"})

@@ -6,6 +6,7 @@ import io
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -70,7 +71,10 @@ def test_verify_page_shows_status_and_judges_uploads(container: Container, tmp_p
     bad.write_bytes(_tampered(t.pdf))
 
     with live_server(create_app(container)) as base, open_browser(viewport=(390, 844)) as page:
-        page.goto(f"{base}/v/{t.id}")
+        page.goto(f"{base}/v/{t.id}")  # without the view key: the status alone
+        expect(page.locator("#details-hidden")).to_be_visible()
+        expect(page.locator("#fields")).not_to_contain_text("Trường THPT Demo Hải Phòng")
+        page.goto(base + urlsplit(container.settings.verify_url(t.id))._replace(scheme="", netloc="").geturl())
         expect(page.locator("h1")).to_contain_text("Kiểm tra học bạ số")
         expect(page.locator("#verdict")).to_have_attribute("data-status", "valid")
         expect(page.locator("#status-text")).to_contain_text("Hợp lệ")

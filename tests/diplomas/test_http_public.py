@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from staff_login import confirm, sign_in, sign_out
 
 from credential_service.app.bootstrap import Container
-from credential_service.app.demo import staff_id
 from credential_service.app.factory import create_app
 from credential_service.diplomas.register_import import COLUMNS, demo_register_rows, register_xlsx
 from credential_service.diplomas.service import DiplomaService, TokenBucket
@@ -28,13 +28,17 @@ COL = {c: i for i, c in enumerate(COLUMNS)}
 def client(container: Container, svc: DiplomaService) -> Iterator[TestClient]:
     svc.bucket = TokenBucket(capacity=5, refill_per_second=0.0)
     with TestClient(create_app(container)) as c:
+        sign_in(c, "so-clerk")
         r = c.post(
             "/api/v1/register-books",
             files={"file": ("book.xlsx", register_xlsx(ROWS))},
-            data={"book_code": "SG-2004-1", "issuer_key": "SO-GDDT-HP", "issuer_name": "Sở GDĐT Hải Phòng",
-                  "actor": "clerk"},
-        )  # fmt: skip
-        assert r.status_code == 200, r.text
+            data={"book_code": "SG-2004-1", "issuer_key": "SO-GDDT-HP", "issuer_name": "Sở GDĐT Hải Phòng"},
+        )
+        assert r.status_code == 202 and r.json()["status"] == "pending", r.text
+        sign_in(c, "so-clerk-2")  # four eyes: a second clerk approves, then it is imported
+        done = c.post(f"/api/v1/approvals/{r.json()['approval_id']}/approve", json={})
+        assert done.status_code == 200 and done.json()["result"]["imported"] == len(ROWS), done.text
+        sign_out(c)
         yield c
 
 
@@ -79,6 +83,7 @@ def test_disclosure_and_pages_show_no_id_numbers_or_full_birth_dates(client: Tes
             "date_of_birth": ROWS[2][COL["Ngày sinh"]]}  # fmt: skip
     r = client.post("/tra-cuu-van-bang", data=form)
     assert "Khớp / Match" in r.text
+    sign_in(client, "so-clerk")
     assert "Đối soát" in client.get("/so/van-bang").text
 
 
@@ -86,6 +91,7 @@ def test_api_issues_from_a_decision_and_a_revocation_shows_in_status_and_the_pub
     client: TestClient, clock: FixedClock
 ) -> None:
     decided = clock.today() - timedelta(days=2)  # within the 5-day rule, whatever today is
+    sign_in(client, "principal")
     decision = client.post("/api/v1/graduation-decisions", json={
         "school_code": "THPT-DEMO", "decision_no": "9/QĐ", "decision_date": decided.isoformat(),
         "graduation_year": decided.year,
@@ -94,22 +100,27 @@ def test_api_issues_from_a_decision_and_a_revocation_shows_in_status_and_the_pub
     })  # fmt: skip
     assert decision.status_code == 200, decision.text
     did = decision.json()["decision_id"]
-    signers = {"issuer_staff_id": staff_id("principal"), "seal_staff_id": staff_id("seal-thpt-demo")}
-    issued = client.post(f"/api/v1/graduation-decisions/{did}/issue", json=signers)
+    confirmation = confirm(client, "principal", f"issue:decision:{did}")
+    issued = client.post(f"/api/v1/graduation-decisions/{did}/issue", json={"confirmation_id": confirmation})
     assert issued.status_code == 200, issued.text
     cid = issued.json()["issued"][0]["credential_id"]
     assert client.get(f"/api/v1/diplomas/{cid}/pdf").content.startswith(b"%PDF")
     assert client.get("/api/v1/diplomas/deadlines").json()[0]["counts"]["on_time"] == 1
+    sign_in(client, "so-clerk")
     bad = client.post(f"/api/v1/diplomas/{cid}/corrections", json={
         "decision_no": "1", "decision_date": clock.today().isoformat(), "signer": "HT", "ground": "typo",
         "field": "full_name",
-        "old_value": "Phạm Thu Hà", "new_value": "Phạm Thu Hà B", "evidence": ["x"], "actor": "clerk"})  # fmt: skip
+        "old_value": "Phạm Thu Hà", "new_value": "Phạm Thu Hà B", "evidence": ["x"]})  # fmt: skip
     assert bad.status_code == 422 and bad.json()["errors"][0]["location"] == {"field": "ground"}
     r = client.post(f"/api/v1/diplomas/{cid}/revocations", json={
         "kind": "revoke", "ground": "ineligible_holder", "decision_no": "77/QĐ",
         "decision_date": clock.today().isoformat(),
-        "signer": "HT", "reason": "Không đủ điều kiện dự thi", "actor": "clerk"})  # fmt: skip
-    assert r.status_code == 200, r.text
+        "signer": "HT", "reason": "Không đủ điều kiện dự thi"})  # fmt: skip
+    assert r.status_code == 202, r.text
+    assert client.get(f"/api/v1/diplomas/{cid}").json()["status"] != "revoked"  # not before a second person
+    sign_in(client, "principal")
+    done = client.post(f"/api/v1/approvals/{r.json()['approval_id']}/approve", json={})
+    assert done.status_code == 200, done.text
     assert client.get(f"/api/v1/diplomas/{cid}").json()["status"] == "revoked"
     assert client.get("/api/v1/public/revocations").json()[0]["decision_no"] == "77/QĐ"
     assert "77/QĐ" in client.get("/cong-khai/thu-hoi-van-bang").text

@@ -23,6 +23,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import func, select
+from staff_login import sign_in
 
 from credential_service.app.bootstrap import Container
 from credential_service.app.demo import class_id, seed_demo, staff_id
@@ -64,6 +65,7 @@ def client(container: Container) -> Iterator[TestClient]:
         assert teacher is not None
         teacher.key_label = "external:gvcn-10a1"  # keys/dev/out/gvcn-10a1.cert.pem is her registered certificate
     with TestClient(create_app(container)) as tc:
+        sign_in(tc, "gvcn-10a1")  # the teacher herself prepares and completes her batch
         yield tc
 
 
@@ -88,8 +90,8 @@ def _agent_certificate(agent: str) -> str:
     return base64.b64encode(fetch_agent_certificate(agent).dump()).decode()
 
 
-def _prepare(client: TestClient, certificate: str, staff: str = TEACHER) -> list[SigningRequest]:
-    r = client.post(PREPARE, json={"staff_id": staff, "certificate": certificate})
+def _prepare(client: TestClient, certificate: str) -> list[SigningRequest]:
+    r = client.post(PREPARE, json={"certificate": certificate})
     assert r.status_code == 200, r.json()
     body = r.json()
     assert body["step"] == "gvcn" and len(body["requests"]) == N
@@ -248,7 +250,7 @@ def test_a_certificate_that_is_not_the_teachers_is_refused_and_changes_nothing(
 ) -> None:
     before = _state(container)
     body = _refused(
-        client.post(PREPARE, json={"staff_id": TEACHER, "certificate": _pem("gvcn-10a2")}),
+        client.post(PREPARE, json={"certificate": _pem("gvcn-10a2")}),
         409,
         "certificate_not_registered",
     )
@@ -263,21 +265,20 @@ def test_a_certificate_that_is_not_the_teachers_is_refused_and_changes_nothing(
 def test_other_refusals_at_prepare(container: Container, client: TestClient, sign_agent: str) -> None:
     cert = _agent_certificate(sign_agent)
     before = _state(container)
-    # the seal stays in the service's HSM
-    r = client.post(f"/api/v1/classes/{A1}/sign/seal/external/prepare", json={"staff_id": TEACHER, "certificate": cert})
-    assert r.status_code == 422 and r.json()["code"] == "invalid-input", r.json()
-    # out of order: the principal before the teacher
-    r = client.post(
-        f"/api/v1/classes/{A1}/sign/principal/external/prepare",
-        json={"staff_id": staff_id("principal"), "certificate": _pem("principal")},
-    )
-    assert r.status_code == 409 and r.json()["code"] == "workflow-violation", r.json()
-    # a teacher of another class
-    r = client.post(PREPARE, json={"staff_id": staff_id("gvcn-10a2"), "certificate": _pem("gvcn-10a2")})
+    # the teacher is not the seal operator (and the seal stays in the service's HSM)
+    r = client.post(f"/api/v1/classes/{A1}/sign/seal/external/prepare", json={"certificate": cert})
     assert r.status_code == 403 and r.json()["code"] == "not-authorised", r.json()
     # garbage instead of a certificate
-    r = client.post(PREPARE, json={"staff_id": TEACHER, "certificate": "bm90IGEgY2VydA=="})
+    r = client.post(PREPARE, json={"certificate": "bm90IGEgY2VydA=="})
     assert r.status_code == 422, r.json()
+    # out of order: the principal before the teacher
+    sign_in(client, "principal")
+    r = client.post(f"/api/v1/classes/{A1}/sign/principal/external/prepare", json={"certificate": _pem("principal")})
+    assert r.status_code == 409 and r.json()["code"] == "workflow-violation", r.json()
+    # a teacher of another class
+    sign_in(client, "gvcn-10a2")
+    r = client.post(PREPARE, json={"certificate": _pem("gvcn-10a2")})
+    assert r.status_code == 403 and r.json()["code"] == "not-authorised", r.json()
     assert _state(container) == before
 
 
@@ -287,9 +288,7 @@ def test_a_signer_whose_key_the_service_holds_uses_the_ordinary_step(container: 
         assert teacher is not None
         teacher.key_label = "gvcn-10a1"
     before = _state(container)
-    _refused(
-        client.post(PREPARE, json={"staff_id": TEACHER, "certificate": _pem("gvcn-10a1")}), 409, "not_external_signer"
-    )
+    _refused(client.post(PREPARE, json={"certificate": _pem("gvcn-10a1")}), 409, "not_external_signer")
     assert _state(container) == before
 
 
@@ -304,7 +303,8 @@ def test_the_principal_approves_with_a_key_at_his_computer(
         assert principal is not None
         principal.key_label = "external:principal"
     base = f"/api/v1/classes/{A1}/sign/principal/external"
-    r = client.post(base + "/prepare", json={"staff_id": staff_id("principal"), "certificate": _pem("principal")})
+    sign_in(client, "principal")
+    r = client.post(base + "/prepare", json={"certificate": _pem("principal")})
     assert r.status_code == 200, r.json()
     requests = [SigningRequest.from_dict(d) for d in r.json()["requests"]]
     key = FileAgentKey(DEV_OUT.parent / "keys" / "principal.key.pem", DEV_OUT / "principal.cert.pem")

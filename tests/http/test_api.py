@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from staff_login import confirm, sign_in
 
 from credential_service.app.bootstrap import build
-from credential_service.app.demo import class_id, seed_demo, staff_id
+from credential_service.app.demo import class_id, seed_demo
 from credential_service.app.factory import create_app
 from credential_service.platform.settings import Settings
 from credential_service.transcripts.routes_rules import EXAMPLE
@@ -30,6 +31,7 @@ def client(sqlite_db_url: str) -> Iterator[TestClient]:
     container = build(Settings(env="test", database_url=sqlite_db_url))
     seed_demo(container.transcripts, import_results=False)
     with TestClient(create_app(container)) as c:
+        sign_in(c, "gvcn-10a1")  # the homeroom teacher of 10A1 imports, locks and signs the GVCN step
         yield c
     container.db.dispose()
 
@@ -184,28 +186,38 @@ def test_rules_explain_rejects_a_comma_decimal_with_the_field_named(client: Test
 
 
 def test_signing_before_locking_is_a_409_workflow_violation(client: TestClient) -> None:
-    r = client.post(f"/api/v1/classes/{CLASS_10A1}/sign/principal", json={"staff_id": staff_id("principal")})
+    sign_in(client, "principal")
+    purpose = f"sign:class:{CLASS_10A1}:principal"
+    r = client.post(
+        f"/api/v1/classes/{CLASS_10A1}/sign/principal", json={"confirmation_id": confirm(client, "principal", purpose)}
+    )
     body = _assert_problem(r, 409, "workflow-violation")
     assert body["current"] == "draft" and body["required"] == "signed_gvcn" and body["step"] == "principal"
     assert "Hiệu trưởng" in body["detail_vi"]
-    r = client.post(f"/api/v1/classes/{CLASS_10A1}/sign/seal", json={"staff_id": staff_id("seal-thpt-demo")})
+    sign_in(client, "seal-operator")
+    purpose = f"sign:class:{CLASS_10A1}:seal"
+    r = client.post(
+        f"/api/v1/classes/{CLASS_10A1}/sign/seal", json={"confirmation_id": confirm(client, "seal-operator", purpose)}
+    )
     _assert_problem(r, 409, "workflow-violation")
+    sign_in(client, "gvcn-10a1")
     assert client.get(f"/api/v1/classes/{CLASS_10A1}").json()["status"] == "draft"
 
 
-def test_unknown_class_is_a_404_problem(client: TestClient) -> None:
+def test_unknown_class_is_a_404_for_the_so_and_a_403_for_a_teacher(client: TestClient) -> None:
+    """A teacher learns nothing about classes outside their own (not even whether they exist)."""
     missing = str(uuid.uuid4())
+    data = write_sample_xlsx(demo_class("10A1", 10, n=1, seed=3))
+    r = client.post(f"/api/v1/classes/{missing}/imports", files={"file": ("x.xlsx", data, XLSX)})
+    _assert_problem(r, 403, "not-authorised")
+    _assert_problem(client.post(f"/api/v1/classes/{missing}/lock"), 403, "not-authorised")
+    sign_in(client, "inspector")
     body = _assert_problem(client.get(f"/api/v1/classes/{missing}"), 404, "not-found")
     assert missing in body["detail_vi"] and missing in body["detail_en"]
     assert body["instance"] == f"/api/v1/classes/{missing}"
-    data = write_sample_xlsx(demo_class("10A1", 10, n=1, seed=3))
-    r = client.post(f"/api/v1/classes/{missing}/imports", files={"file": ("x.xlsx", data, XLSX)})
-    _assert_problem(r, 404, "not-found")
-    r = client.post(f"/api/v1/classes/{missing}/lock")
-    _assert_problem(r, 404, "not-found")
 
 
 def test_malformed_sign_request_is_a_422_problem(client: TestClient) -> None:
     r = client.post(f"/api/v1/classes/{CLASS_10A1}/sign/gvcn", json={})
     body = _assert_problem(r, 422, "invalid-input")
-    assert any("staff_id" in e["location"]["field"] for e in body["errors"]), body
+    assert any("confirmation_id" in e["location"]["field"] for e in body["errors"]), body

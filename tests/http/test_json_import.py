@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from staff_login import sign_in
 
 from credential_service.app.bootstrap import build
 from credential_service.app.demo import class_id, seed_demo
@@ -23,6 +24,7 @@ def client(sqlite_db_url: str) -> Iterator[TestClient]:
     container = build(Settings(env="test", database_url=sqlite_db_url))
     seed_demo(container.transcripts, import_results=False)
     with TestClient(create_app(container)) as c:
+        sign_in(c, "gvcn-10a1")
         yield c
     container.db.dispose()
 

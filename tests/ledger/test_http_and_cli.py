@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from ledger_fixtures import Ledger, witness_signer
+from staff_login import add_account, sign_in
 
 from credential_service.app.bootstrap import build
 from credential_service.app.cli import main
 from credential_service.app.factory import create_app
 from credential_service.platform.settings import Settings
+from credential_service.staff.roles import Role
 from verifier.checkpoint import cosign_checkpoint, open_checkpoint
 from verifier.note import Ed25519Signer, parse_vkey
 
@@ -25,7 +27,10 @@ PROBLEM = "application/problem+json"
 def client(led: Ledger) -> Iterator[TestClient]:
     settings = Settings(env="test", database_url=led.url, ledger_witness_vkeys=[witness_signer().verifier().vkey])
     container = build(settings)
+    container.migrate()
+    add_account(container, "ledger-admin", Role.SO_ADMIN)
     with TestClient(create_app(container)) as c:
+        sign_in(c, "ledger-admin")  # publishing a checkpoint is the Sở admin's; reading is public
         yield c
     container.db.dispose()
 

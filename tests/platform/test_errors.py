@@ -85,8 +85,8 @@ def test_service_specific_errors_keep_their_statuses(every_error_class: list[typ
         ("employers", "GrantExpired"): 410,
         ("employers", "GrantPendingGuardian"): 409,
         ("verification", "TooLarge"): 413,
-        ("holders", "NotAuthenticated"): 401,
-        ("holders", "CsrfRefused"): 403,
+        ("platform", "NotAuthenticated"): 401,
+        ("platform", "CsrfRefused"): 403,
         ("ledger", "LedgerIntegrityError"): 500,
         ("diplomas", "RateLimited"): 429,
     }

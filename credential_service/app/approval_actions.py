@@ -1,0 +1,138 @@
+"""What each four-eyes proposal does when approved, and who may approve it.
+
+The maker's route stores the proposal (``staff/approvals.py``); ``POST /api/v1/approvals/{id}/approve``
+runs the action here with both names. Actions that sign (correction, reissue) sign with the checker's
+own key after the checker's own fresh confirmation: the checker is the issuer.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from credential_service.app.bootstrap import Container
+from credential_service.diplomas import register_import
+from credential_service.diplomas.rules import CorrectionRequest, DiplomaType, IssuerRole
+from credential_service.staff.approvals import both
+from credential_service.staff.authz import seal_in_force
+from credential_service.staff.policy import Actor, Policy, staff
+from credential_service.staff.roles import Role
+
+Run = Callable[[Container, dict[str, Any], str, Actor], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str
+    checker: Policy
+    run: Run
+    signs: bool = False  # the checker's key signs: their fresh confirmation is needed
+
+
+def _revoke(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dict[str, Any]:
+    fields = {**p["fields"], "decision_date": date.fromisoformat(p["fields"]["decision_date"])}
+    return c.diplomas.revoke(p["diploma_id"], **fields, actor=both(maker, checker.display))
+
+
+def _seal_of(c: Container, p: dict[str, Any]) -> str:
+    """The seal in force at the diploma's school (the proposal records the school)."""
+    with c.db.reader() as session:
+        return seal_in_force(session, school_id=str(p["school_id"]), on=c.clock.today()).id
+
+
+def _correct(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dict[str, Any]:
+    f = p["fields"]
+    request = CorrectionRequest(
+        **{**f, "decision_date": date.fromisoformat(f["decision_date"]), "evidence": tuple(f["evidence"])}
+    )
+    return c.diplomas.correct(
+        p["diploma_id"],
+        request,
+        actor=both(maker, checker.display),
+        issuer_staff_id=checker.staff_id,
+        seal_staff_id=_seal_of(c, p),
+    )
+
+
+def _reissue(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dict[str, Any]:
+    f = {**p["fields"], "decision_date": date.fromisoformat(p["fields"]["decision_date"])}
+    return c.diplomas.reissue(
+        p["diploma_id"],
+        **f,
+        actor=both(maker, checker.display),
+        issuer_staff_id=checker.staff_id,
+        seal_staff_id=_seal_of(c, p),
+    )
+
+
+def _register_import(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dict[str, Any]:
+    b = p["book"]
+    book = register_import.BookInfo(
+        b["book_code"],
+        b["issuer_key"],
+        b["issuer_name"],
+        DiplomaType(b["diploma_type"]),
+        issuer_role=IssuerRole(b["issuer_role"]),
+    )
+    data = base64.b64decode(p["file_b64"])
+    return c.register_importer.import_file(data, p["file_name"], book, actor=both(maker, checker.display)).to_dict()
+
+
+def _resolve(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dict[str, Any]:
+    return c.register_importer.resolve(
+        p["item_id"], decision=p["decision"], clerk=both(maker, checker.display), note=p["note"]
+    )
+
+
+def _certificate(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dict[str, Any]:
+    return c.signers.import_certificate(p["staff_id"], base64.b64decode(p["cert_b64"]), p["key_label"])
+
+
+def _assign(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dict[str, Any]:
+    return c.signers.assign(
+        p["staff_id"],
+        p["role"],
+        school_id=p["school_id"],
+        class_id=p.get("class_id"),
+        valid_from=date.fromisoformat(p["valid_from"]),
+        valid_to=date.fromisoformat(p["valid_to"]) if p.get("valid_to") else None,
+    )
+
+
+def _transfer(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dict[str, Any]:
+    return c.signers.transfer(
+        p["assignment_id"],
+        on=date.fromisoformat(p["on"]),
+        school_id=p.get("school_id"),
+        class_id=p.get("class_id"),
+        staff_id=p.get("staff_id"),
+    )
+
+
+def _compromise(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dict[str, Any]:
+    return c.compromise.declare(
+        p["certificate"],
+        compromised_at=datetime.fromisoformat(p["compromised_at"]),
+        declared_by=both(maker, checker.display)[:100],
+        reason=p.get("reason"),
+    )
+
+
+_SO_REGISTER = {Role.SO_CLERK, Role.SO_ADMIN}
+ACTIONS: dict[str, Action] = {
+    a.kind: a
+    for a in [
+        Action("diploma.revoke", staff("approve.diploma.revoke", {Role.PRINCIPAL, *_SO_REGISTER}), _revoke),
+        Action("diploma.correct", staff("approve.diploma.correct", {Role.PRINCIPAL}), _correct, signs=True),
+        Action("diploma.reissue", staff("approve.diploma.reissue", {Role.PRINCIPAL}), _reissue, signs=True),
+        Action("register.import", staff("approve.register.import", _SO_REGISTER), _register_import),
+        Action("register.resolve", staff("approve.register.resolve", _SO_REGISTER), _resolve),
+        Action("signer.certificate", staff("approve.signer.certificate", {Role.SO_ADMIN}), _certificate),
+        Action("signer.assign", staff("approve.signer.assign", {Role.SO_ADMIN}), _assign),
+        Action("signer.transfer", staff("approve.signer.transfer", {Role.SO_ADMIN}), _transfer),
+        Action("key.compromise", staff("approve.key.compromise", {Role.SO_ADMIN}), _compromise),
+    ]
+}

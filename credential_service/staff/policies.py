@@ -1,0 +1,73 @@
+"""Every policy a route can declare, by name. The closing table of issue #12 is generated from the routes
+(``sogoc policies``), so what is written here is what runs."""
+
+from __future__ import annotations
+
+from credential_service.staff.policy import (
+    CLASS_READERS,
+    SCHOOL_READERS,
+    Audience,
+    Policy,
+    Scope,
+    public,
+    staff,
+)
+from credential_service.staff.roles import SO_ROLES, Role
+
+ALL_STAFF = set(Role) - {Role.SEAL}
+
+# -- open to anyone --------------------------------------------------------------------------------
+PUBLIC = public("public", "anyone: nothing personal, or the caller proves possession (QR secret, PDF)")
+PUBLIC_SIGN_IN = public("sign-in", "anyone: the sign-in and activation forms themselves")
+WITNESS = public("witness-cosign", "anyone: accepted only if signed by a configured witness key")
+HOLDER = Policy("holder", Audience.HOLDER, note="the holder's own session")
+EMPLOYER = Policy("employer", Audience.EMPLOYER, note="an approved organisation's API key")
+
+# -- any signed-in staff member --------------------------------------------------------------------
+SIGNED_IN = staff("signed-in", ALL_STAFF, anywhere=True, note="any signed-in staff member (own account)")
+
+# -- classes and transcripts -----------------------------------------------------------------------
+CLASS_LIST = staff(
+    "class.list",
+    CLASS_READERS | {Role.SEAL_OPERATOR},
+    anywhere=True,
+    note="lists only the classes the person covers",
+)
+CLASS_READ = staff("class.read", CLASS_READERS, Scope.CLASS)
+CLASS_IMPORT = staff("class.import", {Role.GVCN, Role.SUBJECT_TEACHER, Role.SCHOOL_CLERK}, Scope.CLASS)
+CLASS_LOCK = staff("class.lock", {Role.GVCN, Role.PRINCIPAL}, Scope.CLASS)
+CLASS_SIGN = staff(
+    "class.sign",
+    {Role.GVCN, Role.PRINCIPAL, Role.SEAL_OPERATOR},
+    Scope.CLASS,
+    note="and the step's own assignment, and the signer's fresh confirmation",
+)
+TRANSCRIPT_READ = staff("transcript.read", CLASS_READERS, Scope.TRANSCRIPT, note="logged in the holder's access log")
+STAFF_LIST = staff("staff.list", SCHOOL_READERS, anywhere=True)
+
+# -- diplomas --------------------------------------------------------------------------------------
+DECISION_RECORD = staff(
+    "decision.record", {Role.PRINCIPAL, Role.SCHOOL_CLERK, Role.SO_CLERK}, anywhere=True, note="for the own school"
+)
+DIPLOMA_ISSUE = staff("diploma.issue", {Role.PRINCIPAL, Role.SO_CLERK}, Scope.DECISION)
+DIPLOMA_READ = staff("diploma.read", SCHOOL_READERS, Scope.DIPLOMA)
+DIPLOMA_COPY = staff("diploma.copy", {Role.PRINCIPAL, Role.SCHOOL_CLERK, Role.SO_CLERK}, Scope.DIPLOMA)
+DIPLOMA_CHANGE = staff(
+    "diploma.change", {Role.PRINCIPAL, Role.SO_CLERK}, Scope.DIPLOMA, note="maker; a second person approves"
+)
+DEADLINES = staff("diploma.deadlines", {*SO_ROLES, Role.COMMUNE_OFFICER, Role.PRINCIPAL}, anywhere=True)
+REGISTER = staff("register.import", {Role.SO_CLERK}, note="maker; a second Sở clerk or admin approves")
+RECONCILE = staff("register.reconcile", {Role.SO_CLERK, Role.INSPECTOR})
+SO_PAGE = staff("so.page", {*SO_ROLES, Role.COMMUNE_OFFICER}, anywhere=True)
+
+# -- signers, keys, documents, ledger --------------------------------------------------------------
+SIGNER_READ = staff("signer.read", {Role.SO_ADMIN, Role.INSPECTOR})
+SIGNER_ADMIN = staff("signer.admin", {Role.SO_ADMIN}, note="maker; a second Sở admin approves what cannot be undone")
+AUDIT_READ = staff("audit.read", {Role.SO_ADMIN, Role.INSPECTOR})
+DOCUMENT_SIGN = staff(
+    "document.sign", ALL_STAFF - {Role.INSPECTOR}, anywhere=True, note="own key, own fresh confirmation"
+)
+DOCUMENT_READ = staff("document.read", CLASS_READERS, Scope.DOCUMENT)
+LEDGER_PUBLISH = staff("ledger.publish", {Role.SO_ADMIN})
+EMPLOYER_APPROVE = staff("employer.approve", {Role.SO_ADMIN})
+APPROVALS = staff("approvals", {Role.SO_ADMIN, Role.SO_CLERK, Role.PRINCIPAL}, anywhere=True, note="checker ≠ maker")

@@ -1,0 +1,135 @@
+"""Staff sign-in over the API: session cookie, sign-out (here or everywhere), service tokens, who am I."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, Field
+
+from credential_service.app.bootstrap import Container
+from credential_service.app.deps import container
+from credential_service.staff import policies as P
+from credential_service.staff.access import COOKIE, allow
+from credential_service.staff.policy import Actor
+from credential_service.staff.roles import LABELS
+
+router = APIRouter(prefix="/api/v1/staff", tags=["staff / cán bộ"])
+C = Annotated[Container, Depends(container)]
+
+
+class SignIn(BaseModel):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=200)
+    totp: str = Field(max_length=10, description="Mã xác thực 6 số / the 6-digit TOTP code")
+
+
+class Me(BaseModel):
+    username: str
+    full_name: str
+    staff_id: str
+    roles: list[dict[str, str | None]]
+    csrf_token: str | None = None
+    via: str
+
+
+class TokenRequest(BaseModel):
+    name: str = Field(max_length=100)
+    scopes: list[str] = Field(description="tên chính sách được phép / policy names the token may use")
+    days: int = Field(ge=1, le=90)
+
+
+class ConfirmRequest(BaseModel):
+    purpose: str = Field(
+        max_length=200,
+        description="lần ký được xác nhận, ví dụ sign:class:<id>:principal / the signing being confirmed",
+    )
+    totp: str = Field(max_length=10, description="mã xác thực của chính người ký / the signer's own TOTP code")
+
+
+class Confirmation(BaseModel):
+    confirmation_id: str
+    expires_at: datetime
+
+
+class TokenIssued(BaseModel):
+    token: str
+    expires_at: datetime
+
+
+def set_session_cookie(response: Response, token: str, c: Container) -> None:
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=not c.settings.is_dev,
+        max_age=c.settings.staff_session_hours * 3600,
+        path="/",
+    )
+
+
+def me_of(actor: Actor, c: Container) -> Me:
+    today = c.clock.today()
+    return Me(
+        username=actor.username,
+        full_name=actor.full_name,
+        staff_id=actor.staff_id,
+        roles=[
+            {
+                "role": g.role.value,
+                "label_vi": LABELS[g.role].vi,
+                "label_en": LABELS[g.role].en,
+                "school_id": g.school_id,
+                "class_id": g.class_id,
+                "commune": g.commune,
+            }
+            for g in actor.grants
+            if g.in_force(today)
+        ],
+        csrf_token=c.staff_auth.csrf_token(actor.session_hash) if actor.session_hash else None,
+        via=actor.via,
+    )
+
+
+@router.post(
+    "/session", summary="Đăng nhập cán bộ / staff sign-in (password + TOTP)", dependencies=[allow(P.PUBLIC_SIGN_IN)]
+)
+def sign_in(body: SignIn, response: Response, c: C) -> Me:
+    token, actor = c.staff_auth.sign_in(body.username, body.password, body.totp)
+    set_session_cookie(response, token, c)
+    return me_of(actor, c)
+
+
+@router.delete("/session", summary="Đăng xuất / sign out", status_code=204)
+def sign_out(request: Request, actor: Annotated[Actor, allow(P.SIGNED_IN)], c: C) -> Response:
+    c.staff_auth.sign_out(request.cookies.get(COOKIE))
+    response = Response(status_code=204)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.post("/sessions/end-all", summary="Đăng xuất mọi nơi / sign out everywhere")
+def sign_out_everywhere(actor: Annotated[Actor, allow(P.SIGNED_IN)], c: C) -> dict[str, int]:
+    return {"sessions_ended": c.staff_auth.sign_out_everywhere(actor.account_id)}
+
+
+@router.get("/me", summary="Tôi là ai, vai trò nào / who am I, with which roles")
+def me(actor: Annotated[Actor, allow(P.SIGNED_IN)], c: C) -> Me:
+    return me_of(actor, c)
+
+
+@router.post("/tokens", summary="Cấp khóa dịch vụ cho script / issue a scoped service token")
+def issue_token(body: TokenRequest, actor: Annotated[Actor, allow(P.SIGNED_IN)], c: C) -> TokenIssued:
+    token, expires = c.staff_auth.issue_service_token(actor, name=body.name, scopes=body.scopes, days=body.days)
+    return TokenIssued(token=token, expires_at=expires)
+
+
+@router.post(
+    "/confirmations",
+    summary="Người ký tự xác nhận một lần ký (cả lớp) / the signer confirms one signing batch (a whole class)",
+)
+def confirm(body: ConfirmRequest, actor: Annotated[Actor, allow(P.SIGNED_IN)], c: C) -> Confirmation:
+    confirmation_id, expires = c.staff_auth.confirm(actor, totp_code=body.totp, purpose=body.purpose)
+    return Confirmation(confirmation_id=confirmation_id, expires_at=expires)
