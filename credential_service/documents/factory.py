@@ -20,6 +20,12 @@ from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers.util import LazySession
 
+from credential_service.documents.batch_keys import (
+    BatchAuthorization,
+    batch_signer,
+    needs_authorization,
+    remote_certificate,
+)
 from credential_service.platform.canonical import sha256_hex
 from credential_service.platform.clock import Clock, SystemClock
 from credential_service.platform.errors import ConfigurationError, Message, SigningRefused
@@ -120,7 +126,26 @@ class DocumentFactory:
             self._signers[key_label] = signer
         return signer
 
+    def certificate(self, key_label: str) -> x509.Certificate:
+        """The certificate of a key, without opening it (a remote credential needs no secret for this)."""
+        if needs_authorization(key_label):
+            chain = [str(p) for p in sorted(Path(self.settings.keys_dir / "out").glob("issuing*.cert.pem"))]
+            try:
+                return remote_certificate(self.settings, key_label, chain)
+            except SigningError as e:
+                raise refusal(e) from e
+        cert: x509.Certificate = self.signer(key_label).signing_cert
+        return cert
+
     def _load_signer(self, key_label: str) -> Signer:
+        if needs_authorization(key_label):
+            raise SigningRefused(
+                Message(
+                    "Khóa này chỉ ký khi người ký nhập mã PIN/OTP của mình cho từng lần ký.",
+                    "This key signs only with its holder's own PIN/OTP for each batch.",
+                ),
+                reason="authorization_required",
+            )
         if key_label.startswith("external:"):
             raise SigningRefused(
                 Message(
@@ -189,6 +214,7 @@ class DocumentFactory:
         *,
         at: datetime | None = None,
         earlier_key_labels: Sequence[str] = (),
+        authorization: BatchAuthorization | None = None,
     ) -> list[SignedStep]:
         """Sign every PDF for one step; the certificate is checked once, before anything is signed.
 
@@ -196,7 +222,12 @@ class DocumentFactory:
         fetched once per batch rather than once per document.
         """
         at = at or self.clock.now()
-        signer = self.signer(key_label)
+        chain = [str(p) for p in sorted(Path(self.settings.keys_dir / "out").glob("issuing*.cert.pem"))]
+        try:
+            opened = batch_signer(self.settings, key_label, len(pdfs), authorization, chain)
+        except SigningError as e:
+            raise refusal(e) from e
+        signer = opened or self.signer(key_label)
         cert: x509.Certificate = signer.signing_cert
         try:
             check = self.context.check_signer(cert, at=at).require_ok()
@@ -205,7 +236,7 @@ class DocumentFactory:
         checks = check.to_dict()
         subject = cert.subject.human_friendly
         serial = format(cert.serial_number, "x")
-        earlier = [self.signer(label).signing_cert for label in earlier_key_labels]
+        earlier = [self.certificate(label) for label in earlier_key_labels]
 
         async def batch() -> list[bytes]:
             vc = self.context.validation_context()

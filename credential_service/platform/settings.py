@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # PKCS#11 module (HSM or USB token) for signers whose key label is pkcs11:<token>/<label>;
     # the PIN is read from SOGOC_PKCS11_PIN when the session opens, never stored here.
     pkcs11_module: str | None = None
+    # Remote signing (CSC API): the service's base URL (before /csc/v2/…); keys labelled csc:<credential id>.
+    # None in dev: the dev CSC server on 127.0.0.1:9772 (signing/devcsc.py).
+    csc_service_url: str | None = None
 
     # Dev PKI (TSA/OCSP/CRL) served on loopback by `sogoc serve` in dev.
     dev_pki_serve: bool = True

@@ -72,6 +72,8 @@ def backend_for_label(key_label: str) -> str:
     through ``sogoc sign-agent``), ``devca`` (dev CA file), ``file`` (dev)."""
     if key_label.startswith("pkcs11:"):
         return "pkcs11"
+    if key_label.startswith("csc:"):
+        return "csc"
     if key_label.startswith("external:"):
         return "external"
     if key_label.startswith(DEVCA_PREFIX):

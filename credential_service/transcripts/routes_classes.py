@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
+from credential_service.documents.batch_keys import BatchAuthorization
 from credential_service.platform.errors import InvalidInput, Message
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow, visible_classes
@@ -27,6 +28,13 @@ class SignRequest(BaseModel):
         description="xác nhận của chính người ký cho lần ký này (POST /api/v1/staff/confirmations, purpose "
         "sign:class:<class_id>:<step>) / the signer's own confirmation for this batch",
     )
+    pin: str | None = Field(
+        default=None,
+        max_length=64,
+        description="mã PIN của chính người ký ở dịch vụ ký số từ xa hoặc token, cho lần ký này (không lưu) / "
+        "the signer's own PIN at their remote signing service or token, for this batch (never stored)",
+    )
+    otp: str | None = Field(default=None, max_length=16, description="OTP của dịch vụ ký số / the service's OTP")
 
 
 def sign_purpose(class_id: str, step: Step) -> str:
@@ -113,7 +121,9 @@ def sign_step(
         )
     signer = c.staff_auth.signer_for_class_step(actor, class_id=class_id, step=step.value)
     c.staff_auth.consume_confirmation(actor, body.confirmation_id, sign_purpose(class_id, step))
-    return asdict(c.transcripts.sign_class(class_id, step, staff_id=signer, actor=actor.display))
+    secret = BatchAuthorization(pin=body.pin, otp=body.otp)
+    report = c.transcripts.sign_class(class_id, step, staff_id=signer, actor=actor.display, authorization=secret)
+    return asdict(report)
 
 
 @router.get(

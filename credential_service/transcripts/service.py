@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from credential_service.documents.batch_keys import BatchAuthorization
 from credential_service.documents.factory import DocumentFactory, SignedStep
 from credential_service.ledger import storage as ledger
 from credential_service.ledger.service import publish_in_transaction
@@ -421,12 +422,16 @@ class TranscriptService:
         at: datetime | None = None,
         client: str | None = None,
         actor: str | None = None,
+        authorization: BatchAuthorization | None = None,
     ) -> StepReport:
         """Run one signing step over the whole class, all or nothing; every attempt goes to the audit trail."""
         at = at or self.clock.now()
         seen: dict[str, Any] = {}
         try:
-            return self._sign_class(class_id, step, staff_id=staff_id, at=at, client=client, actor=actor, seen=seen)
+            return self._sign_class(
+                class_id, step, staff_id=staff_id, at=at, client=client, actor=actor, seen=seen,
+                authorization=authorization,
+            )  # fmt: skip
         except SogocError as e:
             with self.db.transaction() as session:
                 for document_id in seen.get("documents") or [None]:
@@ -460,6 +465,7 @@ class TranscriptService:
         client: str | None,
         actor: str | None,
         seen: dict[str, Any],
+        authorization: BatchAuthorization | None = None,
     ) -> StepReport:
         role = STEP_ROLE[step]
         with self.db.reader() as session:
@@ -474,7 +480,7 @@ class TranscriptService:
             staff = require_assignment(session, staff_id=staff_id, role=role, klass=klass, on=vn_date(at))
             key_label = staff.key_label
             seen["backend"] = backend_for_label(key_label)
-            cert = self.documents.signer(key_label).signing_cert
+            cert = self.documents.certificate(key_label)
             seen["cert"] = cert
             require_usable_certificate(session, cert, at)  # revoked or compromised in the signer registry
             class_status = klass.status
@@ -495,7 +501,12 @@ class TranscriptService:
                     earlier_labels = []
         # Crypto outside the transaction; a refusal raises before anything is written.
         results: list[SignedStep] = self.documents.sign_many(
-            step, key_label, [t.pdf for t in transcripts], at=at, earlier_key_labels=earlier_labels
+            step,
+            key_label,
+            [t.pdf for t in transcripts],
+            at=at,
+            earlier_key_labels=earlier_labels,
+            authorization=authorization,
         )
         signed = list(zip(transcripts, results, strict=True))
         with self.db.transaction() as session:
