@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from urllib.parse import urlsplit
 
 from fastapi import Request
 
@@ -33,6 +34,7 @@ from credential_service.signers.compromise import CompromiseService
 from credential_service.signers.external_signing import ExternalSigningService
 from credential_service.signers.service import SignerRegistry
 from credential_service.staff.approvals import ApprovalService
+from credential_service.staff.oidc import OidcClient, OidcSettings
 from credential_service.staff.policy import Scope
 from credential_service.staff.roles import Place
 from credential_service.staff.service import StaffAuthService
@@ -125,6 +127,22 @@ class Container:
         )
 
     # -- lifecycle --------------------------------------------------------------------------------
+    @cached_property
+    def oidc(self) -> OidcClient | None:
+        """The staff SSO client, or None when no issuer is configured."""
+        s = self.settings
+        if not (s.oidc_issuer and s.oidc_client_id and s.oidc_client_secret):
+            return None
+        host = urlsplit(s.oidc_issuer).hostname or ""
+        settings = OidcSettings(
+            issuer=s.oidc_issuer,
+            client_id=s.oidc_client_id,
+            client_secret=s.oidc_client_secret,
+            redirect_uri=s.public_base_url.rstrip("/") + "/dang-nhap/sso/callback",
+            allowed_hosts=frozenset({host, *s.oidc_allowed_hosts}),
+        )
+        return OidcClient(settings, clock=self.clock)
+
     @cached_property
     def approvals(self) -> ApprovalService:
         return ApprovalService(self.db, clock=self.clock)

@@ -294,6 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
     from credential_service.diplomas.cli import register as register_diplomas
 
     register_diplomas(sub)
+    from credential_service.staff.cli import register as register_staff
+
+    register_staff(sub)
 
     # every argument after "sign-agent" (options included) goes to signing.agent.main
     a = sub.add_parser("sign-agent", add_help=False, prefix_chars="\0", help="dịch vụ ký / external-signing agent")

@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     # is derived from the receipt signing key, so it is as secret as that key. Sessions last this long.
     holder_secret: str | None = None
     holder_session_minutes: int = 60
+    # Staff single sign-on (OpenID Connect, the city's or the ministry's SSO): off while the issuer is unset.
+    # Requests go only to the issuer's host and the hosts listed here (never to an address from user input).
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_allowed_hosts: list[str] = []
     # Staff sessions: closed after this long without a request (idle) and after this long in all (absolute).
     staff_idle_minutes: int = 30
     staff_session_hours: int = 10

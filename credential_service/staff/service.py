@@ -3,8 +3,10 @@ limits, scoped service tokens, and the signer's fresh confirmation for one signi
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -368,6 +370,22 @@ class StaffAuthService:
             raise NotFound(Message("Không xác định được trường.", "The school is not known."))
         with self.db.reader() as session:
             return seal_in_force(session, school_id=school_id, on=self.clock.today()).id
+
+    # ------------------------------------------------------------------ signed state (SSO round trip)
+    def seal_state(self, data: dict[str, Any]) -> str:
+        body = base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode()
+        mac = hmac.new(self.secret, b"state\0" + body.encode(), hashlib.sha256).hexdigest()
+        return f"{body}.{mac}"
+
+    def open_state(self, token: str | None) -> dict[str, Any] | None:
+        if not token or len(token) > 4000 or "." not in token:
+            return None
+        body, _, mac = token.rpartition(".")
+        good = hmac.new(self.secret, b"state\0" + body.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(good, mac):
+            return None
+        data: dict[str, Any] = json.loads(base64.urlsafe_b64decode(body.encode()))
+        return data
 
     # ------------------------------------------------------------------ CSRF
     def csrf_token(self, session_hash: str) -> str:
