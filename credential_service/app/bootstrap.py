@@ -25,6 +25,7 @@ from credential_service.holders.consent import ConsentService
 from credential_service.holders.population_registry import PopulationRegistry, registry_for
 from credential_service.holders.service import COOKIE as HOLDER_COOKIE
 from credential_service.holders.service import HolderService
+from credential_service.holders.staff_reads import log_staff_reads
 from credential_service.ledger.key_rotation import KeyRotationService
 from credential_service.ledger.service import LedgerService
 from credential_service.platform.clock import Clock, SystemClock
@@ -156,6 +157,20 @@ class Container:
 
     def school_place(self, school_code: str) -> Place:
         return school_place(self.db, school_code)
+
+    def log_staff_read(self, scope: Scope, params: Mapping[str, str], actor: str, purpose: str) -> None:
+        """A staff read of personal records, in the access log each holder sees."""
+        student = params.get("student_id")
+        log_staff_reads(
+            self.db,
+            self.clock,
+            actor=actor,
+            purpose=purpose,
+            class_id=params.get("class_id") if scope is Scope.CLASS and student is None else None,
+            student_ids=[student] if student else [],
+            transcript_ids=[params["transcript_id"]] if scope is Scope.TRANSCRIPT else [],
+            diploma_ids=[params["diploma_id"]] if scope is Scope.DIPLOMA else [],
+        )
 
     def check_holder_session(self, request: Request) -> None:
         self.holders.principal(request.cookies.get(HOLDER_COOKIE))

@@ -21,9 +21,11 @@ EVENT_LABELS = {
     "grant_created": Message("Tạo mã chia sẻ", "Share code created"),
     "grant_revoked": Message("Thu hồi mã chia sẻ", "Share code revoked"),
     "guardian_confirmed": Message("Cha mẹ/người giám hộ xác nhận", "Parent/guardian confirmed"),
+    "staff_read": Message("Cán bộ xem hồ sơ", "A staff member viewed the record"),
 }
 RESULT_LABELS = {
     "ok": Message("Thành công", "Succeeded"),
+    "shown": Message("Đã hiển thị", "Shown"),
     "expired": Message("Từ chối: mã đã hết hạn", "Refused: code expired"),
     "revoked": Message("Từ chối: mã đã bị thu hồi", "Refused: code revoked"),
     "used_up": Message("Từ chối: mã đã hết lượt", "Refused: no uses left"),

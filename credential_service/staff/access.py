@@ -41,6 +41,8 @@ class AccessPorts(Protocol):
 
     def check_holder_session(self, request: Request) -> None: ...
 
+    def log_staff_read(self, scope: Scope, params: Mapping[str, str], actor: str, purpose: str) -> None: ...
+
 
 def ports(request: Request) -> AccessPorts:
     p: AccessPorts = request.app.state.access
@@ -82,6 +84,8 @@ class Guard:
         place = p.resource_place(policy.scope, request.path_params)
         if not permits(policy, actor, place, p.clock.today()):
             raise refused(policy, actor)
+        if policy.logs_reads and request.method in SAFE_METHODS:
+            p.log_staff_read(policy.scope, request.path_params, actor.display, policy.name)
         request.state.actor = actor
         return actor
 

@@ -33,7 +33,7 @@ CLASS_LIST = staff(
     anywhere=True,
     note="lists only the classes the person covers",
 )
-CLASS_READ = staff("class.read", CLASS_READERS, Scope.CLASS)
+CLASS_READ = staff("class.read", CLASS_READERS, Scope.CLASS, logs_reads=True)
 CLASS_IMPORT = staff("class.import", {Role.GVCN, Role.SUBJECT_TEACHER, Role.SCHOOL_CLERK}, Scope.CLASS)
 CLASS_LOCK = staff("class.lock", {Role.GVCN, Role.PRINCIPAL}, Scope.CLASS)
 CLASS_SIGN = staff(
@@ -42,7 +42,7 @@ CLASS_SIGN = staff(
     Scope.CLASS,
     note="and the step's own assignment, and the signer's fresh confirmation",
 )
-TRANSCRIPT_READ = staff("transcript.read", CLASS_READERS, Scope.TRANSCRIPT, note="logged in the holder's access log")
+TRANSCRIPT_READ = staff("transcript.read", CLASS_READERS, Scope.TRANSCRIPT, logs_reads=True)
 STAFF_LIST = staff("staff.list", SCHOOL_READERS, anywhere=True)
 
 # -- diplomas --------------------------------------------------------------------------------------
@@ -50,8 +50,8 @@ DECISION_RECORD = staff(
     "decision.record", {Role.PRINCIPAL, Role.SCHOOL_CLERK, Role.SO_CLERK}, anywhere=True, note="for the own school"
 )
 DIPLOMA_ISSUE = staff("diploma.issue", {Role.PRINCIPAL, Role.SO_CLERK}, Scope.DECISION)
-DIPLOMA_READ = staff("diploma.read", SCHOOL_READERS, Scope.DIPLOMA)
-DIPLOMA_COPY = staff("diploma.copy", {Role.PRINCIPAL, Role.SCHOOL_CLERK, Role.SO_CLERK}, Scope.DIPLOMA)
+DIPLOMA_READ = staff("diploma.read", SCHOOL_READERS, Scope.DIPLOMA, logs_reads=True)
+DIPLOMA_COPY = staff("diploma.copy", {Role.PRINCIPAL, Role.SCHOOL_CLERK, Role.SO_CLERK}, Scope.DIPLOMA, logs_reads=True)
 DIPLOMA_CHANGE = staff(
     "diploma.change", {Role.PRINCIPAL, Role.SO_CLERK}, Scope.DIPLOMA, note="maker; a second person approves"
 )

@@ -41,6 +41,7 @@ class Policy:
     scope: Scope = Scope.NONE
     anywhere: bool = False  # True: a role held at any place suffices (the route narrows by itself)
     note: str = ""
+    logs_reads: bool = False  # a GET shows personal data: each read goes to the holder's access log
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,16 @@ def public(name: str, note: str) -> Policy:
     return Policy(name, Audience.PUBLIC, note=note)
 
 
-def staff(name: str, roles: set[Role], scope: Scope = Scope.NONE, *, anywhere: bool = False, note: str = "") -> Policy:
-    return Policy(name, Audience.STAFF, frozenset(roles), scope, anywhere, note)
+def staff(
+    name: str,
+    roles: set[Role],
+    scope: Scope = Scope.NONE,
+    *,
+    anywhere: bool = False,
+    note: str = "",
+    logs_reads: bool = False,
+) -> Policy:
+    return Policy(name, Audience.STAFF, frozenset(roles), scope, anywhere, note, logs_reads)
 
 
 SCHOOL_READERS = {Role.PRINCIPAL, Role.SCHOOL_CLERK, *SO_ROLES}
