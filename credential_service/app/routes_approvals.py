@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from credential_service.app.approval_actions import ACTIONS
+from credential_service.app.approval_actions import ACTIONS, Action
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
 from credential_service.platform.errors import SogocError
@@ -47,12 +47,18 @@ def listing(actor: Annotated[Actor, allow(P.APPROVALS)], c: C, status: str | Non
     ]
 
 
-@router.post("/{approval_id}/approve", summary="Phê duyệt và thực hiện / approve and run")
-def approve(approval_id: str, body: ApproveIn, actor: Annotated[Actor, allow(P.APPROVALS)], c: C) -> dict[str, Any]:
+def _checkable(c: Container, actor: Actor, approval_id: str) -> Action:
+    """The proposal's action, if ``actor`` holds the role that may check it at the proposal's school."""
     proposal = c.approvals.get(approval_id)
     action = ACTIONS[proposal["kind"]]
     if not permits(action.checker, actor, Place(school_id=proposal["school_id"]), c.clock.today()):
         raise refused(action.checker, actor)
+    return action
+
+
+@router.post("/{approval_id}/approve", summary="Phê duyệt và thực hiện / approve and run")
+def approve(approval_id: str, body: ApproveIn, actor: Annotated[Actor, allow(P.APPROVALS)], c: C) -> dict[str, Any]:
+    action = _checkable(c, actor, approval_id)
     claimed = c.approvals.start(actor, approval_id)
     try:
         if action.signs:
@@ -72,8 +78,5 @@ def approve(approval_id: str, body: ApproveIn, actor: Annotated[Actor, allow(P.A
 
 @router.post("/{approval_id}/reject", summary="Từ chối / reject")
 def reject(approval_id: str, body: RejectIn, actor: Annotated[Actor, allow(P.APPROVALS)], c: C) -> dict[str, Any]:
-    proposal = c.approvals.get(approval_id)
-    action = ACTIONS[proposal["kind"]]
-    if not permits(action.checker, actor, Place(school_id=proposal["school_id"]), c.clock.today()):
-        raise refused(action.checker, actor)
+    _checkable(c, actor, approval_id)
     return c.approvals.reject(actor, approval_id, body.note)

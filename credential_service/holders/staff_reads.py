@@ -50,18 +50,19 @@ def log_staff_reads(
                 )
             ).all()
         )
-        events = [
-            LogEvent(
+
+        def read(person_id: str | None, credential_id: str | None) -> LogEvent:
+            return LogEvent(
                 event=STAFF_READ,
                 actor_kind="staff",
                 actor_name=actor,
                 result="shown",
-                person_id=people.get(sid),
-                credential_id=credential_of[sid],
+                person_id=person_id,
+                credential_id=credential_id,
                 purpose=purpose,
             )
-            for sid in credential_of
-        ]
+
+        events = [read(people.get(sid), credential_of[sid]) for sid in credential_of]
         if diploma_ids:
             holders = dict(
                 session.execute(
@@ -71,17 +72,5 @@ def log_staff_reads(
                 ).all()
             )
             known = set(session.execute(select(Diploma.id).where(Diploma.id.in_(list(diploma_ids)))).scalars())
-            events += [
-                LogEvent(
-                    event=STAFF_READ,
-                    actor_kind="staff",
-                    actor_name=actor,
-                    result="shown",
-                    person_id=holders.get(d),
-                    credential_id=d,
-                    purpose=purpose,
-                )
-                for d in diploma_ids
-                if d in known
-            ]
+            events += [read(holders.get(d), d) for d in diploma_ids if d in known]
         return append_log(session, events, at=clock.now())

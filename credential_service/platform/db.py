@@ -109,3 +109,8 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
         self._read_engine.dispose()
+
+
+def rows_changed(result: Any) -> int:
+    """Rows an UPDATE or DELETE touched (a CursorResult's rowcount, which SQLAlchemy types loosely)."""
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from credential_service.platform.clock import Clock, SystemClock
-from credential_service.platform.db import Database
+from credential_service.platform.db import Database, rows_changed
 from credential_service.platform.errors import Conflict, Message, NotAuthorised, NotFound
 from credential_service.staff.policy import Actor
 from credential_service.staff.tables import Approval
@@ -93,7 +93,7 @@ class ApprovalService:
                     ),
                     reason="same_person",
                 )
-            claimed = _rowcount(
+            claimed = rows_changed(
                 session.execute(
                     update(Approval)
                     .where(Approval.id == approval_id, Approval.status == "pending")
@@ -137,8 +137,3 @@ class ApprovalService:
         if approval is None:
             raise NotFound(Message(f"Không có đề nghị {approval_id}.", f"No proposal {approval_id}."))
         return approval
-
-
-def _rowcount(result: Any) -> int:
-    """Rows an UPDATE touched (a CursorResult's rowcount; typed loosely by SQLAlchemy)."""
-    return int(getattr(result, "rowcount", 0) or 0)

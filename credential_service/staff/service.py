@@ -20,7 +20,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from credential_service.platform.clock import Clock, SystemClock, as_utc
-from credential_service.platform.db import Database
+from credential_service.platform.db import Database, rows_changed
 from credential_service.platform.errors import (
     Conflict,
     CsrfRefused,
@@ -222,7 +222,7 @@ class StaffAuthService:
         """End every session and service token of the account (a lost laptop, a stolen password)."""
         now = self.clock.now()
         with self.db.transaction() as session:
-            ended = _rowcount(
+            ended = rows_changed(
                 session.execute(
                     update(StaffSession)
                     .where(StaffSession.account_id == account_id, StaffSession.revoked_at.is_(None))
@@ -460,8 +460,3 @@ def _verify(hashed: str, secret: str) -> bool:
         return HASHER.verify(hashed, secret)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
-
-
-def _rowcount(result: Any) -> int:
-    """Rows an UPDATE touched (a CursorResult's rowcount; typed loosely by SQLAlchemy)."""
-    return int(getattr(result, "rowcount", 0) or 0)
