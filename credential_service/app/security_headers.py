@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 
-from credential_service.app.problem import problem_response
-from credential_service.platform.errors import NotAuthenticated
+from credential_service.app.problem import http_status, problem_response
+from credential_service.platform.errors import NotAuthenticated, NotAuthorised
+
+PAGES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "platform" / "templates"))
 
 
 def csp(nonce: str) -> str:
@@ -52,4 +56,12 @@ def install_sign_in_redirect(app: FastAPI) -> None:
         if wants_page(request):
             target = "/holder" if request.url.path.startswith("/holder") else "/dang-nhap"
             return RedirectResponse(f"{target}?next={quote(request.url.path)}", status_code=303)
+        return problem_response(request, exc)
+
+    @app.exception_handler(NotAuthorised)
+    async def not_allowed(request: Request, exc: NotAuthorised) -> Response:
+        """A page refused to a signed-in person: the same words, as a page."""
+        if wants_page(request):
+            context = {"title": exc.title, "message": exc.message, "hint": exc.hint}
+            return PAGES.TemplateResponse(request, "error.html", context, status_code=http_status(exc))
         return problem_response(request, exc)

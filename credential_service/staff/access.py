@@ -87,6 +87,8 @@ class Guard:
         if policy.logs_reads and request.method in SAFE_METHODS:
             p.log_staff_read(policy.scope, request.path_params, actor.display, policy.name)
         request.state.actor = actor
+        if actor.session_hash:
+            request.state.csrf_token = p.staff_auth.csrf_token(actor.session_hash)
         return actor
 
 

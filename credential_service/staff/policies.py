@@ -33,7 +33,7 @@ CLASS_LIST = staff(
     anywhere=True,
     note="lists only the classes the person covers",
 )
-CLASS_READ = staff("class.read", CLASS_READERS, Scope.CLASS, logs_reads=True)
+CLASS_READ = staff("class.read", CLASS_READERS | {Role.SEAL_OPERATOR}, Scope.CLASS, logs_reads=True)
 CLASS_IMPORT = staff("class.import", {Role.GVCN, Role.SUBJECT_TEACHER, Role.SCHOOL_CLERK}, Scope.CLASS)
 CLASS_LOCK = staff("class.lock", {Role.GVCN, Role.PRINCIPAL}, Scope.CLASS)
 CLASS_SIGN = staff(
@@ -42,7 +42,7 @@ CLASS_SIGN = staff(
     Scope.CLASS,
     note="and the step's own assignment, and the signer's fresh confirmation",
 )
-TRANSCRIPT_READ = staff("transcript.read", CLASS_READERS, Scope.TRANSCRIPT, logs_reads=True)
+TRANSCRIPT_READ = staff("transcript.read", CLASS_READERS | {Role.SEAL_OPERATOR}, Scope.TRANSCRIPT, logs_reads=True)
 STAFF_LIST = staff("staff.list", SCHOOL_READERS, anywhere=True)
 
 # -- diplomas --------------------------------------------------------------------------------------

@@ -234,7 +234,7 @@ def test_security_headers_on_pages_redirects_and_api_errors(base: str) -> None:
         assert_security_headers(api.headers, "401 problem")
 
         # frame-ancestors 'none': another site cannot show the sign-in page in a frame.
-        page.set_content(f'<iframe id="f" src="{base}{SIGN_IN}"></iframe>')
-        page.wait_for_timeout(500)
+        page.set_content(f'<iframe id="f" onload="this.dataset.loaded=1" src="{base}{SIGN_IN}"></iframe>')
+        page.wait_for_selector("#f[data-loaded]", state="attached")
         framed = next((f for f in page.frames if f.url.startswith(base)), None)
         assert framed is None or framed.locator("#sign-in").count() == 0, "the sign-in page rendered inside a frame"
