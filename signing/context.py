@@ -21,6 +21,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from .appearance import CachedStampAppearance, SignatureAppearance
 from .checks import CertificateCheck, check_signer_certificate
+from .fetch_guard import guarded_backend
 
 __all__ = ["RevocationPolicy", "SigningContext"]
 
@@ -36,6 +37,7 @@ class SigningContext:
     appearance: SignatureAppearance
     revocation_policy: RevocationPolicy = "hard-fail"
     tsa_url: str | None = None
+    fetch_allowed_hosts: frozenset[str] | None = None  # None: any host (library default); else only these
     _shared_vc: ValidationContext | None = field(default=None, repr=False)
 
     @classmethod
@@ -89,13 +91,16 @@ class SigningContext:
         revocation_policy: RevocationPolicy | None = None,
         allow_fetching: bool = True,
     ) -> ValidationContext:
-        """A fresh validation context (trust roots only; OCSP/CRL fetched from the URLs in the certs)."""
+        """A fresh validation context (trust roots only; OCSP/CRL fetched from the URLs in the certs, and
+        only from ``fetch_allowed_hosts`` when that is set: see ``signing/fetch_guard.py``)."""
+        backend = guarded_backend(self.fetch_allowed_hosts) if self.fetch_allowed_hosts is not None else None
         return ValidationContext(
             trust_roots=self.trust_roots,
             other_certs=self.other_certs,
             moment=moment,
             allow_fetching=allow_fetching,
             revocation_mode=revocation_policy or self.revocation_policy,
+            fetcher_backend=backend if allow_fetching else None,
         )
 
     def shared_validation_context(self) -> ValidationContext:

@@ -95,8 +95,9 @@ def _assign(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dict
     return c.signers.assign(
         p["staff_id"],
         p["role"],
-        school_id=p["school_id"],
+        school_id=p.get("school_id"),
         class_id=p.get("class_id"),
+        commune=p.get("commune"),
         valid_from=date.fromisoformat(p["valid_from"]),
         valid_to=date.fromisoformat(p["valid_to"]) if p.get("valid_to") else None,
     )

@@ -61,6 +61,14 @@ class SignedStep:
     checks: dict[str, Any]
 
 
+def fetch_hosts(settings: Settings) -> frozenset[str]:
+    """Where revocation data may be fetched from: the configured hosts, and the dev PKI's host in dev."""
+    hosts = {h.lower() for h in settings.fetch_allowed_hosts}
+    if settings.is_dev:
+        hosts.add("127.0.0.1")
+    return frozenset(hosts)
+
+
 def refusal(error: SigningError) -> SigningRefused:
     """Translate the signing library's error into the service's hierarchy (a :class:`SigningRefused`).
 
@@ -96,6 +104,7 @@ class DocumentFactory:
             raise ConfigurationError(
                 Message("Chưa cấu hình chứng thư gốc tin cậy (SOGOC_TRUST_ROOTS).", "No trust roots configured."),
             )
+        context.fetch_allowed_hosts = fetch_hosts(settings)
         return cls(settings, context, clock=clock)
 
     # -- render ------------------------------------------------------------------------

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # PKCS#11 module (HSM or USB token) for signers whose key label is pkcs11:<token>/<label>;
     # the PIN is read from SOGOC_PKCS11_PIN when the session opens, never stored here.
     pkcs11_module: str | None = None
+    # Hosts the service may fetch revocation data (OCSP, CRL) and issuer certificates (AIA) from. The addresses
+    # are in certificates, which people upload: nothing else is fetched. Empty in dev: the dev PKI (127.0.0.1).
+    fetch_allowed_hosts: list[str] = []
     # Remote signing (CSC API): the service's base URL (before /csc/v2/…); keys labelled csc:<credential id>.
     # None in dev: the dev CSC server on 127.0.0.1:9772 (signing/devcsc.py).
     csc_service_url: str | None = None

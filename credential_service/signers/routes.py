@@ -125,9 +125,10 @@ def revoke_certificate(ref: str, reg: Registry, body: RevokeIn | None = None) ->
 
 
 class AssignIn(BaseModel):
-    role: str
-    school_id: str
-    class_id: str | None = None
+    role: str = Field(max_length=24)
+    school_id: str | None = Field(default=None, max_length=36)
+    class_id: str | None = Field(default=None, max_length=36)
+    commune: str | None = Field(default=None, max_length=100)
     valid_from: date
     valid_to: date | None = None
 
@@ -138,6 +139,9 @@ class AssignIn(BaseModel):
     status_code=202,
 )
 def assign(staff_id: str, body: AssignIn, actor: Annotated[Actor, allow(P.SIGNER_ADMIN)], c: C) -> dict[str, Any]:
+    c.signers.check_assignment(
+        staff_id, body.role, school_id=body.school_id, class_id=body.class_id, commune=body.commune
+    )
     payload = {"staff_id": staff_id, **jsonable_encoder(body)}
     summary = f"Phân công / assign {body.role} → {staff_id} ({body.school_id}, {body.class_id or '-'})"
     return c.approvals.propose(actor, kind="signer.assign", summary=summary, payload=payload, school_id=body.school_id)

@@ -47,11 +47,12 @@ from credential_service.platform.errors import (
 from credential_service.platform.settings import Settings
 from credential_service.signers import certificate_rules
 from credential_service.signers.tables import SignerCertificate, SigningAudit
+from credential_service.staff.roles import Role, place_problem
 from credential_service.staff.tables import RoleAssignment, School, Staff
 from credential_service.transcripts.tables import SchoolClass
 from signing.devpki import DEV_CA_STATE_DIR, DEV_CERT_DIR, DEV_PKI_DIR, DevCaRegistry
 
-ROLES = ("gvcn", "principal", "seal")
+ROLES = tuple(r.value for r in Role)
 KINDS = ("person", "seal")
 REVOCATION_REASONS = (
     "unspecified",
@@ -536,25 +537,35 @@ class SignerRegistry:
         return load_certificate(row.cert_der).issuer.dump() == issuing.subject.dump()
 
     # -- role assignments ----------------------------------------------------------------------
+    def check_assignment(
+        self, staff_id: str, role: str, *, school_id: str | None, class_id: str | None, commune: str | None
+    ) -> None:
+        """Refuse an unknown role or a role held at the wrong kind of place (before anyone approves it)."""
+        if role not in ROLES:
+            raise InvalidInput(Message(f"Vai trò không hợp lệ: {role}.", f"Invalid role: {role}."))
+        problem = place_problem(Role(role), school_id=school_id, class_id=class_id, commune=commune)
+        if problem is not None:
+            raise InvalidInput(problem)
+        with self.db.reader() as s:
+            self._staff(s, staff_id)
+
     def assign(
         self,
         staff_id: str,
         role: str,
         *,
-        school_id: str,
+        school_id: str | None,
         class_id: str | None = None,
         valid_from: date,
         valid_to: date | None = None,
+        commune: str | None = None,
     ) -> dict[str, Any]:
-        if role not in ROLES:
-            raise InvalidInput(Message(f"Vai trò không hợp lệ: {role}.", f"Invalid role: {role}."))
-        if role == "gvcn" and not class_id:
-            raise InvalidInput(Message("Giáo viên chủ nhiệm cần một lớp.", "A homeroom teacher needs a class."))
+        self.check_assignment(staff_id, role, school_id=school_id, class_id=class_id, commune=commune)
         if valid_to is not None and valid_to < valid_from:
             raise InvalidInput(Message("Ngày kết thúc trước ngày bắt đầu.", "The end date is before the start date."))
         with self.db.transaction() as s:
             self._staff(s, staff_id)
-            if s.get(School, school_id) is None:
+            if school_id is not None and s.get(School, school_id) is None:
                 raise NotFound(Message(f"Không có trường mã {school_id}.", f"No school {school_id}."))
             if class_id is not None:
                 klass = s.get(SchoolClass, class_id)
@@ -568,6 +579,7 @@ class SignerRegistry:
                 role=role,
                 school_id=school_id,
                 class_id=class_id,
+                commune=commune,
                 valid_from=valid_from,
                 valid_to=valid_to,
             )

@@ -70,4 +70,5 @@ DOCUMENT_SIGN = staff(
 DOCUMENT_READ = staff("document.read", CLASS_READERS, Scope.DOCUMENT)
 LEDGER_PUBLISH = staff("ledger.publish", {Role.SO_ADMIN})
 EMPLOYER_APPROVE = staff("employer.approve", {Role.SO_ADMIN})
+ACCOUNT_ADMIN = staff("account.admin", {Role.SO_ADMIN}, note="an account alone grants nothing; roles need four eyes")
 APPROVALS = staff("approvals", {Role.SO_ADMIN, Role.SO_CLERK, Role.PRINCIPAL}, anywhere=True, note="checker ≠ maker")

@@ -90,6 +90,27 @@ def holds(grants: tuple[Grant, ...] | list[Grant], roles: frozenset[Role], place
     return any(g.role in roles and g.in_force(on) and g.covers(place) for g in grants)
 
 
+SCHOOL_ROLES = frozenset(
+    {Role.PRINCIPAL, Role.GVCN, Role.SUBJECT_TEACHER, Role.SCHOOL_CLERK, Role.SEAL_OPERATOR, Role.SEAL}
+)
+
+
+def place_problem(role: Role, *, school_id: str | None, class_id: str | None, commune: str | None) -> Message | None:
+    """What is wrong with where a role is held, or None: a Sở role is city-wide, a commune officer's is a
+    commune, a school role is a school, and a homeroom teacher's is one class of it."""
+    if role in SO_ROLES and (school_id or class_id or commune):
+        return Message("Vai trò của Sở áp dụng cho toàn thành phố, không gắn với trường.", "A Sở role is city-wide.")
+    if role is Role.COMMUNE_OFFICER and (not commune or school_id or class_id):
+        return Message("Cán bộ xã/phường cần tên xã/phường.", "A commune officer needs a commune.")
+    if role in SCHOOL_ROLES and not school_id:
+        return Message("Vai trò này cần một trường.", "This role needs a school.")
+    if role is Role.GVCN and not class_id:
+        return Message("Giáo viên chủ nhiệm cần một lớp.", "A homeroom teacher needs a class.")
+    if role is not Role.GVCN and class_id:
+        return Message("Chỉ giáo viên chủ nhiệm gắn với một lớp.", "Only a homeroom teacher is bound to a class.")
+    return None
+
+
 def landing_page(grants: tuple[Grant, ...] | list[Grant]) -> str:
     """Where each role lands after sign-in: the Sở on its schools, a principal on the school, a teacher on
     their classes."""

@@ -34,6 +34,22 @@ class Me(BaseModel):
     via: str
 
 
+class AccountIn(BaseModel):
+    full_name: str = Field(min_length=2, max_length=200)
+    username: str = Field(min_length=3, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]+$")
+    password: str = Field(min_length=12, max_length=200, description="mật khẩu ban đầu / the initial password")
+    staff_id: str | None = Field(
+        default=None, max_length=36, description="người ký đã có trong danh mục / an existing signer"
+    )
+
+
+class AccountOut(BaseModel):
+    staff_id: str
+    username: str
+    totp_secret: str = Field(description="chỉ hiện một lần: thêm vào ứng dụng xác thực / shown once")
+    provisioning_uri: str
+
+
 class TokenRequest(BaseModel):
     name: str = Field(max_length=100)
     scopes: list[str] = Field(description="tên chính sách được phép / policy names the token may use")
@@ -133,3 +149,21 @@ def issue_token(body: TokenRequest, actor: Annotated[Actor, allow(P.SIGNED_IN)],
 def confirm(body: ConfirmRequest, actor: Annotated[Actor, allow(P.SIGNED_IN)], c: C) -> Confirmation:
     confirmation_id, expires = c.staff_auth.confirm(actor, totp_code=body.totp, purpose=body.purpose)
     return Confirmation(confirmation_id=confirmation_id, expires_at=expires)
+
+
+@router.post(
+    "/accounts",
+    status_code=201,
+    summary="Tạo tài khoản cán bộ (chưa có vai trò nào) / create a staff account (no role yet)",
+)
+def create_account(body: AccountIn, actor: Annotated[Actor, allow(P.ACCOUNT_ADMIN)], c: C) -> AccountOut:
+    """Roles come afterwards, each through a four-eyes assignment (POST /api/v1/signers/{id}/assignments)."""
+    created = c.staff_auth.create_person_account(
+        full_name=body.full_name, username=body.username, password=body.password, staff_id=body.staff_id
+    )
+    return AccountOut(
+        staff_id=created.staff_id,
+        username=created.username,
+        totp_secret=created.totp_secret,
+        provisioning_uri=created.provisioning_uri,
+    )

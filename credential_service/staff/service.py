@@ -75,6 +75,7 @@ class NewAccount:
     username: str
     totp_secret: str
     provisioning_uri: str
+    staff_id: str = ""
 
 
 def grants_of(session: Session, staff_id: str) -> tuple[Grant, ...]:
@@ -96,7 +97,13 @@ class StaffAuthService:
 
     # ------------------------------------------------------------------ accounts
     def create_account(
-        self, *, staff_id: str, username: str, password: str | None, totp_secret: str | None = None
+        self,
+        *,
+        staff_id: str,
+        username: str,
+        password: str | None,
+        totp_secret: str | None = None,
+        new_person: str | None = None,
     ) -> NewAccount:
         """A local account for a person in the signer registry; returns the TOTP secret to enrol once."""
         username = username.strip().lower()
@@ -109,6 +116,11 @@ class StaffAuthService:
             )
         secret = totp_secret or pyotp.random_base32()
         with self.db.transaction() as session:
+            if new_person is not None:  # the person and the account together, or neither
+                session.add(
+                    Staff(id=staff_id, full_name=new_person.strip(), kind="person", key_label=f"none:{staff_id}")
+                )
+                session.flush()
             staff = session.get(Staff, staff_id)
             if staff is None or staff.kind != "person":
                 raise NotFound(Message(f"Không có cán bộ mã {staff_id}.", f"No staff member {staff_id}."))
@@ -133,7 +145,19 @@ class StaffAuthService:
             )
             session.add(account)
         uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=TOTP_ISSUER)
-        return NewAccount(account.id, username, secret, uri)
+        return NewAccount(account.id, username, secret, uri, staff_id)
+
+    def create_person_account(
+        self, *, full_name: str, username: str, password: str, staff_id: str | None = None
+    ) -> NewAccount:
+        """A new person in the registry (or an existing signer) with a local account and no role."""
+        if staff_id is None:
+            staff_id = str(uuid.uuid4())
+            with self.db.transaction() as session:
+                session.add(
+                    Staff(id=staff_id, full_name=full_name.strip(), kind="person", key_label=f"none:{staff_id}")
+                )
+        return self.create_account(staff_id=staff_id, username=username, password=password)
 
     def bind_oidc(self, username: str, *, issuer: str, subject: str) -> None:
         with self.db.transaction() as session:
