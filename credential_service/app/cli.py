@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from credential_service.platform.errors import ErrorCategory, SogocError
+from credential_service.staff.cli_guard import require_dev
 from signing.errors import SigningError
 from verifier.errors import VerifierError
 
@@ -66,6 +67,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    require_dev("demo")
     from credential_service.app.bootstrap import build
     from credential_service.app.demo import class_id, seed_demo, staff_id
     from credential_service.app.demo_holders import prepare_holder_demo
@@ -226,6 +228,7 @@ def cmd_class_lock(args: argparse.Namespace) -> int:
 
 
 def cmd_class_sign(args: argparse.Namespace) -> int:
+    require_dev("class sign")
     from credential_service.transcripts.workflow import Step
 
     c, klass = _find_class(args)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from credential_service.platform.errors import InvalidInput
+from credential_service.staff.cli_guard import require_dev
 
 
 def _container(args: argparse.Namespace) -> Any:
@@ -29,6 +30,7 @@ def _print(data: Any) -> None:
 
 
 def cmd_issue(args: argparse.Namespace) -> int:
+    require_dev("diplomas issue")
 
     c = _container(args)
     c.start_dev_services()
@@ -54,6 +56,7 @@ def _msg(vi: str, en: str) -> Any:
 
 
 def cmd_correct(args: argparse.Namespace) -> int:
+    require_dev("diplomas correct")
     from credential_service.diplomas.rules import CorrectionRequest
 
     c = _container(args)
@@ -68,6 +71,7 @@ def cmd_correct(args: argparse.Namespace) -> int:
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
+    require_dev("diplomas revoke")
 
     c = _container(args)
     _print(c.diplomas.revoke(
@@ -78,6 +82,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_import_register(args: argparse.Namespace) -> int:
+    require_dev("diplomas import-register")
     from credential_service.diplomas import register_import
     from credential_service.diplomas.rules import DiplomaType, IssuerRole
 
@@ -100,6 +105,7 @@ def cmd_import_register(args: argparse.Namespace) -> int:
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
+    require_dev("diplomas reconcile")
 
     imp = _container(args).register_importer
     if not args.item:

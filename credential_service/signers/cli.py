@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from credential_service.staff.cli_guard import require_dev
+
 
 def _container(args: argparse.Namespace) -> Any:
     from credential_service.app.bootstrap import build
@@ -44,18 +46,22 @@ def _out(data: Any) -> int:
 
 
 def cmd_issue(args: argparse.Namespace) -> int:
+    require_dev("keys issue")
     return _out(_registry(args).issue(args.staff, at=_time(args.at), valid_days=args.days, unit=args.unit))
 
 
 def cmd_renew(args: argparse.Namespace) -> int:
+    require_dev("keys renew")
     return _out(_registry(args).renew(args.staff, at=_time(args.at), valid_days=args.days))
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
+    require_dev("keys revoke")
     return _out(_registry(args).revoke(args.certificate, at=_time(args.at), reason=args.reason))
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    require_dev("keys import")
     return _out(_registry(args).import_certificate(args.staff, Path(args.pem).read_bytes(), args.key_label))
 
 
@@ -85,6 +91,7 @@ def _compromise(args: argparse.Namespace) -> Any:
 
 
 def cmd_compromise(args: argparse.Namespace) -> int:
+    require_dev("keys compromise")
     svc = _compromise(args)
     at = _time(args.since)
     assert at is not None
@@ -95,10 +102,12 @@ def cmd_compromise(args: argparse.Namespace) -> int:
 
 
 def cmd_reseal(args: argparse.Namespace) -> int:
+    require_dev("keys reseal")
     return _out(_compromise(args).reseal(args.compromise_id, client="cli"))
 
 
 def cmd_assign(args: argparse.Namespace) -> int:
+    require_dev("signers assign")
     reg = _registry(args)
     return _out(
         reg.assign(
@@ -113,6 +122,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
 
 
 def cmd_transfer(args: argparse.Namespace) -> int:
+    require_dev("signers transfer")
     return _out(
         _registry(args).transfer(
             args.assignment,
@@ -125,6 +135,7 @@ def cmd_transfer(args: argparse.Namespace) -> int:
 
 
 def cmd_retire(args: argparse.Namespace) -> int:
+    require_dev("signers retire")
     return _out(_registry(args).retire(args.staff, on=date.fromisoformat(args.on)))
 
 
@@ -137,6 +148,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_document_sign(args: argparse.Namespace) -> int:
+    require_dev("document sign")
 
     c = _container(args)
     c.start_dev_services()
