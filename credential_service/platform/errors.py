@@ -163,6 +163,22 @@ class ConfigurationError(SogocError):
     title = Message("Cấu hình không hợp lệ", "Invalid configuration")
 
 
+class TooLarge(SogocError):
+    """An input over a limit (size, rows, cells, pages, time): HTTP 413. Say the limit and what to do."""
+
+    code = "too-large"
+    category = ErrorCategory.TOO_LARGE
+    title = Message("Dữ liệu vượt giới hạn", "Input too large")
+
+
+class RateLimited(SogocError):
+    """Too many attempts: HTTP 429; ``retry_after`` (seconds) in the extra fields."""
+
+    code = "rate-limited"
+    category = ErrorCategory.RATE_LIMITED
+    title = Message("Quá nhiều yêu cầu", "Too many requests")
+
+
 class ServiceUnavailable(SogocError):
     code = "service-unavailable"
     category = ErrorCategory.UNAVAILABLE
