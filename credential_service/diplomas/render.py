@@ -30,6 +30,7 @@ from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
 
 from credential_service.platform.qr_code import make_qr
+from credential_service.platform.view_keys import key_in_url
 from credential_service.transcripts.pdf_drawing import (
     BOTTOM,
     CONTENT_W,
@@ -101,6 +102,10 @@ def _draw(pen: _Pen, record: Mapping[str, Any], verify_url: str) -> dict[str, tu
     pen.qr(make_qr(verify_url), qr_x, y - qr_side + 10, qr_side)
     pen.text(qr_x + qr_side / 2, y - qr_side, "Quét để xác minh / Scan to verify", size=6.5, color=GREY,
              align="center")  # fmt: skip
+    view_key = key_in_url(verify_url)
+    if view_key:  # printed too: whoever holds the paper can type it on /v/<id>
+        pen.text(qr_x + qr_side / 2, y - qr_side - 8, f"khóa xem / view key {view_key}", size=5.5, color=GREY,
+                 align="center")  # fmt: skip
 
     label_w = 170.0
     value_w = CONTENT_W - label_w - qr_side - 12

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 KEY_LENGTH = 16  # base32 characters: 80 bits
 
@@ -32,3 +33,9 @@ def view_key(secret: bytes, credential_id: str) -> str:
 
 def holds_document(secret: bytes, credential_id: str, presented: str | None) -> bool:
     return bool(presented) and hmac.compare_digest(view_key(secret, credential_id), (presented or "").lower())
+
+
+def key_in_url(url: str) -> str | None:
+    """The view key carried in a verify address (``…/v/<id>?k=<key>#…``), to print under the QR."""
+    values = parse_qs(urlsplit(url).query).get("k")
+    return values[0] if values else None

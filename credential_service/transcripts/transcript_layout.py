@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from credential_service.platform.qr_code import QrImage
+from credential_service.platform.view_keys import key_in_url
 from credential_service.transcripts.pdf_drawing import (
     BLACK,
     CONTENT_W,
@@ -139,6 +140,9 @@ class _TranscriptLayout:
         row_h = 23.0
         qr_side = 92.0
         cid = _s(self.r.get("credential_id"))
+        view_key = key_in_url(self.qr.payload)
+        if view_key:  # printed under the QR too: whoever holds the paper can type it on /v/<id>
+            cid = f"{cid} · khóa xem / view key {view_key}"
         height = max(5 * row_h, qr_side + 26) + 2
         laid = [
             (

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
+import subprocess
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -121,3 +123,8 @@ def test_the_public_verify_page_shows_personal_details_only_to_the_holder_of_the
     assert name in with_key
     wrong = world.client(None).get(f"/v/{t}?k=aaaaaaaaaaaaaaaa").text
     assert name not in wrong
+    # the key is printed under the QR too, so whoever holds the paper can type it
+    key = split.query.removeprefix("k=")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-", "-"], input=transcript.pdf, capture_output=True, timeout=60).stdout
+        assert key.encode() in text.replace(b"\n", b""), text[-400:]
