@@ -8,7 +8,7 @@ Labels: ``csc:<credential id>`` (the service at ``SOGOC_CSC_SERVICE_URL``; in de
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from asn1crypto import x509
@@ -54,9 +54,17 @@ def _csc_config(settings: Settings, key_label: str, chain: Sequence[str]) -> Csc
     return CscConfig(service_url=url, credential_id=key_label.removeprefix(CSC_PREFIX), chain_paths=tuple(chain))
 
 
+@dataclass
+class OpenedBatch:
+    """A key opened for one batch, and how to close it after (a token session is logged out once closed)."""
+
+    signer: Signer
+    close: Callable[[], None] = lambda: None
+
+
 def batch_signer(
     settings: Settings, key_label: str, count: int, authorization: BatchAuthorization | None, chain: Sequence[str]
-) -> Signer | None:
+) -> OpenedBatch | None:
     """A signer opened with the signer's own secret for ``count`` signatures, or None when the label's key
     needs no per-batch secret (a seal in the service's HSM, a dev file key)."""
     if key_label.startswith(CSC_PREFIX):
@@ -70,7 +78,7 @@ def batch_signer(
             )
         description = f"Sổ Gốc Số: ký {count} văn bản / sign {count} documents"
         csc_auth = CscAuthorization(pin=authorization.pin, otp=authorization.otp, description=description)
-        return authorize_batch(_csc_config(settings, key_label, chain), csc_auth, count).pyhanko_signer()
+        return OpenedBatch(authorize_batch(_csc_config(settings, key_label, chain), csc_auth, count).pyhanko_signer())
     if key_label.startswith("pkcs11:") and authorization and authorization.pin and settings.pkcs11_module:
         token, _, label = key_label.removeprefix("pkcs11:").partition("/")
         config = Pkcs11Config(
@@ -80,7 +88,8 @@ def batch_signer(
             chain_paths=tuple(chain),
             pin=authorization.pin,
         )
-        return Pkcs11KeySigner(config).pyhanko_signer()  # its own session, opened with this batch's PIN
+        token_key = Pkcs11KeySigner(config)  # its own session, opened with this batch's PIN
+        return OpenedBatch(token_key.pyhanko_signer(), token_key.close)
     return None
 
 

@@ -135,8 +135,21 @@ class DocumentFactory:
             self._signers[key_label] = signer
         return signer
 
-    def certificate(self, key_label: str) -> x509.Certificate:
-        """The certificate of a key, without opening it (a remote credential needs no secret for this)."""
+    def certificate(self, key_label: str, authorization: BatchAuthorization | None = None) -> x509.Certificate:
+        """The certificate of a key, without opening it (a remote credential needs no secret for this; a token
+        opened with the signer's own PIN is closed again at once)."""
+        if authorization and key_label.startswith("pkcs11:"):
+            chain = [str(p) for p in sorted(Path(self.settings.keys_dir / "out").glob("issuing*.cert.pem"))]
+            try:
+                opened = batch_signer(self.settings, key_label, 0, authorization, chain)
+            except SigningError as e:
+                raise refusal(e) from e
+            if opened is not None:
+                try:
+                    token_cert: x509.Certificate = opened.signer.signing_cert
+                    return token_cert
+                finally:
+                    opened.close()
         if needs_authorization(key_label):
             chain = [str(p) for p in sorted(Path(self.settings.keys_dir / "out").glob("issuing*.cert.pem"))]
             try:
@@ -236,7 +249,16 @@ class DocumentFactory:
             opened = batch_signer(self.settings, key_label, len(pdfs), authorization, chain)
         except SigningError as e:
             raise refusal(e) from e
-        signer = opened or self.signer(key_label)
+        signer = opened.signer if opened else self.signer(key_label)
+        try:
+            return self._sign_batch(step, signer, pdfs, at, earlier_key_labels)
+        finally:
+            if opened:
+                opened.close()
+
+    def _sign_batch(
+        self, step: Step, signer: Signer, pdfs: Sequence[bytes], at: datetime, earlier_key_labels: Sequence[str]
+    ) -> list[SignedStep]:
         cert: x509.Certificate = signer.signing_cert
         try:
             check = self.context.check_signer(cert, at=at).require_ok()

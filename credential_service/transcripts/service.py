@@ -480,7 +480,7 @@ class TranscriptService:
             staff = require_assignment(session, staff_id=staff_id, role=role, klass=klass, on=vn_date(at))
             key_label = staff.key_label
             seen["backend"] = backend_for_label(key_label)
-            cert = self.documents.certificate(key_label)
+            cert = self.documents.certificate(key_label, authorization)
             seen["cert"] = cert
             require_usable_certificate(session, cert, at)  # revoked or compromised in the signer registry
             class_status = klass.status
