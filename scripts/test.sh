@@ -24,6 +24,7 @@ APT_PACKAGES=(
   chromium            # headless browser tests (/usr/bin/chromium)
   chromium-driver     # /usr/bin/chromedriver
   fonts-dejavu-core   # a system font for Chromium / poppler rendering
+  redis-server        # the rate limits' Redis store (tests/hostile/test_rate_limits.py)
 )
 
 # ---------------------------------------------------------------------------

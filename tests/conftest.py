@@ -50,9 +50,9 @@ def _postgres_database() -> Iterator[str]:
 def dev_pki_served_by_the_test_session() -> None:
     """Serve the dev TSA/OCSP/CRL from the test processes themselves, before any test runs.
 
-    The process that starts the dev PKI server owns it and, at exit, keeps serving while other
-    processes still use it (bounded, 10 minutes). If a `sogoc demo` subprocess started it, it
-    would wait at exit for the very test that waits for it; owned here, subprocesses are only users.
+    The process that starts the dev PKI server owns it; at exit it hands it over to another process
+    that uses it, and a process that uses it takes over when the owner dies (signing/devpki.py).
+    Owned here, `sogoc demo` subprocesses are only users and exit at once.
     """
     from signing.devpki import ensure_dev_pki_server
 

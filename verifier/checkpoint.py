@@ -61,6 +61,7 @@ __all__ = [
 SIG_TYPE_COSIGNATURE_ED25519 = 0x04
 COSIGNATURE_V1_HEADER = "cosignature/v1\n"
 _MAX_SIZE = (1 << 64) - 1
+_MAX_SIZE_DIGITS = len(str(_MAX_SIZE))
 _MAX_TIMESTAMP = (1 << 63) - 1
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")
 _CONTROL = re.compile(r"[\x00-\x1f]")
@@ -68,6 +69,15 @@ _CONTROL = re.compile(r"[\x00-\x1f]")
 
 def _err(vi: str, en: str) -> CheckpointError:
     return CheckpointError("Checkpoint không hợp lệ: " + vi, "Invalid checkpoint: " + en)
+
+
+def _is_utf8(text: str) -> bool:
+    """Whether ``text`` can be encoded as UTF-8 (a ``str`` with lone surrogates cannot)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,8 @@ class Checkpoint:
             raise _err(
                 "dòng nguồn gốc rỗng hoặc chứa ký tự điều khiển", "origin is empty or has control chars"
             )
+        if not _is_utf8(self.origin):
+            raise _err("dòng nguồn gốc không phải UTF-8 hợp lệ", "origin is not valid UTF-8")
         if isinstance(self.size, bool) or not isinstance(self.size, int) or not 0 <= self.size <= _MAX_SIZE:
             raise _err("kích thước cây không hợp lệ", "tree size must be an int in [0, 2^64)")
         if not isinstance(self.root_hash, bytes) or len(self.root_hash) != HASH_SIZE:
@@ -95,6 +107,8 @@ class Checkpoint:
                 raise _err(
                     "dòng mở rộng rỗng hoặc chứa ký tự điều khiển", "extension line empty or has controls"
                 )
+            if not _is_utf8(line):
+                raise _err("dòng mở rộng không phải UTF-8 hợp lệ", "extension line is not valid UTF-8")
 
     def to_note_text(self) -> str:
         """The note text: origin, size, base64 root, extension lines, each ending in ``\\n``."""
@@ -111,6 +125,8 @@ class Checkpoint:
         """Parse a checkpoint note *text* (not the signed note); raises :class:`CheckpointError`."""
         if not isinstance(text, str) or not text.endswith("\n"):
             raise _err("văn bản phải kết thúc bằng xuống dòng", "text must end with a newline")
+        if not _is_utf8(text):
+            raise _err("văn bản không phải UTF-8 hợp lệ", "text is not valid UTF-8")
         lines = text[:-1].split("\n")
         if len(lines) < 3:
             raise _err("cần ít nhất ba dòng", "at least three lines are required")
@@ -119,9 +135,10 @@ class Checkpoint:
         origin, size_line, root_line, *extensions = lines
         if not _DECIMAL.fullmatch(size_line):
             raise _err(f"kích thước cây không hợp lệ: {size_line!r}", f"bad tree size line: {size_line!r}")
-        size = int(size_line)
-        if size > _MAX_SIZE:
+        # Count the digits first: int() refuses more than 4300 of them with a ValueError.
+        if len(size_line) > _MAX_SIZE_DIGITS or int(size_line) > _MAX_SIZE:
             raise _err("kích thước cây quá lớn", "tree size does not fit in 64 bits")
+        size = int(size_line)
         try:
             root = b64decode_strict(root_line)
         except ValueError as exc:

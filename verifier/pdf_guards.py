@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from verifier.errors import VerifierError
-from verifier.pdf_policy import VerificationPolicy
+from verifier.pdf_policy import Deadline, VerificationPolicy
 from verifier.report import (
     FAILED,
     Message,
@@ -93,12 +93,15 @@ def run_with_deadline(
     analysis: Callable[[], Coroutine[Any, Any, VerificationReport]],
     policy: VerificationPolicy,
     base: VerificationReport,
+    deadline: Deadline | None = None,
 ) -> VerificationReport:
-    """Run ``analysis()`` in a daemon worker thread for at most ``policy.time_limit`` seconds.
+    """Run ``analysis()`` in a daemon worker thread for at most ``policy.time_limit`` seconds, and
+    never past ``deadline`` (shared with the caller's later reads of the same file).
 
     Import pyHanko (:func:`verifier.pdf_signatures.preload`) before calling: an interrupt must never
     land in the middle of an import.
     """
+    limit = policy.time_limit if deadline is None else min(policy.time_limit, deadline.remaining())
     box: dict[str, Any] = {}
 
     def work() -> None:
@@ -111,7 +114,7 @@ def run_with_deadline(
 
     worker = threading.Thread(target=work, name="verifier-pdf", daemon=True)
     worker.start()
-    worker.join(policy.time_limit)
+    worker.join(limit)
     if worker.is_alive():
         _interrupt(worker)
         return format_failure(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Literal
 
 from verifier.errors import VerifierError
 
-__all__ = ["DEFAULT_POLICY", "MiB", "PdfTooLargeError", "VerificationPolicy"]
+__all__ = ["DEFAULT_POLICY", "Deadline", "MiB", "PdfTooLargeError", "VerificationPolicy"]
 
 MiB = 1024 * 1024
 
@@ -44,3 +45,23 @@ class VerificationPolicy:
 
 
 DEFAULT_POLICY = VerificationPolicy()
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The moment (:func:`time.monotonic`) by which all the work on one file must be done.
+
+    One deadline covers every read of an uploaded file: the parsing and validation in the worker
+    thread (which also waits at most :attr:`VerificationPolicy.time_limit`), then the rendering of
+    page 1 for its printed QR code (:func:`verifier.qr_image.read_qr_from_pdf`).
+    """
+
+    at: float
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        return cls(time.monotonic() + seconds)
+
+    def remaining(self) -> float:
+        """Seconds left (0 when the deadline has passed)."""
+        return max(0.0, self.at - time.monotonic())

@@ -9,6 +9,7 @@ import contextlib
 import hashlib
 import importlib
 import io
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
@@ -70,7 +71,9 @@ def _install_speedups() -> None:
     install()
 
 
-def open_reader(data: bytes, policy: VerificationPolicy) -> tuple[Any, bool]:
+def open_reader(data: bytes, policy: VerificationPolicy, *, signatures: bool = True) -> tuple[Any, bool]:
+    """A reader with the policy's decode limits, and whether it had to be lenient. ``signatures``:
+    the strict attempt also reads the signature fields (a strict error there means lenient too)."""
     from pyhanko.pdf_utils.decode_limits import DecodeLimits, DocumentDecodeBudget
     from pyhanko.pdf_utils.misc import PdfStrictReadError
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -78,7 +81,8 @@ def open_reader(data: bytes, policy: VerificationPolicy) -> tuple[Any, bool]:
     limits = DecodeLimits(document_budget=DocumentDecodeBudget(base_allowance=policy.decode_budget, max_ratio=20))
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=True, decode_limits=limits)
-        _ = reader.embedded_signatures
+        if signatures:
+            _ = reader.embedded_signatures
         return reader, False
     except PdfStrictReadError:
         if not policy.allow_lenient_syntax:
@@ -130,10 +134,15 @@ async def analyse(
     at: datetime | None,
     policy: VerificationPolicy,
     base: VerificationReport,
+    collect: Callable[[Any], None] | None = None,
 ) -> VerificationReport:
+    """Validate every signature. ``collect(reader)``, when given, is called with the open reader
+    before the signatures are validated (same limits, same deadline: see :mod:`verifier.pdf_contents`)."""
     report = replace(base, warnings=list(base.warnings), signatures=[])
     try:
         reader, lenient = open_reader(data, policy)
+        if collect is not None:
+            collect(reader)
         embedded = list(reader.embedded_signatures)
     except (RecursionError, MemoryError):
         raise

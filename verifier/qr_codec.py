@@ -65,6 +65,8 @@ MAX_DECOMPRESSED = 8192
 LEVEL_CODES: dict[int, str] = {1: "Tốt", 2: "Khá", 3: "Đạt", 4: "Chưa đạt"}
 _LEVEL_OF: dict[str, int] = {v: k for k, v in LEVEL_CODES.items()}
 ELLIPSIS = "…"
+_INT_MIN, _INT_MAX = -(2**64), 2**64 - 1
+"""The integers CBOR encodes without a bignum tag (major types 0 and 1)."""
 
 
 class QrPayloadError(VerifierError):
@@ -134,6 +136,8 @@ class QrClaims:
         ints = (iat, version, dob, start_year)
         if any(isinstance(v, bool) or not isinstance(v, int) for v in ints):
             raise _bad("trường số không hợp lệ", "a numeric claim is not an integer")
+        if any(not _INT_MIN <= v <= _INT_MAX for v in ints):  # a CBOR bignum: unbounded digits
+            raise _bad("trường số quá lớn", "a numeric claim does not fit in 64 bits")
         if not all(isinstance(v, str) for v in (name, school, klass)):
             raise _bad("trường chữ không hợp lệ", "a text claim is not a string")
         if not (isinstance(cid, bytes) and len(cid) == 16 and isinstance(digest, bytes) and len(digest) == 32):

@@ -30,6 +30,8 @@ from credential_service.ledger.key_rotation import KeyRotationService
 from credential_service.ledger.service import LedgerService
 from credential_service.platform.clock import Clock, SystemClock
 from credential_service.platform.db import Database, migrate
+from credential_service.platform.library_errors import dev_pki_unavailable
+from credential_service.platform.ratelimit import RateLimiter, limiter_from_settings
 from credential_service.platform.settings import Settings
 from credential_service.signers.compromise import CompromiseService
 from credential_service.signers.external_signing import ExternalSigningService
@@ -62,6 +64,11 @@ class Container:
         s = self.settings
         return registry_for(self.db, s.population_registry_url, s.population_registry_timeout)
 
+    @cached_property
+    def rate_limiter(self) -> RateLimiter:
+        """Rate limits and back-off in a store every worker shares (the database, or rate_limit_storage_url)."""
+        return limiter_from_settings(self.db, self.settings, self.clock)
+
     # -- services ---------------------------------------------------------------------------------
     @cached_property
     def transcripts(self) -> TranscriptService:
@@ -70,7 +77,11 @@ class Container:
     @cached_property
     def diplomas(self) -> DiplomaService:
         return DiplomaService(
-            self.db, self.documents, register_format=self.settings.register_no_format, clock=self.clock
+            self.db,
+            self.documents,
+            register_format=self.settings.register_no_format,
+            clock=self.clock,
+            limiter=self.rate_limiter,
         )
 
     @cached_property
@@ -111,7 +122,7 @@ class Container:
 
     @cached_property
     def holders(self) -> HolderService:
-        return HolderService(self.db, self.settings, clock=self.clock)
+        return HolderService(self.db, self.settings, clock=self.clock, limiter=self.rate_limiter)
 
     @cached_property
     def consent(self) -> ConsentService:
@@ -125,6 +136,7 @@ class Container:
             self.verification.credential_status,
             client_hash=self.holders.client_hash,
             clock=self.clock,
+            limiter=self.rate_limiter,
         )
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -150,7 +162,7 @@ class Container:
 
     @cached_property
     def staff_auth(self) -> StaffAuthService:
-        return StaffAuthService(self.db, self.settings, clock=self.clock)
+        return StaffAuthService(self.db, self.settings, clock=self.clock, limiter=self.rate_limiter)
 
     def resource_place(self, scope: Scope, params: Mapping[str, str]) -> Place | None:
         return resource_place(self.db, scope, params)
@@ -181,9 +193,12 @@ class Container:
     def start_dev_services(self) -> None:
         """In dev/test, serve the dev TSA/OCSP/CRL on loopback so documents get real timestamps."""
         if self.settings.is_dev and self.settings.dev_pki_serve:
-            from signing.devpki import ensure_dev_pki_server
+            from signing import devpki
 
-            ensure_dev_pki_server()
+            try:
+                devpki.ensure_dev_pki_server()
+            except (SystemExit, OSError, RuntimeError) as e:  # werkzeug calls sys.exit(1) when the port is taken
+                raise dev_pki_unavailable(getattr(devpki, "DEV_PKI_PORT", None), e) from e
 
 
 def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Container:

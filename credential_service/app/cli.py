@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from credential_service.platform.errors import ErrorCategory, SogocError
 from credential_service.staff.cli_guard import require_dev
 from signing.errors import SigningError
@@ -340,6 +342,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             from credential_service.platform.library_errors import from_library_error
 
             raise from_library_error(e) from e
+        except SQLAlchemyError as e:  # busy, read-only, disk full, server down: say what to do
+            from credential_service.platform.db_errors import from_database_error
+
+            translated = from_database_error(e)
+            if translated is None:
+                raise
+            raise translated from e
     except SogocError as e:
         print(f"Lỗi / Error: {e}", file=sys.stderr)
         return exit_code(e)

@@ -16,7 +16,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import SQLAlchemyError
 
+from credential_service.platform.db_errors import from_database_error
 from credential_service.platform.errors import ErrorCategory, InvalidInput, Message, SogocError
 from credential_service.platform.errors import Problem as LocatedProblem
 from credential_service.platform.library_errors import from_library_error
@@ -69,7 +71,11 @@ def problem_body(exc: SogocError, instance: str | None = None) -> dict[str, obje
 
 
 def problem_response(request: Request, exc: SogocError) -> JSONResponse:
-    return JSONResponse(problem_body(exc, request.url.path), status_code=http_status(exc), media_type=PROBLEM_JSON)
+    response = JSONResponse(problem_body(exc, request.url.path), status_code=http_status(exc), media_type=PROBLEM_JSON)
+    retry_after = exc.extra.get("retry_after")
+    if isinstance(retry_after, int):  # every 429 and 503 that knows when to come back
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -84,6 +90,16 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(VerifierError)
     async def _verifier_error(request: Request, exc: VerifierError) -> JSONResponse:
         return problem_response(request, from_library_error(exc))
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database_error(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        translated = from_database_error(exc)  # busy, read-only, full, unreachable: say what to do
+        if translated is None:
+            return await _unexpected(request, exc)
+        response = problem_response(request, translated)
+        if isinstance(translated.extra.get("retry_after"), int):
+            response.headers["Retry-After"] = str(translated.extra["retry_after"])
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -23,18 +23,23 @@ import random
 import re
 import secrets
 import uuid
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from credential_service.diplomas import rules
 from credential_service.diplomas.record import Graduation, Holder, Issuer, build_diploma_record
+from credential_service.diplomas.register_files import (  # noqa: F401 (read_register and the limits: re-exported)
+    REGISTER_LIMITS,
+    SHEET,
+    read_register,
+    read_register_isolated,
+)
 from credential_service.diplomas.rules import DiplomaType, IssuerRole, Status
 from credential_service.diplomas.tables import Diploma, ReconciliationItem, RegisterBook
 from credential_service.ledger import storage as ledger
@@ -53,7 +58,6 @@ from credential_service.transcripts.import_rules import (
     parse_sex,
 )
 
-SHEET = "SoGoc"
 REQUIRED = ("Họ và tên", "Ngày sinh", "Giới tính", "Học sinh trường", "Năm tốt nghiệp", "Số hiệu văn bằng",
             "Số vào sổ", "Trang", "Dòng")  # fmt: skip
 OPTIONAL = ("STT", "Nơi sinh", "Dân tộc", "Xếp loại tốt nghiệp", "Số quyết định", "Ngày quyết định", "Số định danh",
@@ -127,41 +131,6 @@ class ImportReport:
 
 
 # ------------------------------------------------------------------------------------------- reading
-
-
-def _invalid(vi: str, en: str) -> InvalidInput:
-    msg = Message(vi, en)
-    return InvalidInput(msg, problems=[Problem(msg, {"file": "register"})])
-
-
-def read_register(data: bytes, file_name: str) -> Table:
-    """The register sheet of an XLSX workbook (the first sheet) or a CSV file (UTF-8; , ; or tab)."""
-    if file_name.lower().endswith(".csv") or not data.startswith(b"PK"):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise _invalid(
-                f"Tệp {file_name} không phải mã UTF-8 (byte lỗi ở vị trí {exc.start}); hãy lưu lại dạng 'CSV UTF-8'.",
-                f"File {file_name} is not UTF-8 (bad byte at offset {exc.start}); save it again as 'CSV UTF-8'.",
-            ) from exc
-        first = text.split("\n", 1)[0]
-        delimiter = max((",", ";", "\t"), key=first.count)
-        raw = [(n, list(v)) for n, v in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1)]
-    else:
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise _invalid("Tệp không phải bảng tính .xlsx hợp lệ.", "The file is not a valid .xlsx workbook.") from exc
-        try:
-            ws = wb.worksheets[0]
-            raw = [(n, list(v)) for n, v in enumerate(ws.iter_rows(values_only=True), 1)]
-        finally:
-            wb.close()
-    rows = [(n, v) for n, v in raw if any(x is not None and str(x).strip() for x in v)]
-    if not rows:
-        return Table(SHEET, [], [])
-    (hn, headers), data_rows = rows[0], rows[1:]
-    return Table(SHEET, headers, data_rows, header_row=hn)
 
 
 # ------------------------------------------------------------------------------------------- validation
@@ -448,7 +417,7 @@ class RegisterImporter:
 
     def check_file(self, data: bytes, file_name: str, book: BookInfo) -> int:
         """Read and validate a book without storing anything (a proposal is refused now, not at approval)."""
-        rows = validate_register(read_register(data, file_name), book, register_format=self.register_format,
+        rows = validate_register(read_register_isolated(data, file_name), book, register_format=self.register_format,
                                  today=self.clock.today())  # fmt: skip
         return len(rows)
 
@@ -465,7 +434,7 @@ class RegisterImporter:
             ).scalar_one_or_none()
             if seen is not None:
                 return ImportReport(seen.book_code, seen.row_count, 0, 0, unchanged=True)
-        rows = validate_register(read_register(data, file_name), book, register_format=self.register_format,
+        rows = validate_register(read_register_isolated(data, file_name), book, register_format=self.register_format,
                                  today=today)  # fmt: skip
         with self.db.transaction() as session:
             if session.execute(select(RegisterBook).where(RegisterBook.source_sha256 == digest)).first():

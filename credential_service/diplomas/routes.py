@@ -2,8 +2,8 @@
 import and reconciliation, the Sở's deadline view; and the public endpoints (paper-diploma check,
 disclosure per school and year, revocations).
 
-The public check is rate-limited per client by an in-process token bucket (per worker process; put a
-shared limiter in the reverse proxy when running several workers) and logged without query data.
+The public check is rate-limited per client address (behind a trusted proxy, the address it forwards) in
+a store every worker shares (platform/ratelimit.py) and logged without query data.
 """
 
 from __future__ import annotations
@@ -23,12 +23,13 @@ from credential_service.diplomas import register_import
 from credential_service.diplomas import service as diploma_service
 from credential_service.diplomas.rules import CorrectionRequest, DiplomaType, IssuerRole, parse_revocation_ground
 from credential_service.diplomas.schemas import DisclosureOut, PublicCheckOut, RevocationOut
+from credential_service.platform.client_address import request_client
+from credential_service.platform.upload_limits import read_limited
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow, require
 from credential_service.staff.policy import Actor, Scope
-from credential_service.verification.routes import read_upload
 
-MAX_REGISTER_BYTES = 20 * 1024 * 1024
+MAX_REGISTER_BYTES = register_import.REGISTER_LIMITS.max_bytes
 
 router = APIRouter(tags=["diplomas / văn bằng"])
 C = Annotated[Container, Depends(container)]
@@ -242,7 +243,7 @@ def copies(diploma_id: str, c: C) -> list[dict[str, Any]]:
     "(a second clerk approves)",
     status_code=202,
 )
-async def import_register(
+def import_register(
     c: C,
     actor: Annotated[Actor, allow(P.REGISTER)],
     file: Annotated[UploadFile, File()],
@@ -252,7 +253,8 @@ async def import_register(
     diploma_type: Annotated[str, Form(max_length=16)] = "THPT",
     issuer_role: Annotated[str, Form(max_length=32)] = "so_director",
 ) -> dict[str, Any]:
-    data = await read_upload(file, MAX_REGISTER_BYTES)
+    """Not ``async``: the file is read in a worker process (time and memory limits) and this thread waits."""
+    data = read_limited(file.file, register_import.REGISTER_LIMITS)
     book = register_import.BookInfo(
         book_code, issuer_key, issuer_name, DiplomaType(diploma_type), issuer_role=IssuerRole(issuer_role)
     )
@@ -296,7 +298,9 @@ def resolve(item_id: str, body: ResolveIn, actor: Annotated[Actor, allow(P.REGIS
 
 
 def client_of(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address: the peer, or X-Forwarded-For from a trusted proxy (settings.trusted_proxies)."""
+    c: Container = request.app.state.container
+    return request_client(request, c.settings.trusted_proxies)
 
 
 @router.post(

@@ -2,11 +2,11 @@
 the register, the Sở's deadline view, the public paper-diploma check and public disclosure.
 
 Register numbers (số vào sổ gốc) are consecutive per issuer, diploma type and calendar year
-(Circular 21/2019 Art. 13). A number is taken from ``register_counters`` in the same transaction
-that renders, signs and ledgers the diploma: the counter row is locked (``SELECT … FOR UPDATE`` on
-PostgreSQL; on SQLite every writing transaction begins IMMEDIATE and so holds the write lock), so a
-failed signature or a crash rolls the number back with everything else — no gap, no duplicate. The
-price is that issuing for one issuer/type/year is serialised for the few seconds signing takes.
+(Circular 21/2019 Art. 13). Issuing, correcting and reissuing sign *outside* any transaction and then
+record in one short transaction that re-checks what the signing assumed (the register counter still
+where the PDFs were numbered from, the decision or the diploma unchanged) and takes the numbers there:
+a failed signature, a crash or a change meanwhile (409) records nothing and loses no number — no gap,
+no duplicate, and the database's write lock is never held while signing (see ``issuance``).
 
 Each change of a diploma is a ledger entry: ``issued`` (with the register number), ``corrected``
 (the new version, ``amends_seq`` = the old version's entry), ``reissued`` (likewise), ``revoked``
@@ -22,18 +22,29 @@ import hmac
 import json
 import logging
 import secrets
-import threading
-import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, text
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from credential_service.diplomas import rules
+from credential_service.diplomas.issuance import (
+    IssuePlan,
+    Prepared,
+    holder_of_graduate,
+    issued_row,
+    plan_issue,
+    register_counter_value,
+    register_lock,
+    require_same_work,
+    take_register_numbers,
+)
+from credential_service.diplomas.issuance import require_role as _require_role
+from credential_service.diplomas.issuance import reserve_register_numbers as reserve_register_numbers
 from credential_service.diplomas.record import Graduation, Holder, Issuer, build_diploma_record
 from credential_service.diplomas.render import render_diploma
 from credential_service.diplomas.rules import (
@@ -54,33 +65,33 @@ from credential_service.diplomas.tables import (
     DiplomaDecision,
     GraduationDecision,
     PublicCheckLog,
-    RegisterCounter,
 )
 from credential_service.documents.factory import DocumentFactory
 from credential_service.ledger import storage as ledger
 from credential_service.ledger.service import publish_in_transaction
 from credential_service.platform.canonical import canonical_json, sha256_hex
+from credential_service.platform.client_address import address_bucket
 from credential_service.platform.clock import Clock, SystemClock, vn_date
 from credential_service.platform.db import Database
 from credential_service.platform.errors import (
     Conflict,
-    ErrorCategory,
     InvalidInput,
     Message,
-    NotAuthorised,
     NotFound,
     Problem,
 )
-from credential_service.staff.tables import RoleAssignment, School, Staff
+from credential_service.platform.errors import RateLimited as TooManyRequests
+from credential_service.platform.ratelimit import RateLimiter, RateLimitItem, database_limiter, parse
+from credential_service.staff.tables import School, Staff
 from credential_service.transcripts.import_rules import FieldError, parse_date, parse_personal_id, parse_sex
 from credential_service.transcripts.workflow import Step
 from signing.fields import FieldSpec, prepare_signature_fields
 
 log = logging.getLogger(__name__)
 
-SO_ISSUER_KEY = "SO-GDDT-HP"
-SO_NAME = "Sở Giáo dục và Đào tạo Hải Phòng"
 COPY_CAPACITIES = ("holder", "representative", "authorised", "relative_of_deceased")  # Circular 21/2019 Art. 28
+# The public check, per client address (an IPv6 client per /64), in the store every worker shares.
+CHECK_LIMITS = (parse("10/minute"), parse("200/day"))
 
 
 def _new_id() -> str:
@@ -97,37 +108,8 @@ class IssueReport:
         return {"decision_id": self.decision_id, "issued": self.issued, "skipped": self.skipped}
 
 
-class TokenBucket:
-    """In-process token bucket per client (one worker's memory; a multi-worker deployment needs a
-    shared store such as the reverse proxy's limiter)."""
-
-    def __init__(
-        self, capacity: int = 10, refill_per_second: float = 10 / 60, clock: Callable[[], float] = time.monotonic
-    ):
-        self.capacity = capacity
-        self.refill = refill_per_second
-        self.clock = clock
-        self._state: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def take(self, client: str) -> bool:
-        now = self.clock()
-        with self._lock:
-            tokens, last = self._state.get(client, (float(self.capacity), now))
-            tokens = min(float(self.capacity), tokens + (now - last) * self.refill)
-            if len(self._state) > 100_000:  # bound the memory: forget everyone (fails open for a moment)
-                self._state.clear()
-            if tokens < 1.0:
-                self._state[client] = (tokens, now)
-                return False
-            self._state[client] = (tokens - 1.0, now)
-            return True
-
-
-class RateLimited(InvalidInput):
-    code = "rate-limited"
-    category = ErrorCategory.RATE_LIMITED
-    title = Message("Quá nhiều yêu cầu", "Too many requests")
+class RateLimited(TooManyRequests):
+    """Too many public checks from one client (HTTP 429, ``retry_after`` in seconds)."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -156,59 +138,6 @@ def _with_field(holder: Holder, field: str, value: str) -> Holder:
     return Holder(**values)
 
 
-def reserve_register_numbers(session: Session, issuer_key: str, diploma_type: str, year: int, count: int) -> list[int]:
-    """Take the next ``count`` register numbers in the caller's transaction (locks the counter row)."""
-    pg = session.get_bind().dialect.name == "postgresql"
-    if pg:
-        session.execute(
-            text(
-                "INSERT INTO register_counters (issuer_key, diploma_type, year, last_seq) "
-                "VALUES (:k, :t, :y, 0) ON CONFLICT DO NOTHING"
-            ),
-            {"k": issuer_key, "t": diploma_type, "y": year},
-        )
-    query = select(RegisterCounter).where(
-        RegisterCounter.issuer_key == issuer_key,
-        RegisterCounter.diploma_type == diploma_type,
-        RegisterCounter.year == year,
-    )
-    if pg:
-        query = query.with_for_update()
-    counter = session.execute(query).scalar_one_or_none()
-    if counter is None:  # SQLite: the write lock is already held (BEGIN IMMEDIATE)
-        counter = RegisterCounter(issuer_key=issuer_key, diploma_type=diploma_type, year=year, last_seq=0)
-        session.add(counter)
-    first = counter.last_seq + 1
-    counter.last_seq += count
-    session.flush()
-    return list(range(first, first + count))
-
-
-def _require_role(session: Session, staff_id: str, role: str, school_id: str | None, on: date) -> Staff:
-    staff = session.get(Staff, staff_id)
-    if staff is None:
-        raise NotFound(Message(f"Không có cán bộ/chữ ký mã {staff_id}.", f"No staff member or seal {staff_id}."))
-    query = select(RoleAssignment.id).where(
-        RoleAssignment.staff_id == staff_id,
-        RoleAssignment.role == role,
-        RoleAssignment.valid_from <= on,
-        or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to >= on),
-    )
-    if school_id is not None:
-        query = query.where(RoleAssignment.school_id == school_id)
-    if session.execute(query).first() is None:
-        raise NotAuthorised(
-            Message(
-                f"{staff.full_name} không được phân công vai trò «{role}» vào ngày {on:%d/%m/%Y}; "
-                "không cấp văn bằng được.",
-                f"{staff.full_name} is not assigned the role «{role}» on {on.isoformat()}; cannot issue the diploma.",
-            ),
-            staff_id=staff_id,
-            role=role,
-        )
-    return staff
-
-
 class DiplomaService:
     def __init__(
         self,
@@ -217,14 +146,15 @@ class DiplomaService:
         *,
         register_format: str = rules.DEFAULT_REGISTER_FORMAT,
         clock: Clock | None = None,
-        bucket: TokenBucket | None = None,
+        limiter: RateLimiter | None = None,
         client_key: bytes | None = None,
     ) -> None:
         self.db = db
         self.documents = documents
         self.register_format = register_format
         self.clock = clock or SystemClock()
-        self.bucket = bucket or TokenBucket()
+        self.limiter = limiter or database_limiter(db, self.clock)
+        self.check_limits: Sequence[RateLimitItem] = CHECK_LIMITS
         self._client_key = client_key or secrets.token_bytes(32)  # logs keep a keyed hash, never the address
 
     # ------------------------------------------------------------------------------ decisions
@@ -317,81 +247,62 @@ class DiplomaService:
     def issue_from_decision(
         self, decision_id: str, *, issuer_staff_id: str, seal_staff_id: str, at: datetime | None = None
     ) -> IssueReport:
-        """Issue a signed digital diploma to every graduate of the decision who has none yet (all or nothing)."""
+        """Issue a signed digital diploma to every graduate of the decision who has none yet (all or nothing).
+
+        Plan, sign outside any transaction, then record in one short transaction that takes the register
+        numbers and re-checks the plan; a change meanwhile is a 409 with nothing recorded (``issuance``)."""
         at = at or self.clock.now()
         on = vn_date(at)
-        with self.db.transaction() as session:
-            decision = session.get(GraduationDecision, decision_id)
-            if decision is None:
-                raise NotFound(Message(f"Không có quyết định mã {decision_id}.", f"No decision {decision_id}."))
-            kind = DiplomaType(decision.diploma_type)
-            role = rules.issuer_role(kind, on)
-            school = session.get(School, decision.school_id) if decision.school_id else None
-            issuer = _require_role(session, issuer_staff_id, role.value, decision.school_id, on)
-            seal = _require_role(session, seal_staff_id, "seal", decision.school_id, on)
-            done = set(
-                session.execute(
-                    select(Diploma.graduate_index).where(Diploma.graduation_decision_id == decision_id)
-                ).scalars()
-            )
-            todo = [(i, g) for i, g in enumerate(decision.graduates) if i not in done]
-            if not todo:
-                return IssueReport(decision_id, [], len(done))
-            issuer_key = decision.issuer_key if role is IssuerRole.PRINCIPAL else SO_ISSUER_KEY
-            organisation = school.name if (school and role is IssuerRole.PRINCIPAL) else SO_NAME
-            seqs = reserve_register_numbers(session, issuer_key, kind.value, on.year, len(todo))
-            prepared = []
-            for (index, g), seq in zip(todo, seqs, strict=True):
-                cid = _new_id()
-                register_no = rules.format_register_no(seq, kind.value, on.year, self.register_format)
-                holder = Holder(
-                    rules.display_name(g["full_name"]), date.fromisoformat(g["date_of_birth"]), g.get("place_of_birth"),
-                    g["sex"], g.get("ethnicity"), g.get("personal_id"),
-                )  # fmt: skip
-                record = build_diploma_record(
-                    credential_id=cid, version=1, issued_on=on, diploma_type=kind, form=Form.DIGITAL.value,
-                    holder=holder,
-                    graduation=Graduation(
-                        decision.decision_no, decision.decision_date, decision.graduation_year,
-                        school.code if school else None, school.name if school else "",
-                        school.province if school else "Thành phố Hải Phòng", decision.exam_session,
-                        decision.training_mode,
-                    ),
-                    issuer=Issuer(role, organisation, issuer.full_name), serial_no=None, register_no=register_no,
-                )  # fmt: skip
-                prepared.append((index, seq, register_no, holder, record, self._render(record)))
-            signed = self._sign([p[5] for p in prepared], issuer.key_label, seal.key_label, at)
-            now = self.clock.now()
-            rows: list[Diploma] = []
-            events = []
-            for (index, seq, register_no, holder, record, _), pdf in zip(prepared, signed, strict=True):
-                record_bytes = canonical_json(record)
-                d = Diploma(
-                    id=record["credential_id"], diploma_type=kind.value, form=Form.DIGITAL.value, origin="issued",
-                    assurance="digital_original", issuer_key=issuer_key, issuer_role=role.value,
-                    issuer_name=organisation, signer_name=issuer.full_name, school_id=decision.school_id,
-                    school_name=school.name if school else "", graduation_decision_id=decision_id,
-                    graduate_index=index, decision_no=decision.decision_no,
-                    graduation_year=decision.graduation_year, full_name=holder.full_name,
-                    name_key=rules.name_key(holder.full_name), date_of_birth=holder.date_of_birth,
-                    place_of_birth=holder.place_of_birth, sex=holder.sex, ethnicity=holder.ethnicity,
-                    personal_id=holder.personal_id, classification=None, serial_no=None, register_no=register_no,
-                    register_seq=seq, register_year=on.year, version=1, status=Status.ISSUED.value,
-                    replaces_id=None, replaced_by_id=None, record_json=record_bytes.decode(),
-                    record_sha256=sha256_hex(record_bytes), salt=secrets.token_hex(32), pdf=pdf,
-                    pdf_sha256=sha256_hex(pdf), ledger_seq=None, issued_on=on, created_at=now,
-                )  # fmt: skip
-                rows.append(d)
-                events.append(
-                    ledger.LeafEvent("issued", d.id, d.record_sha256, d.salt, d.pdf_sha256, register_no, None, now)
+        with self.db.reader() as session:
+            plan = plan_issue(session, decision_id, issuer_staff_id, seal_staff_id, on)
+        if not plan.todo:
+            return IssueReport(decision_id, [], len(plan.done))
+        with register_lock(self.db, plan.issuer_key, plan.kind.value, on.year):
+            with self.db.reader() as session:
+                require_same_work(plan, plan_issue(session, decision_id, issuer_staff_id, seal_staff_id, on))
+                last = register_counter_value(session, plan.issuer_key, plan.kind.value, on.year)
+            prepared = [self._prepare(plan, index, g, last + n, on) for n, (index, g) in enumerate(plan.todo, 1)]
+            signed = self._sign([p.pdf for p in prepared], plan.issuer.key_label, plan.seal.key_label, at)
+            with self.db.transaction() as session:  # short: numbers, re-check, rows, ledger, checkpoint
+                take_register_numbers(
+                    session, plan.issuer_key, plan.kind.value, on.year, len(prepared), expected_last=last
                 )
-            session.add_all(rows)
-            session.flush()
-            for d, entry in zip(rows, ledger.append_many(session, events), strict=True):
-                d.ledger_seq = entry.seq
-            publish_in_transaction(session, self.documents.settings, at=self.clock.now())
-            issued = [{"credential_id": d.id, "register_no": d.register_no, "full_name": d.full_name} for d in rows]
-            return IssueReport(decision_id, issued, len(done))
+                require_same_work(plan, plan_issue(session, decision_id, issuer_staff_id, seal_staff_id, on))
+                now = self.clock.now()
+                rows = [
+                    issued_row(plan, p, pdf, secrets.token_hex(32), on, now)
+                    for p, pdf in zip(prepared, signed, strict=True)
+                ]
+                session.add_all(rows)
+                session.flush()
+                events = [
+                    ledger.LeafEvent("issued", d.id, d.record_sha256, d.salt, d.pdf_sha256, d.register_no, None, now)
+                    for d in rows
+                ]
+                for d, entry in zip(rows, ledger.append_many(session, events), strict=True):
+                    d.ledger_seq = entry.seq
+                publish_in_transaction(session, self.documents.settings, at=self.clock.now())
+        issued = [{"credential_id": d.id, "register_no": d.register_no, "full_name": d.full_name} for d in rows]
+        return IssueReport(decision_id, issued, len(plan.done))
+
+    def _prepare(self, plan: IssuePlan, index: int, graduate: dict[str, Any], seq: int, on: date) -> Prepared:
+        """Number, build and render one graduate's diploma (no database, no signature)."""
+        decision, school, kind = plan.decision, plan.school, plan.kind
+        register_no = rules.format_register_no(seq, kind.value, on.year, self.register_format)
+        holder = holder_of_graduate(graduate)
+        record = build_diploma_record(
+            credential_id=_new_id(), version=1, issued_on=on, diploma_type=kind, form=Form.DIGITAL.value,
+            holder=holder,
+            graduation=Graduation(
+                decision.decision_no, decision.decision_date, decision.graduation_year,
+                school.code if school else None, school.name if school else "",
+                school.province if school else "Thành phố Hải Phòng", decision.exam_session,
+                decision.training_mode,
+            ),
+            issuer=Issuer(plan.role, plan.organisation, plan.issuer.full_name), serial_no=None,
+            register_no=register_no,
+        )  # fmt: skip
+        return Prepared(index, seq, register_no, holder, record, self._render(record))
 
     # ------------------------------------------------------------------------------ reading
     def get(self, session: Session, diploma_id: str) -> Diploma:
@@ -436,7 +347,7 @@ class DiplomaService:
         The original version stays in the register (status ``corrected``, linked to the new one); the new
         version is issued (signed again when the original was digital) and ledgered as ``corrected``."""
         at = at or self.clock.now()
-        with self.db.transaction() as session:
+        with self.db.reader() as session:  # plan and sign outside the writing transaction
             old = self._current(session, diploma_id)
             ground = rules.validate_correction(request, _printed(old), today=vn_date(at))
             holder = _with_field(_holder_of(old), request.field, request.new_value)
@@ -447,12 +358,14 @@ class DiplomaService:
                 "old_value": request.old_value, "new_value": request.new_value, "evidence": list(request.evidence),
             }  # fmt: skip
             new = self._new_version(session, old, holder, decision_doc, at)
-            pdf = None
+            signers = None
             if old.form == Form.DIGITAL.value:
-                issuer, seal = self._signers(session, old, issuer_staff_id, seal_staff_id, vn_date(at))
-                pdf = self._sign([self._render(json.loads(new.record_json))], issuer.key_label, seal.key_label, at)[0]
+                signers = self._signers(session, old, issuer_staff_id, seal_staff_id, vn_date(at))
+        pdf = self._sign_version(new, signers, at)
+        with self.db.transaction() as session:
+            current = self._unchanged(session, old)
             return self._commit_version(
-                session, old, new, pdf, "corrected", Status.CORRECTED, decision_doc, actor, at,
+                session, current, new, pdf, "corrected", Status.CORRECTED, decision_doc, actor, at,
                 ground=ground.value, field=request.field, old_value=request.old_value, new_value=request.new_value,
                 evidence=list(request.evidence),
             )  # fmt: skip
@@ -461,6 +374,25 @@ class DiplomaService:
         """Validate a correction against the law and the register now, before anyone approves it."""
         with self.db.reader() as session:
             rules.validate_correction(request, _printed(self._current(session, diploma_id)), today=self.clock.today())
+
+    def _sign_version(self, new: Diploma, signers: tuple[Staff, Staff] | None, at: datetime) -> bytes | None:
+        if signers is None:
+            return None
+        issuer, seal = signers
+        return self._sign([self._render(json.loads(new.record_json))], issuer.key_label, seal.key_label, at)[0]
+
+    def _unchanged(self, session: Session, old: Diploma) -> Diploma:
+        """Under the write lock: the version the new one was signed against is still the current one."""
+        session.get(Diploma, old.id, with_for_update=True)  # PostgreSQL: wait for a concurrent change of the row
+        current = self._current(session, old.id)  # 409 when it was corrected, reissued or revoked meanwhile
+        if current.record_sha256 != old.record_sha256 or current.replaced_by_id is not None:
+            raise Conflict(
+                Message(
+                    f"Văn bằng {old.register_no} vừa được thay đổi trong lúc ký; chưa ghi gì, vui lòng tải lại.",
+                    f"Diploma {old.register_no} changed while signing; nothing was recorded, reload and try again.",
+                )
+            )
+        return current
 
     def _signers(
         self, session: Session, d: Diploma, issuer_staff_id: str | None, seal_staff_id: str | None, on: date
@@ -653,27 +585,32 @@ class DiplomaService:
                         f"mis-written fields ({', '.join(rules.CORRECTABLE_FIELDS)}) are needed."),
                 fields=bad,
             )  # fmt: skip
-        with self.db.transaction() as session:
-            old = self._current(session, diploma_id)
-            holder = _holder_of(old)
-            for field, value in changes.items():
-                holder = _with_field(holder, field, value)
-            kind = DiplomaType(old.diploma_type)
-            seq = reserve_register_numbers(session, old.issuer_key, kind.value, at.year, 1)[0]
-            register_no = rules.format_register_no(seq, kind.value, at.year, self.register_format)
-            doc = {
-                "kind": "reissue", "label_vi": "Cấp lại văn bằng", "decision_no": decision_no,
-                "decision_date": decision_date.isoformat(), "signer": signer, "ground": "issuer_error",
-                "reason": reason, "changes": changes,
-            }  # fmt: skip
-            new = self._new_version(session, old, holder, doc, at, register=(register_no, seq, at.year))
-            new.form = Form.DIGITAL.value if issuer_staff_id else old.form
-            pdf = None
-            if new.form == Form.DIGITAL.value:
-                issuer, seal = self._signers(session, old, issuer_staff_id, seal_staff_id, vn_date(at))
-                pdf = self._sign([self._render(json.loads(new.record_json))], issuer.key_label, seal.key_label, at)[0]
-            return self._commit_version(session, old, new, pdf, "reissued", Status.REISSUED, doc, actor, at,
-                                        evidence=list(evidence))  # fmt: skip
+        with self.db.reader() as session:
+            first = self._current(session, diploma_id)
+        kind, issuer_key = DiplomaType(first.diploma_type), first.issuer_key
+        with register_lock(self.db, issuer_key, kind.value, at.year):  # plan and sign, then record briefly
+            with self.db.reader() as session:
+                old = self._current(session, diploma_id)
+                holder = _holder_of(old)
+                for field, value in changes.items():
+                    holder = _with_field(holder, field, value)
+                last = register_counter_value(session, old.issuer_key, kind.value, at.year)
+                register_no = rules.format_register_no(last + 1, kind.value, at.year, self.register_format)
+                doc = {
+                    "kind": "reissue", "label_vi": "Cấp lại văn bằng", "decision_no": decision_no,
+                    "decision_date": decision_date.isoformat(), "signer": signer, "ground": "issuer_error",
+                    "reason": reason, "changes": changes,
+                }  # fmt: skip
+                new = self._new_version(session, old, holder, doc, at, register=(register_no, last + 1, at.year))
+                new.form = Form.DIGITAL.value if issuer_staff_id else old.form
+                signers = None
+                if new.form == Form.DIGITAL.value:
+                    signers = self._signers(session, old, issuer_staff_id, seal_staff_id, vn_date(at))
+            pdf = self._sign_version(new, signers, at)
+            with self.db.transaction() as session:
+                take_register_numbers(session, old.issuer_key, kind.value, at.year, 1, expected_last=last)
+                return self._commit_version(session, self._unchanged(session, old), new, pdf, "reissued",
+                                            Status.REISSUED, doc, actor, at, evidence=list(evidence))  # fmt: skip
 
     # ------------------------------------------------------------------------------ copies
     def copy_from_register(
@@ -831,16 +768,22 @@ class DiplomaService:
         """Paper (or digital) diploma check: serial or register number + full name + date of birth.
 
         Answers match / no match, and on a match only the status, issuer, type and year. Rate-limited
-        per client; every check is logged (keyed hash of the client, query kind, outcome; no query data)."""
+        per client address (``check_limits``, shared by every worker); every check is logged (keyed hash of
+        the client, query kind, outcome; no query data)."""
         number = "".join(str(number).split())
         kind = "register_no" if "/" in number or "-" in number else "serial"
         who = self.client_hash(client)
-        if not self.bucket.take(who):
+        try:
+            for limit in self.check_limits:
+                self.limiter.hit(limit, "diploma-check", address_bucket(client))
+        except TooManyRequests as e:
             self._log_check(who, kind, "limited")
+            wait = int(e.extra.get("retry_after") or 60)
             raise RateLimited(
-                Message("Bạn đã tra cứu quá nhiều lần; vui lòng thử lại sau ít phút.",
-                        "Too many checks from this client; try again in a few minutes."),
-            )  # fmt: skip
+                Message(f"Bạn đã tra cứu quá nhiều lần; vui lòng thử lại sau {wait} giây.",
+                        f"Too many checks from this client; try again in {wait} s."),
+                retry_after=wait,
+            ) from e  # fmt: skip
         problems = []
         try:
             dob = parse_date(date_of_birth)

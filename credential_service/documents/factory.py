@@ -28,6 +28,7 @@ from credential_service.documents.batch_keys import (
 )
 from credential_service.platform.canonical import sha256_hex
 from credential_service.platform.clock import Clock, SystemClock
+from credential_service.platform.dev_key_guard import refuse_dev_certificate
 from credential_service.platform.errors import ConfigurationError, Message, SigningRefused
 from credential_service.platform.library_errors import from_library_error
 from credential_service.platform.settings import PROJECT_ROOT, Settings
@@ -132,8 +133,14 @@ class DocumentFactory:
         signer = self._signers.get(key_label)
         if signer is None:
             signer = self._load_signer(key_label)
+            self._refuse_dev_key(signer, key_label)
             self._signers[key_label] = signer
         return signer
+
+    def _refuse_dev_key(self, signer: Signer, key_label: str) -> None:
+        """Production: a key whose certificate carries a dev public key (keys/dev, e.g. loaded into a token)."""
+        if not self.settings.is_dev and signer.signing_cert is not None:
+            refuse_dev_certificate(signer.signing_cert.dump(), key_label)
 
     def certificate(self, key_label: str, authorization: BatchAuthorization | None = None) -> x509.Certificate:
         """The certificate of a key, without opening it (a remote credential needs no secret for this; a token
@@ -212,8 +219,9 @@ class DocumentFactory:
         cert_path = keys_dir / "out" / f"{key_label}.cert.pem"
         if key_label.startswith("devca:"):  # issued at runtime by the dev CA (`sogoc keys issue`)
             from credential_service.signers.service import devca_paths
+            from signing.devca import dev_ca_state_dir
 
-            key_path, cert_path = devca_paths(key_label)
+            key_path, cert_path = devca_paths(key_label, dev_ca_state_dir(self.settings.database_url))
         if not key_path.exists() or not cert_path.exists():
             raise SigningRefused(
                 Message(
@@ -251,6 +259,8 @@ class DocumentFactory:
             raise refusal(e) from e
         signer = opened.signer if opened else self.signer(key_label)
         try:
+            if opened:
+                self._refuse_dev_key(signer, key_label)
             return self._sign_batch(step, signer, pdfs, at, earlier_key_labels)
         finally:
             if opened:

@@ -5,8 +5,8 @@
   and awaiting-guardian grants are refused. A use is taken atomically (``uses < max_uses`` in the
   UPDATE), so concurrent requests never exceed the grant. An organisation's keys only work once the
   Sở has approved it (outside the demo).
-* Rate: codes per minute per key; an in-process token bucket per worker — behind several workers or
-  hosts, the reverse proxy's limiter is the shared bound.
+* Rate: codes per minute per organisation, at its key's rate (so rotating the key does not reset it), in
+  a store every worker shares (platform/ratelimit.py: the database, or Redis).
 * What the employer gets is defined once, in :mod:`credential_service.holders.disclosure`: for each
   credential, the scope's fields (``data``) and its current status (transcripts via
   :meth:`VerificationService.credential_status`, including its ledger inclusion; diplomas from the
@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -50,6 +48,8 @@ from credential_service.ledger.tables import LedgerEntry
 from credential_service.platform.clock import Clock, SystemClock
 from credential_service.platform.db import Database
 from credential_service.platform.errors import ErrorCategory, InvalidInput, Message, Problem, SogocError
+from credential_service.platform.errors import RateLimited as TooManyRequests
+from credential_service.platform.ratelimit import RateLimiter, RateLimitItemPerMinute, limiter_from_settings
 from credential_service.platform.settings import Settings
 from credential_service.transcripts.tables import Transcript
 from verifier.receipt import RECEIPT_FORMAT, ReceiptKeys, data_digest, sign_receipt
@@ -72,10 +72,8 @@ MAX_BATCH = 1000
 ISSUER = "Sở GDĐT Hải Phòng — Sổ Gốc Số"
 
 
-class RateLimited(SogocError):
-    code = "rate-limited"
-    category = ErrorCategory.RATE_LIMITED
-    title = Message("Quá nhiều yêu cầu", "Too many requests")
+class RateLimited(TooManyRequests):
+    """Over the organisation's codes per minute (HTTP 429, ``retry_after`` in seconds)."""
 
 
 class ShareCodeNotFound(SogocError):
@@ -133,29 +131,6 @@ def refusal_error(result: str) -> SogocError:
     return cls(msg, result=result)
 
 
-class TokenBucket:
-    """Per-key token bucket in this process; ``take(n)`` for a batch of n codes."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
-        self._state: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def take(self, key: str, n: int, per_minute: int) -> float | None:
-        """None when allowed, else the seconds to wait."""
-        capacity = float(max(per_minute, 1))
-        refill = capacity / 60.0
-        t = self.clock()
-        with self._lock:
-            tokens, last = self._state.get(key, (capacity, t))
-            tokens = min(capacity, tokens + (t - last) * refill)
-            if tokens < n:
-                self._state[key] = (tokens, t)
-                return (n - tokens) / refill if n <= capacity else 60.0
-            self._state[key] = (tokens - n, t)
-            return None
-
-
 @lru_cache(maxsize=4)
 def load_receipt_key(path: str) -> Ed25519PrivateKey:
     key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
@@ -172,7 +147,7 @@ class EmployerService(Organisations):
         status_of: Callable[[str], Any],
         *,
         client_hash: Callable[[str | None], str | None] = lambda c: None,
-        bucket: TokenBucket | None = None,
+        limiter: RateLimiter | None = None,
         clock: Clock | None = None,
         require_approval: bool | None = None,
     ) -> None:
@@ -187,7 +162,7 @@ class EmployerService(Organisations):
         self.settings = settings
         self.status_of = status_of
         self.client_hash = client_hash
-        self.bucket = bucket or TokenBucket()
+        self.limiter = limiter or limiter_from_settings(db, settings, self.clock)
         self._status_cache: OrderedDict[tuple[str, int], dict[str, Any]] = OrderedDict()
         self._projections: dict[str, dict[str, Any]] = {}
         assert settings.receipt_key_path is not None and settings.receipt_key_list_path is not None
@@ -196,15 +171,19 @@ class EmployerService(Organisations):
 
     # ------------------------------------------------------------------ verification
     def _take(self, principal: ApiPrincipal, n: int) -> None:
-        wait = self.bucket.take(principal.key_id, n, principal.rate_per_minute)
-        if wait is not None:
+        """Take n codes from the organisation's limit (every key of it, every worker)."""
+        rate = max(principal.rate_per_minute, 1)
+        try:
+            self.limiter.hit(RateLimitItemPerMinute(rate), "employer-verify", principal.organisation_id, cost=n)
+        except TooManyRequests as e:
+            wait = int(e.extra.get("retry_after") or 60)
             raise RateLimited(
                 Message(
-                    f"Vượt giới hạn {principal.rate_per_minute} mã/phút của khóa API; thử lại sau {wait:.0f} giây.",
-                    f"Over the key's limit of {principal.rate_per_minute} codes per minute; retry in {wait:.0f} s.",
+                    f"Vượt giới hạn {rate} mã/phút của tổ chức; thử lại sau {wait} giây.",
+                    f"Over the organisation's limit of {rate} codes per minute; retry in {wait} s.",
                 ),
-                retry_after=max(1, round(wait)),
-            )
+                retry_after=wait,
+            ) from e
 
     def verify(self, principal: ApiPrincipal, code: str, *, client: str | None = None) -> dict[str, Any]:
         self._take(principal, 1)

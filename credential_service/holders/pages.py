@@ -86,7 +86,7 @@ def signin(
 ) -> Response:
     try:
         _check_pre(request, stack, csrf)
-        token, _ = stack.holders.sign_in(username, password)
+        token, _ = stack.holders.sign_in(username, password, client=client_of(request))
     except SogocError as e:
         return _anon_page(request, stack, c, "holder_signin.html", error=e, status=http_status(e))
     resp = RedirectResponse("/holder/credentials", status_code=303)
@@ -111,7 +111,7 @@ def activate(
 ) -> Response:
     try:
         _check_pre(request, stack, csrf)
-        stack.holders.activate(username, code, password)
+        stack.holders.activate(username, code, password, client=client_of(request))
     except SogocError as e:
         return _anon_page(request, stack, c, "holder_activate.html", error=e, status=http_status(e))
     return _anon_page(request, stack, c, "holder_signin.html", ok="Đã kích hoạt; hãy đăng nhập. / Activated; sign in.")

@@ -18,11 +18,13 @@ from pydantic import BaseModel, Field
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
 from credential_service.holders.service import COOKIE, NotAuthenticated, Principal
+from credential_service.platform.client_address import request_client
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow
 
 router = APIRouter(prefix="/api/v1/holder", tags=["holders / người học"])
 PRE_COOKIE = "sogoc_pre"  # pre-session CSRF binding for the sign-in and activation forms
+TOO_MANY_FAILURES = "Quá nhiều lần sai, chờ retry_after giây / too many failures: wait retry_after seconds"
 
 
 class HolderStack:
@@ -42,7 +44,9 @@ Stack = Annotated[HolderStack, Depends(holder_stack)]
 
 
 def client_of(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """The client's address: the peer, or X-Forwarded-For from a trusted proxy (settings.trusted_proxies)."""
+    c: Container = request.app.state.container
+    return request_client(request, c.settings.trusted_proxies)
 
 
 def set_session_cookie(response: Response, token: str, c: Container) -> None:
@@ -128,19 +132,23 @@ class GuardianIn(BaseModel):
     "/activate",
     summary="Kích hoạt tài khoản bằng mã của trường / activate with the school's code",
     dependencies=[allow(P.PUBLIC_SIGN_IN)],
+    responses={429: {"description": TOO_MANY_FAILURES}},
 )
-def activate(body: ActivateIn, stack: Stack) -> dict[str, Any]:
-    stack.holders.activate(body.username, body.code, body.password)
+def activate(body: ActivateIn, stack: Stack, request: Request) -> dict[str, Any]:
+    stack.holders.activate(body.username, body.code, body.password, client=client_of(request))
     return {"activated": True, "username": body.username.strip().lower()}
 
 
 @router.post(
-    "/session", summary="Đăng nhập / sign in (sets the session cookie)", dependencies=[allow(P.PUBLIC_SIGN_IN)]
+    "/session",
+    summary="Đăng nhập / sign in (sets the session cookie)",
+    dependencies=[allow(P.PUBLIC_SIGN_IN)],
+    responses={429: {"description": TOO_MANY_FAILURES}},
 )
 def sign_in(
-    body: SignInIn, response: Response, stack: Stack, c: Annotated[Container, Depends(container)]
+    body: SignInIn, request: Request, response: Response, stack: Stack, c: Annotated[Container, Depends(container)]
 ) -> dict[str, Any]:
-    token, principal = stack.holders.sign_in(body.username, body.password)
+    token, principal = stack.holders.sign_in(body.username, body.password, client=client_of(request))
     set_session_cookie(response, token, c)
     return {"username": principal.username, "csrf_token": stack.holders.csrf_token(principal.session_hash)}
 

@@ -50,6 +50,7 @@ from credential_service.platform.errors import (
     NotAuthenticated,
     NotFound,
 )
+from credential_service.platform.ratelimit import RateLimiter, limiter_from_settings, sign_in_policy
 from credential_service.platform.settings import Settings
 from credential_service.transcripts.tables import SchoolClass, Student, Transcript
 
@@ -60,9 +61,10 @@ COOKIE = "sogoc_holder"  # the holder session cookie
 HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 _DUMMY_HASH = HASHER.hash("not-a-real-password")
 ACTIVATION_DAYS = 30
-MAX_FAILED = 5
-LOCK_MINUTES = 15
 MIN_PASSWORD = 10
+# Guessing is slowed, never locked (platform/ratelimit.py): per account and address, per address, per account.
+SIGN_IN = sign_in_policy("holder-sign-in")
+ACTIVATION = sign_in_policy("holder-activation")
 ADULT_AGE = 18
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 
@@ -139,11 +141,14 @@ class IdentityProvider(Protocol):
 
 
 class HolderService:
-    def __init__(self, db: Database, settings: Settings, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self, db: Database, settings: Settings, *, clock: Clock | None = None, limiter: RateLimiter | None = None
+    ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock or SystemClock()
         self.secret = holder_secret(settings)
+        self.limiter = limiter or limiter_from_settings(db, settings, self.clock)
 
     # ------------------------------------------------------------------ persons and links
     def _person_by_pin(self, session: Session, pin: str) -> Person | None:
@@ -260,7 +265,6 @@ class HolderService:
                     person_id=person_id,
                     username=username,
                     status="pending",
-                    failed_logins=0,
                     created_at=self.clock.now(),
                 )
                 session.add(acct)
@@ -268,11 +272,13 @@ class HolderService:
             acct.activation_code_hash = HASHER.hash(code)
             acct.activation_expires_at = self.clock.now() + timedelta(days=ACTIVATION_DAYS)
             acct.activation_issued_by = issued_by
+        self.limiter.forget(ACTIVATION.per_account, username)  # a new code: the old guesses no longer count
         log.info("holder activation code issued account=%s by=%s", username, issued_by)
         return code
 
-    def activate(self, username: str, code: str, password: str) -> None:
-        """Set the password with the one-time code; the code then stops working."""
+    def activate(self, username: str, code: str, password: str, *, client: str | None = None) -> None:
+        """Set the password with the one-time code; the code then stops working. Attempts back off per
+        account and client address like sign-in (:data:`ACTIVATION`), whether the username exists or not."""
         if len(password) < MIN_PASSWORD:
             raise InvalidInput(
                 Message(
@@ -283,10 +289,10 @@ class HolderService:
         bad = InvalidInput(
             Message("Mã kích hoạt không đúng hoặc đã hết hạn.", "The activation code is wrong or has expired.")
         )
+        username = username.strip().lower()
+        attempt = self.limiter.credential_attempt(ACTIVATION, username, client)
         with self.db.transaction() as session:
-            acct = session.execute(
-                select(HolderAccount).where(HolderAccount.username == username.strip().lower())
-            ).scalar_one_or_none()
+            acct = session.execute(select(HolderAccount).where(HolderAccount.username == username)).scalar_one_or_none()
             if acct is None or not acct.activation_code_hash or not acct.activation_expires_at:
                 _burn(code)
                 raise bad
@@ -297,48 +303,36 @@ class HolderService:
             acct.activation_expires_at = None
             acct.status = "active"
             acct.activated_at = self.clock.now()
-            acct.failed_logins = 0
+        attempt.succeeded()
 
-    def sign_in(self, username: str, password: str) -> tuple[str, Principal]:
-        """Check the password; returns a new session token (for the cookie) and the principal."""
+    def sign_in(self, username: str, password: str, *, client: str | None = None) -> tuple[str, Principal]:
+        """Check the password; returns a new session token (for the cookie) and the principal. One answer (401)
+        for an unknown user, a wrong password or an account not activated; failures back off (:data:`SIGN_IN`,
+        per username whether it exists or not, so a 429 reveals nothing) and never lock the account."""
         t = self.clock.now()
+        username = username.strip().lower()
+        attempt = self.limiter.credential_attempt(SIGN_IN, username, client)
         with self.db.transaction() as session:
-            acct = session.execute(
-                select(HolderAccount).where(HolderAccount.username == username.strip().lower())
-            ).scalar_one_or_none()
+            acct = session.execute(select(HolderAccount).where(HolderAccount.username == username)).scalar_one_or_none()
             if acct is None or acct.password_hash is None or acct.status != "active":
                 _burn(password)
                 raise NotAuthenticated(BAD_LOGIN)
-            if acct.locked_until is not None and acct.locked_until > t:
-                raise NotAuthenticated(
-                    Message(
-                        f"Tài khoản tạm khóa {LOCK_MINUTES} phút do nhập sai nhiều lần.",
-                        f"Account locked for {LOCK_MINUTES} minutes after repeated failures.",
-                    )
-                )
             if not _verify(acct.password_hash, password):
-                acct.failed_logins += 1
-                if acct.failed_logins >= MAX_FAILED:
-                    acct.locked_until, acct.failed_logins = t + timedelta(minutes=LOCK_MINUTES), 0
-                failed = True
-            else:
-                failed = False
-                acct.failed_logins = 0
-                if HASHER.check_needs_rehash(acct.password_hash):
-                    acct.password_hash = HASHER.hash(password)
-                token = secrets.token_urlsafe(32)
-                token_hash = sha256_hex(token)
-                session.add(
-                    HolderSession(
-                        token_hash=token_hash,
-                        account_id=acct.id,
-                        created_at=t,
-                        expires_at=t + timedelta(minutes=self.settings.holder_session_minutes),
-                    )
+                raise NotAuthenticated(BAD_LOGIN)
+            if HASHER.check_needs_rehash(acct.password_hash):
+                acct.password_hash = HASHER.hash(password)
+            token = secrets.token_urlsafe(32)
+            token_hash = sha256_hex(token)
+            session.add(
+                HolderSession(
+                    token_hash=token_hash,
+                    account_id=acct.id,
+                    created_at=t,
+                    expires_at=t + timedelta(minutes=self.settings.holder_session_minutes),
                 )
-                principal = Principal(acct.id, acct.person_id, acct.username, token_hash)
-        if failed:
-            raise NotAuthenticated(BAD_LOGIN)
+            )
+            principal = Principal(acct.id, acct.person_id, acct.username, token_hash)
+        attempt.succeeded()
         return token, principal
 
     def sign_in_external(self, identity: ExternalIdentity) -> tuple[str, Principal]:  # pragma: no cover - seam

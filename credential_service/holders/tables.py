@@ -93,8 +93,6 @@ class HolderAccount(Base):
     activation_issued_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     oidc_issuer: Mapped[str | None] = mapped_column(String(255), nullable=True)
     oidc_subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 

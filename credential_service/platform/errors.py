@@ -157,6 +157,15 @@ class SigningRefused(SogocError):
     title = Message("Từ chối ký số", "Signing refused")
 
 
+class SigningServiceUnavailable(SigningRefused):
+    """A signature could not be made because a service it needs (TSA, OCSP/CRL, remote signing) did not
+    answer: HTTP 503 with ``retry_after``; the certificate is not at fault and nothing was signed."""
+
+    code = "signing-service-unavailable"
+    category = ErrorCategory.UNAVAILABLE
+    title = Message("Dịch vụ ký số tạm thời không khả dụng", "Signing service unavailable")
+
+
 class ConfigurationError(SogocError):
     code = "configuration"
     category = ErrorCategory.INTERNAL

@@ -10,6 +10,7 @@ as ``extra["reason"]`` (it is part of the problem body and of audit rows).
 
 from __future__ import annotations
 
+import logging
 from typing import overload
 
 from credential_service.platform.errors import (
@@ -18,10 +19,13 @@ from credential_service.platform.errors import (
     Message,
     ServiceUnavailable,
     SigningRefused,
+    SigningServiceUnavailable,
     SogocError,
 )
 from signing import errors as signing_errors
 from verifier import errors as verifier_errors
+
+log = logging.getLogger(__name__)
 
 # The category of each library error class; the most specific class listed wins (the MRO is walked).
 SIGNING_CATEGORIES: dict[type[Exception], ErrorCategory] = {
@@ -36,9 +40,24 @@ SIGNING_CATEGORIES: dict[type[Exception], ErrorCategory] = {
     signing_errors.TimestampError: ErrorCategory.CONFLICT,
     signing_errors.Pkcs11Error: ErrorCategory.CONFLICT,
 }
+# Reasons that mean a service the signature depends on did not answer: the certificate is not at fault,
+# retrying later helps. Such an error gets the service's own message (the library's English, which quotes
+# pyHanko or aiohttp internals, stays in the log), a retry time and the category UNAVAILABLE (503).
+DEPENDENCY_OUTAGES: dict[str, Message] = {
+    "timestamp_failed": Message("máy chủ cấp dấu thời gian (TSA)", "the timestamp service (TSA)"),
+    "certificate_status_unknown": Message(
+        "dịch vụ kiểm tra trạng thái chứng thư (OCSP/CRL) của nhà cung cấp chứng thư số",
+        "the certificate status service (OCSP/CRL) of the certificate authority",
+    ),
+    "csc_unavailable": Message("dịch vụ ký số từ xa (CSC)", "the remote signing service (CSC)"),
+    "agent_unreachable": Message(
+        "dịch vụ ký trên máy người ký (sign agent)", "the sign agent on the signer's computer"
+    ),
+}
+OUTAGE_RETRY_MINUTES = 5
 # Reasons whose category differs from their class's (a dependency that is down, not a refusal).
 SIGNING_REASON_CATEGORIES: dict[str, ErrorCategory] = {
-    "agent_unreachable": ErrorCategory.UNAVAILABLE,
+    reason: ErrorCategory.UNAVAILABLE for reason in DEPENDENCY_OUTAGES
 }
 
 VERIFIER_CATEGORIES: dict[type[Exception], ErrorCategory] = {
@@ -50,6 +69,8 @@ VERIFIER_CATEGORIES: dict[type[Exception], ErrorCategory] = {
 }
 VERIFIER_REASON_CATEGORIES: dict[str, ErrorCategory] = {
     "file_too_large": ErrorCategory.TOO_LARGE,  # verifier PdfTooLargeError
+    "qr_image_too_large": ErrorCategory.TOO_LARGE,  # verifier.qr_image: an image over the pixel limit
+    "pdf_page_too_large": ErrorCategory.TOO_LARGE,  # verifier.qr_image: a page too large to render
 }
 
 _SERVICE_CLASS: dict[ErrorCategory, type[SogocError]] = {
@@ -61,6 +82,51 @@ SIGNING_HINT = Message(
     "Tài liệu chưa bị thay đổi. Hãy gia hạn/thay chứng thư số hoặc liên hệ quản trị hệ thống ký số.",
     "The documents were left as they were. Renew or replace the certificate, or contact the signing administrator.",
 )
+
+
+def dev_pki_unavailable(port: int | None, error: BaseException) -> SigningServiceUnavailable:
+    """The development TSA/OCSP/CRL server could not be started (its port is taken): 503, nothing signed."""
+    where = f"cổng {port}" if port else "cổng của nó"
+    where_en = f"port {port}" if port else "its port"
+    log.error("dev PKI server could not start on %s: %r", where_en, error)
+    return SigningServiceUnavailable(
+        Message(
+            f"Không khởi động được máy chủ TSA/OCSP dành cho môi trường phát triển (nhiều khả năng {where} đang bị "
+            "chương trình khác sử dụng). Chưa ký gì, các tài liệu giữ nguyên như trước.",
+            f"The development TSA/OCSP server could not start (most likely {where_en} is taken by another program). "
+            "Nothing was signed and the documents are unchanged.",
+        ),
+        hint=Message(
+            f"Quản trị/lập trình viên: dừng chương trình đang dùng {where} (ví dụ một tiến trình sogoc cũ) rồi "
+            "thử lại sau 1 phút.",
+            f"Administrator/developer: stop the program using {where_en} (e.g. an old sogoc process), then try "
+            "again in 1 minute.",
+        ),
+        reason="dev_pki_unavailable",
+        retry_after=60,
+    )
+
+
+def dependency_outage(reason: str) -> SigningServiceUnavailable:
+    """A signature that could not be made because a service it needs did not answer (503, retry later)."""
+    service = DEPENDENCY_OUTAGES[reason]
+    minutes = OUTAGE_RETRY_MINUTES
+    return SigningServiceUnavailable(
+        Message(
+            f"Không kết nối được {service.vi}; chưa ký gì, các tài liệu giữ nguyên như trước. "
+            f"Vui lòng thử lại sau khoảng {minutes} phút.",
+            f"{service.en[0].upper()}{service.en[1:]} is unreachable; nothing was signed and the documents are "
+            f"unchanged. Try again in about {minutes} minutes.",
+        ),
+        hint=Message(
+            f"Chứng thư số không có lỗi, không cần gia hạn hay thay. Nếu sau {minutes} phút vẫn lỗi, báo quản trị "
+            "hệ thống kiểm tra kết nối tới dịch vụ này.",
+            f"The certificate is not at fault: there is no need to renew or replace it. If it still fails after "
+            f"{minutes} minutes, ask the administrator to check the connection to this service.",
+        ),
+        reason=reason,
+        retry_after=minutes * 60,
+    )
 
 
 def _category_of(exc: Exception, table: dict[type[Exception], ErrorCategory]) -> ErrorCategory:
@@ -100,6 +166,9 @@ def from_library_error(
     category = library_error_category(exc)
     message = Message(exc.vi, exc.en)
     err: SogocError
+    if isinstance(exc, signing_errors.SigningError) and exc.reason in DEPENDENCY_OUTAGES:
+        log.warning("signing dependency unreachable (%s): %s", exc.reason, exc.en)
+        return dependency_outage(exc.reason)
     if isinstance(exc, signing_errors.SigningError):
         err = SigningRefused(message, hint=hint or SIGNING_HINT, reason=exc.reason)
     else:

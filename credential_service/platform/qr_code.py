@@ -132,8 +132,7 @@ def make_qr(url: str) -> QrImage:
     version = int(code.version)
     if version > QR_MAX_VERSION:
         raise ValueError(
-            f"QR payload of {len(url)} chars needs version {version} at ECC {QR_ERROR}; "
-            f"the limit is {QR_MAX_VERSION}"
+            f"QR payload of {len(url)} chars needs version {version} at ECC {QR_ERROR}; the limit is {QR_MAX_VERSION}"
         )
     rows = tuple(bytes(row) for row in code.matrix)
     return QrImage(

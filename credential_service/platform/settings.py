@@ -2,7 +2,8 @@
 
 Dev keys and dev trust roots live in ``keys/dev/``; they are refused outside the ``dev`` and
 ``test`` environments so that a production deployment can never sign with a key whose private
-half is in a public repository.
+half is in a public repository: by path, and by the fingerprint of their public keys wherever the
+files are (``platform/dev_key_guard.py``).
 """
 
 from __future__ import annotations
@@ -69,6 +70,12 @@ class Settings(BaseSettings):
     # is derived from the receipt signing key, so it is as secret as that key. Sessions last this long.
     holder_secret: str | None = None
     holder_session_minutes: int = 60
+    # Rate limits and sign-in back-off (platform/ratelimit.py) are counted in a store every worker shares: the
+    # database when unset, else this `limits` storage URI (redis://host:6379/0, rediss://…, redis+unix://…).
+    rate_limit_storage_url: str | None = None
+    # Reverse proxies (IP addresses or CIDRs) whose X-Forwarded-For is believed; from anyone else the header is
+    # ignored and the TCP peer is the client. Set it behind a proxy, or every client counts as the proxy.
+    trusted_proxies: list[str] = []
     # Staff single sign-on (OpenID Connect, the city's or the ministry's SSO): off while the issuer is unset.
     # Requests go only to the issuer's host and the hosts listed here (never to an address from user input).
     oidc_issuer: str | None = None
@@ -151,6 +158,15 @@ class Settings(BaseSettings):
                     "Set SOGOC_RECEIPT_KEY_PATH and SOGOC_RECEIPT_KEY_LIST_PATH to the real key and key list.",
                 ),
             )
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_dev_public_keys(self) -> Settings:
+        """Production refuses the dev keys by public key too (a copy of keys/dev elsewhere): dev_key_guard.py."""
+        if self.env == "production":
+            from credential_service.platform.dev_key_guard import configured_key_files, refuse_dev_key_files
+
+            refuse_dev_key_files(configured_key_files(self))
         return self
 
     @cached_property

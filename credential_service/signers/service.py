@@ -3,11 +3,12 @@
 * Certificates are **imported** (PEM/DER from a CA such as VGCA, with the key label naming where the
   key lives: ``pkcs11:<token>/<label>`` or, in dev, a key file label) or, in dev/test, **issued by the
   dev CA** (``devca:<label>``: a new RSA-2048 key and a certificate from the ``sogoc-dev`` issuing
-  CA, written under :data:`signing.devpki.DEV_CA_STATE_DIR`).
+  CA, written in the dev CA state of this database, :func:`signing.devca.dev_ca_state_dir`).
 * The dev CA lifecycle — issue, renew, revoke — updates the OCSP and CRL answers of the dev PKI
-  server at once (:class:`signing.devpki.DevCaRegistry`); a revocation is also kept here, so the
-  service refuses the certificate from that moment even before any OCSP answer says so (and for
-  imported certificates whose CA has not published yet).
+  server at once for the certificates it issued (:class:`signing.devca.DevCaRegistry`, per database);
+  a revocation is also kept here, so the service refuses the certificate from that moment even before
+  any OCSP answer says so (and for imported certificates whose CA has not published yet). A revocation
+  of a committed dev PKI certificate (``keys/dev/out``, shared by every database) stays here only.
 * Role assignments (``role_assignments``) have periods; :meth:`SignerRegistry.transfer` and
   :meth:`SignerRegistry.retire` end an assignment *from* a date (the day before is its last day).
 * :func:`audit_row` builds the rows of the signing audit trail (``signing_audit``): every attempt,
@@ -50,7 +51,7 @@ from credential_service.signers.tables import SignerCertificate, SigningAudit
 from credential_service.staff.roles import Role, place_problem
 from credential_service.staff.tables import RoleAssignment, School, Staff
 from credential_service.transcripts.tables import SchoolClass
-from signing.devpki import DEV_CA_STATE_DIR, DEV_CERT_DIR, DEV_PKI_DIR, DevCaRegistry
+from signing.devpki import DEV_CA_STATE_DIR, DEV_CERT_DIR, DEV_PKI_DIR, DevCaRegistry, DevCaScopes, dev_ca_state_dir
 
 ROLES = tuple(r.value for r in Role)
 KINDS = ("person", "seal")
@@ -82,11 +83,16 @@ def backend_for_label(key_label: str) -> str:
     return "file"
 
 
-def devca_paths(key_label: str, state_dir: Path = DEV_CA_STATE_DIR) -> tuple[Path, Path]:
-    """Key and certificate files of a ``devca:<label>`` signer."""
+def devca_paths(key_label: str, state_dir: Path) -> tuple[Path, Path]:
+    """Key and certificate files of a ``devca:<label>`` signer: in a database's dev CA state (``state_dir``), else
+    where the dev CA wrote it (labels are random: a factory shared by several databases in tests, or a key
+    issued before the state was kept per database, in the checkout's ``var/devca``)."""
     label = key_label.removeprefix(DEVCA_PREFIX)
     if not re.fullmatch(r"[A-Za-z0-9._-]{1,100}", label):
         raise InvalidInput(Message(f"Nhãn khóa không hợp lệ: {key_label!r}.", f"Invalid key label: {key_label!r}."))
+    for folder in (state_dir, *DevCaScopes().roots(), DEV_CA_STATE_DIR):
+        if (folder / "keys" / f"{label}.key.pem").exists():
+            return folder / "keys" / f"{label}.key.pem", folder / "certs" / f"{label}.cert.pem"
     return state_dir / "keys" / f"{label}.key.pem", state_dir / "certs" / f"{label}.cert.pem"
 
 
@@ -231,7 +237,7 @@ class SignerRegistry:
         self.db = db
         self.settings = settings
         self.clock = clock or SystemClock()
-        self.state_dir = state_dir or DEV_CA_STATE_DIR
+        self.state_dir = state_dir or dev_ca_state_dir(settings.database_url)
         self.dev_ca = DevCaRegistry(self.state_dir)
 
     # -- staff -----------------------------------------------------------------------------------
@@ -505,7 +511,8 @@ class SignerRegistry:
 
     def revoke(self, ref: str, *, at: datetime | None = None, reason: str = "unspecified") -> dict[str, Any]:
         """Revoke a registered certificate from ``at`` (default now): the registry refuses it from then on,
-        and for dev-CA/dev-PKI certificates the dev OCSP responder and CRL say so at once."""
+        and for a certificate this database's dev CA issued the dev OCSP responder and CRL say so at once (a
+        committed dev PKI certificate is shared by every database: its revocation stays in this registry)."""
         if reason not in REVOCATION_REASONS:
             raise InvalidInput(
                 Message(f"Lý do thu hồi không hợp lệ: {reason}.", f"Invalid revocation reason: {reason}."),
@@ -521,7 +528,7 @@ class SignerRegistry:
             row.revocation_reason = reason
             if reason == "key_compromise" and row.compromised_at is None:
                 row.compromised_at = at
-            dev_issued = self._is_dev_issued(row)
+            dev_issued = row.source == "dev-ca"  # issued by this database's dev CA: its OCSP/CRL say so
             if dev_issued:
                 self._require_dev()
                 self.dev_ca.revoke(int(row.serial_hex, 16), at, reason, row.subject)
@@ -529,12 +536,6 @@ class SignerRegistry:
             out = _cert_dict(row)
         out["published_to_dev_ocsp_crl"] = dev_issued
         return out
-
-    @staticmethod
-    def _is_dev_issued(row: SignerCertificate) -> bool:
-        """Issued by the dev issuing CA (runtime or committed dev PKI), i.e. our dev OCSP/CRL speak for it."""
-        issuing = load_certificate((DEV_CERT_DIR / "issuing.cert.pem").read_bytes())
-        return load_certificate(row.cert_der).issuer.dump() == issuing.subject.dump()
 
     # -- role assignments ----------------------------------------------------------------------
     def check_assignment(

@@ -11,7 +11,9 @@ from fastapi.templating import Jinja2Templates
 
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
-from credential_service.platform.errors import Message, NotAuthenticated, NotFound
+from credential_service.app.problem import http_status
+from credential_service.platform.client_address import request_client
+from credential_service.platform.errors import Message, NotAuthenticated, NotFound, RateLimited
 from credential_service.staff import policies as P
 from credential_service.staff.access import COOKIE, allow
 from credential_service.staff.oidc import OidcPending
@@ -48,13 +50,14 @@ def sign_in(
     next: Annotated[str | None, Form(max_length=500)] = None,
 ) -> Response:
     try:
-        token, actor = c.staff_auth.sign_in(username, password, totp)
-    except NotAuthenticated as e:
+        client = request_client(request, c.settings.trusted_proxies)
+        token, actor = c.staff_auth.sign_in(username, password, totp, client=client)
+    except (NotAuthenticated, RateLimited) as e:
         return TEMPLATES.TemplateResponse(
             request,
             "staff_signin.html",
             {"next": safe_next(next), "error": e.message, "sso": c.oidc is not None},
-            status_code=401,
+            status_code=http_status(e),
         )
     response = RedirectResponse(safe_next(next) or landing_page(actor.grants), status_code=303)
     set_session_cookie(response, token, c)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
+from credential_service.platform.client_address import request_client
 from credential_service.staff import policies as P
 from credential_service.staff.access import COOKIE, allow
 from credential_service.staff.policy import Actor
@@ -110,10 +111,14 @@ def me_of(actor: Actor, c: Container) -> Me:
 
 
 @router.post(
-    "/session", summary="Đăng nhập cán bộ / staff sign-in (password + TOTP)", dependencies=[allow(P.PUBLIC_SIGN_IN)]
+    "/session",
+    summary="Đăng nhập cán bộ / staff sign-in (password + TOTP)",
+    dependencies=[allow(P.PUBLIC_SIGN_IN)],
+    responses={429: {"description": "Quá nhiều lần sai, chờ retry_after giây / too many failures: wait retry_after s"}},
 )
-def sign_in(body: SignIn, response: Response, c: C) -> Me:
-    token, actor = c.staff_auth.sign_in(body.username, body.password, body.totp)
+def sign_in(body: SignIn, request: Request, response: Response, c: C) -> Me:
+    client = request_client(request, c.settings.trusted_proxies)
+    token, actor = c.staff_auth.sign_in(body.username, body.password, body.totp, client=client)
     set_session_cookie(response, token, c)
     return me_of(actor, c)
 

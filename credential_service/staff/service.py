@@ -30,6 +30,7 @@ from credential_service.platform.errors import (
     NotAuthorised,
     NotFound,
 )
+from credential_service.platform.ratelimit import Backoff, RateLimiter, limiter_from_settings, sign_in_policy
 from credential_service.platform.settings import Settings
 from credential_service.staff.authz import seal_in_force, signer_for_step
 from credential_service.staff.policy import Actor
@@ -49,6 +50,9 @@ _DUMMY_HASH = HASHER.hash("not-a-real-password")
 MIN_PASSWORD = 12
 MAX_TOKEN_DAYS = 90
 TOTP_ISSUER = "Sổ Gốc Số"
+# Guessing is slowed, never locked (platform/ratelimit.py); a confirmation code only the signed-in person can fail.
+SIGN_IN = sign_in_policy("staff-sign-in")
+CONFIRM = Backoff("staff-confirm/account", free=5, forget_on_success=True)
 
 BAD_SIGN_IN = Message(
     "Tên đăng nhập, mật khẩu hoặc mã xác thực (TOTP) không đúng.",
@@ -89,11 +93,14 @@ def grants_of(session: Session, staff_id: str) -> tuple[Grant, ...]:
 
 
 class StaffAuthService:
-    def __init__(self, db: Database, settings: Settings, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self, db: Database, settings: Settings, *, clock: Clock | None = None, limiter: RateLimiter | None = None
+    ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock or SystemClock()
         self.secret = staff_secret(settings)
+        self.limiter = limiter or limiter_from_settings(db, settings, self.clock)
 
     # ------------------------------------------------------------------ accounts
     def create_account(
@@ -165,12 +172,14 @@ class StaffAuthService:
             account.oidc_issuer, account.oidc_subject = issuer, subject
 
     # ------------------------------------------------------------------ sign-in
-    def sign_in(self, username: str, password: str, totp_code: str) -> tuple[str, Actor]:
-        """Password and TOTP; the same answer for an unknown user, a wrong password or a wrong code."""
+    def sign_in(self, username: str, password: str, totp_code: str, *, client: str | None = None) -> tuple[str, Actor]:
+        """Password and TOTP; one answer for an unknown user or a wrong password or code; failures back off."""
         now = self.clock.now()
+        username = username.strip().lower()
+        attempt = self.limiter.credential_attempt(SIGN_IN, username, client)
         with self.db.transaction() as session:
             account = session.execute(
-                select(StaffAccount).where(StaffAccount.username == username.strip().lower())
+                select(StaffAccount).where(StaffAccount.username == username)
             ).scalar_one_or_none()
             if account is None or account.password_hash is None:
                 _verify(_DUMMY_HASH, password)
@@ -180,7 +189,9 @@ class StaffAuthService:
             if not (password_ok and code_ok) or account.status != "active":
                 raise NotAuthenticated(BAD_SIGN_IN)
             token = self._open_session(session, account, now, method="password+totp")
-            return token, self._actor(session, account, via="session", session_hash=sha256_hex(token))
+            actor = self._actor(session, account, via="session", session_hash=sha256_hex(token))
+        attempt.succeeded()
+        return token, actor
 
     def sign_in_oidc(self, *, issuer: str, subject: str) -> tuple[str, Actor]:
         """The city SSO said who this is; the subject must be bound to an account first (by the Sở admin)."""
@@ -319,6 +330,7 @@ class StaffAuthService:
                 )
             )
         now = self.clock.now()
+        attempt = self.limiter.attempt([(CONFIRM, (actor.account_id,))])
         with self.db.transaction() as session:
             account = session.get(StaffAccount, actor.account_id)
             step = self._totp_step(account, totp_code, now) if account is not None else None
@@ -349,7 +361,8 @@ class StaffAuthService:
                 expires_at=expires,
             )
             session.add(confirmation)
-            return confirmation.id, expires
+        attempt.succeeded()
+        return confirmation.id, expires
 
     def consume_confirmation(self, actor: Actor, confirmation_id: str | None, purpose: str) -> None:
         """Use the confirmation once, before the batch signs; refuse a missing, stale or foreign one."""

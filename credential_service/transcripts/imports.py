@@ -1,4 +1,8 @@
-"""Import a class's year results from XLSX, CSV or JSON: validate everything, then store all or nothing."""
+"""Import a class's year results from XLSX, CSV or JSON: validate everything, then store all or nothing.
+
+Files are read in a worker process within :data:`spreadsheets.CLASS_IMPORT_LIMITS` (time, memory, size,
+sheets, rows, columns, cells): these functions block the calling thread, never call them on the event loop.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import json
 from typing import Any
 
 from credential_service.platform.errors import InvalidInput, Message, Problem
+from credential_service.platform.upload_limits import run_limited
 from credential_service.transcripts import spreadsheets as importers
 from credential_service.transcripts.import_rules import (
     StudentYear,
@@ -26,7 +31,8 @@ def _grade(service: TranscriptService, class_id: str) -> int:
 
 
 def import_xlsx(service: TranscriptService, class_id: str, data: bytes, filename: str) -> ImportReport:
-    roster, results = importers.read_xlsx(data)
+    limits = importers.CLASS_IMPORT_LIMITS
+    roster, results = run_limited(limits, importers.read_xlsx, data, limits)
     students = validate_class_import(roster, results, grade=_grade(service, class_id))
     return service.import_results(
         class_id, students, source_name=filename, source_sha256=hashlib.sha256(data).hexdigest()
@@ -36,7 +42,10 @@ def import_xlsx(service: TranscriptService, class_id: str, data: bytes, filename
 def import_csv(
     service: TranscriptService, class_id: str, roster_csv: bytes, results_csv: bytes, *, names: tuple[str, str]
 ) -> ImportReport:
-    roster, results = importers.read_csv(roster_csv, results_csv, roster_file=names[0], results_file=names[1])
+    limits = importers.CLASS_IMPORT_LIMITS
+    roster, results = run_limited(
+        limits, importers.read_csv, roster_csv, results_csv, roster_file=names[0], results_file=names[1], limits=limits
+    )
     students = validate_class_import(roster, results, grade=_grade(service, class_id))
     digest = hashlib.sha256(hashlib.sha256(roster_csv).digest() + hashlib.sha256(results_csv).digest()).hexdigest()
     return service.import_results(class_id, students, source_name=" + ".join(names), source_sha256=digest)

@@ -13,10 +13,12 @@ from fastapi.templating import Jinja2Templates
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
 from credential_service.platform.errors import SogocError
+from credential_service.platform.upload_limits import read_limited
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow, visible_classes
 from credential_service.staff.policy import Actor
 from credential_service.transcripts import imports
+from credential_service.transcripts.spreadsheets import CLASS_IMPORT_LIMITS
 from credential_service.transcripts.workflow import STATUS_LABELS, Status, Step
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "platform" / "templates"))
@@ -112,9 +114,10 @@ def sign(
 
 
 @router.post("/classes/{class_id}/import", dependencies=[allow(P.CLASS_IMPORT)])
-async def upload(class_id: str, c: C, file: Annotated[UploadFile, File()]) -> Response:
-    try:
-        report = imports.import_xlsx(c.transcripts, class_id, await file.read(), file.filename or "upload.xlsx")
+def upload(class_id: str, c: C, file: Annotated[UploadFile, File()]) -> Response:
+    try:  # not async: the file is read in a worker process (time and memory limits) and this thread waits
+        data = read_limited(file.file, CLASS_IMPORT_LIMITS)
+        report = imports.import_xlsx(c.transcripts, class_id, data, file.filename or "upload.xlsx")
     except SogocError as e:
         return _redirect(f"/classes/{class_id}", error=e)
     msg = (

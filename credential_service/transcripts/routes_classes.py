@@ -12,10 +12,12 @@ from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
 from credential_service.documents.batch_keys import BatchAuthorization
 from credential_service.platform.errors import InvalidInput, Message
+from credential_service.platform.upload_limits import read_limited
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow, visible_classes
 from credential_service.staff.policy import Actor
 from credential_service.transcripts import imports
+from credential_service.transcripts.spreadsheets import CLASS_IMPORT_LIMITS
 from credential_service.transcripts.workflow import Step
 
 router = APIRouter(tags=["classes / lớp học"])
@@ -65,21 +67,24 @@ def student_year(class_id: str, student_id: str, c: C) -> dict[str, Any]:
     summary="Nhập điểm từ XLSX hoặc CSV / import XLSX or CSV",
     dependencies=[allow(P.CLASS_IMPORT)],
 )
-async def import_file(
+def import_file(
     class_id: str,
     c: C,
     file: Annotated[UploadFile | None, File(description="XLSX với hai sheet HocSinh và Diem")] = None,
     roster: Annotated[UploadFile | None, File(description="CSV danh sách học sinh (HocSinh)")] = None,
     results: Annotated[UploadFile | None, File(description="CSV điểm (Diem)")] = None,
 ) -> dict[str, Any]:
+    """Not ``async``: the file is read in a worker process (time and memory limits) and this thread waits."""
+    limits = CLASS_IMPORT_LIMITS
     if file is not None:
-        report = imports.import_xlsx(c.transcripts, class_id, await file.read(), file.filename or "upload.xlsx")
+        data = read_limited(file.file, limits, field="file")
+        report = imports.import_xlsx(c.transcripts, class_id, data, file.filename or "upload.xlsx")
     elif roster is not None and results is not None:
         report = imports.import_csv(
             c.transcripts,
             class_id,
-            await roster.read(),
-            await results.read(),
+            read_limited(roster.file, limits, field="roster"),
+            read_limited(results.file, limits, field="results"),
             names=(roster.filename or "HocSinh.csv", results.filename or "Diem.csv"),
         )
     else:

@@ -354,6 +354,7 @@ class TranscriptService:
             pdf = self.documents.render(record, record_bytes)
             prepared.append((student.id, credential_id, record_bytes, pdf))
         with self.db.transaction() as session:
+            session.get(SchoolClass, class_id, with_for_update=True)  # PostgreSQL: one concurrent lock wins
             klass = self.get_class(session, class_id)
             klass.status = next_status(klass.status, Step.LOCK).value
             now = self.clock.now()
@@ -510,6 +511,9 @@ class TranscriptService:
         )
         signed = list(zip(transcripts, results, strict=True))
         with self.db.transaction() as session:
+            # PostgreSQL: lock the class row, so a concurrent batch of the same step waits here and then sees
+            # the new status (409) instead of writing its results too (SQLite: the write lock already does)
+            session.get(SchoolClass, class_id, with_for_update=True)
             klass = self.get_class(session, class_id)
             require_unchanged(klass, class_status)
             after = next_status(klass.status, step)

@@ -14,16 +14,17 @@ from __future__ import annotations
 import csv
 import io
 import random
-import zipfile
 import zlib
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from credential_service.platform.errors import InvalidInput, Message, Problem
+from credential_service.platform.spreadsheet_input import csv_rows, open_xlsx, sheet_rows
+from credential_service.platform.upload_limits import MB, SpreadsheetLimits
 from credential_service.transcripts.grading import Level, Verdict
 from credential_service.transcripts.import_rules import (
     RESULTS_HEADERS,
@@ -39,6 +40,21 @@ from credential_service.transcripts.subjects import Subject, lookup_subject
 from credential_service.transcripts.year_input import ScoredSemester, SemesterInput, SubjectInput, YearInput, score_text
 
 # ------------------------------------------------------------------------------------ reading
+
+# One class's year results: HocSinh has a row per student (≤ 60 in practice), Diem a row per student and
+# subject (60 × 16 = 960); 11 and 10 columns. The limits leave room for that and refuse what is not a class.
+CLASS_IMPORT_LIMITS = SpreadsheetLimits(
+    label=Message("tệp nhập điểm lớp", "class import file"),
+    max_bytes=2 * MB,
+    max_unzipped_bytes=100 * MB,
+    max_sheets=10,
+    max_rows=2_000,
+    max_columns=200,
+    max_cells=200_000,
+    max_line_chars=64 * 1024,
+    seconds=20.0,
+    memory_bytes=768 * MB,
+)
 
 
 def _invalid_file(vi: str, en: str, **location: Any) -> InvalidInput:
@@ -62,17 +78,10 @@ def _table(name: str, rows: list[tuple[int, list[Any]]]) -> Table:
     return Table(name, headers, data, header_row=header_row)
 
 
-def read_xlsx(data: bytes) -> tuple[Table, Table]:
-    """The ``HocSinh`` and ``Diem`` sheets of an XLSX workbook (sheet names matched tolerantly)."""
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise _invalid_file(
-            "Tệp không phải là bảng tính Excel (.xlsx) hợp lệ",
-            f"The file is not a valid Excel workbook (.xlsx): {type(exc).__name__}",
-            file="xlsx",
-        ) from exc
-    try:
+def read_xlsx(data: bytes, limits: SpreadsheetLimits = CLASS_IMPORT_LIMITS) -> tuple[Table, Table]:
+    """The ``HocSinh`` and ``Diem`` sheets of an XLSX workbook (sheet names matched tolerantly), within
+    ``limits`` (run it in a worker: :func:`credential_service.platform.upload_limits.run_limited`)."""
+    with open_xlsx(data, limits, file="xlsx") as workbook:
         sheets = {header_key(ws.title): ws for ws in workbook.worksheets}
         found = [ws.title for ws in workbook.worksheets]
         missing = [name for name in (ROSTER_SHEET, RESULTS_SHEET) if header_key(name) not in sheets]
@@ -87,16 +96,9 @@ def read_xlsx(data: bytes) -> tuple[Table, Table]:
             )
         tables = []
         for name in (ROSTER_SHEET, RESULTS_SHEET):
-            ws = sheets[header_key(name)]
-            rows = [
-                (n, list(values))
-                for n, values in enumerate(ws.iter_rows(values_only=True), start=1)
-                if any(v is not None and str(v).strip() for v in values)
-            ]
+            rows = list(sheet_rows(sheets[header_key(name)], limits, file="xlsx"))
             tables.append(_table(name, rows))
         return tables[0], tables[1]
-    finally:
-        workbook.close()
 
 
 def _decode(data: bytes, file_name: str) -> str:
@@ -113,17 +115,9 @@ def _decode(data: bytes, file_name: str) -> str:
         ) from exc
 
 
-def _delimiter(text: str) -> str:
-    """The delimiter used by the header line: ',', ';' or tab, whichever occurs most."""
-    first = text.split("\n", 1)[0]
-    return max((",", ";", "\t"), key=first.count)
-
-
-def _read_csv_table(data: bytes, name: str, file_name: str) -> Table:
+def _read_csv_table(data: bytes, name: str, file_name: str, limits: SpreadsheetLimits) -> Table:
     text = _decode(data, file_name)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    rows = [(n, values) for n, values in enumerate(reader, start=1) if any(v.strip() for v in values)]
-    return _table(name, [(n, list(v)) for n, v in rows])
+    return _table(name, [(n, list(v)) for n, v in csv_rows(text, limits, file=file_name)])
 
 
 def read_csv(
@@ -132,11 +126,12 @@ def read_csv(
     *,
     roster_file: str = f"{ROSTER_SHEET}.csv",
     results_file: str = f"{RESULTS_SHEET}.csv",
+    limits: SpreadsheetLimits = CLASS_IMPORT_LIMITS,
 ) -> tuple[Table, Table]:
     """Two CSV files (UTF-8, with or without BOM; ',' or ';' or tab separated) as roster and results."""
     return (
-        _read_csv_table(roster_bytes, ROSTER_SHEET, roster_file),
-        _read_csv_table(results_bytes, RESULTS_SHEET, results_file),
+        _read_csv_table(roster_bytes, ROSTER_SHEET, roster_file, limits),
+        _read_csv_table(results_bytes, RESULTS_SHEET, results_file, limits),
     )
 
 

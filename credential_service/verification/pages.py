@@ -115,8 +115,16 @@ async def verify_upload_page(request: Request, svc: Verifier, file: Annotated[Up
     except SogocError as e:
         return _page(request, "verify_result.html", {"error": e, "r": None, "kind": "pdf"}, status_code=http_status(e))
     r = result.to_dict()
-    fields = _fields(result.record) if result.record and result.credential else []
+    fields = _safe_fields(result.record) if result.record and result.credential else []
     return _page(request, "verify_result.html", {"r": r, "kind": "pdf", "fields": fields, "name": file.filename})
+
+
+def _safe_fields(record: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The fields of an uploaded file's embedded record; none when it is not shaped like ours (a forgery)."""
+    try:
+        return [(vi, en, str(value)) for vi, en, value in _fields(record)]
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError, RecursionError):
+        return []
 
 
 @router.post("/v/qr", response_class=HTMLResponse, dependencies=[allow(P.PUBLIC)])

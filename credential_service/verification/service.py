@@ -9,12 +9,17 @@
    credentials is FAILED/SIG_CONSTRAINTS_FAILURE;
 3. the embedded ``hocba-record.json``: present once, its RFC 8785 SHA-256 equal to the register's
    ``record_sha256`` for its credential id (RECORD_MISMATCH otherwise; NOT_IN_LEDGER when the id is
-   not in our register);
+   not in our register). It comes from the same guarded parse as the signatures (step 1), under the
+   same limits and deadline (:mod:`credential_service.verification.uploads`): the upload is never
+   read by a second, unguarded reader;
 4. the printed fields: the QR code printed on page 1 is read back (``pdftoppm`` + zxing-cpp), its
    signed payload verified against our QR key list, and its fields and record hash compared with
    the embedded record (QR_MISMATCH). The visible text layer is not compared: it is covered by the
    signatures, and the signed QR carries the same printed fields. Without ``pdftoppm`` the step is
-   skipped with a warning;
+   skipped with a warning. A page too large or too heavy to render, or an image that cannot be
+   decoded, is FAILED/FORMAT_FAILURE (:mod:`verifier.qr_image`); a render still running at the
+   upload's deadline (step 1's, extended by the render time limit) is INDETERMINATE/GENERIC (out of
+   time proves nothing about the file);
 5. the ledger: the credential's latest entry has a valid RFC 9162 inclusion proof against the latest
    checkpoint, whose signature is verified with the log key, and the entry's salted commitment opens
    to the register's record hash (NOT_IN_LEDGER otherwise);
@@ -34,8 +39,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import hashlib
-import io
 import json
 import logging
 import threading
@@ -52,32 +55,39 @@ from credential_service.diplomas.tables import Diploma, DiplomaDecision
 from credential_service.ledger.service import LedgerService
 from credential_service.ledger.storage import commitment
 from credential_service.ledger.tables import LedgerCheckpoint, LedgerEntry
-from credential_service.platform.canonical import canonical_json
 from credential_service.platform.clock import Clock
 from credential_service.platform.db import Database
 from credential_service.platform.errors import ConfigurationError, InvalidInput, NotFound
 from credential_service.platform.errors import Message as SMessage
 from credential_service.platform.settings import Settings
 from credential_service.transcripts.tables import Transcript
+from credential_service.verification.uploads import (
+    ATTACHMENT_NAME,
+    DIPLOMA_ATTACHMENT_NAME,
+    MAX_RECORD_BYTES,
+    MAX_UPLOAD,
+    RECORD_ATTACHMENTS,
+    RECORD_REQUEST,
+    embedded_record,
+    embedded_records,
+    printed_qr_texts,
+)
 from verifier.checkpoint import open_checkpoint
 from verifier.errors import VerifierError
 from verifier.merkle import leaf_hash, verify_inclusion
-from verifier.pdf import VerificationPolicy, verify_pdf
-from verifier.qr import QrKeyList, QrReport, compare_with_record, read_qr_from_pdf, verify_qr
+from verifier.pdf import Deadline, VerificationPolicy, examine_pdf
+from verifier.pdf_contents import PageInfo
+from verifier.qr import QrKeyList, QrReport, compare_with_record, verify_qr
+from verifier.qr_image import DEFAULT_RENDER_LIMITS, RenderLimits
 from verifier.report import FAILED, INDETERMINATE, PASSED, Message, VerificationReport, explain
 
 log = logging.getLogger(__name__)
 
-ATTACHMENT_NAME = "hocba-record.json"
-DIPLOMA_ATTACHMENT_NAME = "vanbang-record.json"
-RECORD_ATTACHMENTS = (ATTACHMENT_NAME, DIPLOMA_ATTACHMENT_NAME)
 ISSUING_FIELDS = ("GVCN", "HieuTruong", "DauTruong")
 # The signature fields each kind of credential is issued with, in order.
 _RECORD_ENTRY_KINDS = ("issued", "imported", "corrected", "reissued")
 _STATUS_CACHE_SIZE = 10_000
 ISSUING_FIELDS_BY_SCHEMA = {"hocba/1": ISSUING_FIELDS, "vanbang/1": ("HieuTruong", "DauTruong")}
-MAX_RECORD_BYTES = 256 * 1024
-MAX_UPLOAD = 10 * 1024 * 1024
 
 Status = Literal["valid", "superseded", "revoked", "not_issued", "unknown"]
 
@@ -255,40 +265,6 @@ class CredentialVerification:
 # helpers
 
 
-def embedded_records(data: bytes) -> list[bytes]:
-    """Every attachment named ``hocba-record.json`` or ``vanbang-record.json`` in the PDF's EmbeddedFiles
-    name tree (capped)."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    reader = PdfFileReader(io.BytesIO(data), strict=False)
-    found: list[bytes] = []
-
-    def walk(node: Any, depth: int) -> None:
-        if depth > 8 or len(found) > 4:
-            return
-        node = node.get_object()
-        names = node.get("/Names")
-        if names is not None:
-            items = list(names.get_object())
-            for name, spec in zip(items[::2], items[1::2], strict=False):
-                if str(name) not in RECORD_ATTACHMENTS:
-                    continue
-                ef = spec.get_object().get("/EF")
-                stream = ef.get_object().get("/F") if ef is not None else None
-                if stream is not None:
-                    raw = stream.get_object().data
-                    found.append(raw[: MAX_RECORD_BYTES + 1])
-        for kid in node.get("/Kids", []) or []:
-            walk(kid, depth + 1)
-
-    tree = reader.root.get("/Names")
-    if tree is not None:
-        ef_tree = tree.get_object().get("/EmbeddedFiles")
-        if ef_tree is not None:
-            walk(ef_tree, 0)
-    return found
-
-
 def _load_trust(settings: Settings) -> list[Any]:
     from pyhanko.keys import load_cert_from_pemder
 
@@ -317,6 +293,7 @@ class VerificationService:
         *,
         policy: VerificationPolicy | None = None,
         read_printed_qr: bool = True,
+        render_limits: RenderLimits = DEFAULT_RENDER_LIMITS,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -325,6 +302,7 @@ class VerificationService:
         self.qr_keys = qr_keys
         self.policy = policy or VerificationPolicy(max_file_size=MAX_UPLOAD)
         self.read_printed_qr = read_printed_qr
+        self.render_limits = render_limits
         # credential id -> (register state it was computed at, status); see credential_status
         self._status_cache: OrderedDict[str, tuple[tuple[int | None, int | None], CredentialStatus]] = OrderedDict()
         self._status_lock = threading.Lock()
@@ -515,7 +493,11 @@ class VerificationService:
     # -- QR text (the paper's QR, scanned) ----------------------------------------------------
     def verify_qr_text(self, text: str, *, at: datetime | None = None) -> tuple[QrReport, CredentialStatus | None]:
         """Verify a scanned QR offline-style, then compare it with the register's record and status."""
-        report = verify_qr(text, self.qr_keys, at=at)
+        try:
+            report = verify_qr(text, self.qr_keys, at=at)
+        except Exception as e:  # a decoder error the payload checks did not foresee: a verdict, not a 500
+            log.info("QR text not decodable: %r", e)
+            report = QrReport(FAILED, "FORMAT_FAILURE", detail=f"the code cannot be decoded ({type(e).__name__})")
         status = None
         if report.claims is not None and report.indication == PASSED:
             try:
@@ -543,31 +525,21 @@ class VerificationService:
                     f"File too large ({len(data):,} bytes; at most {self.policy.max_file_size:,} bytes).",
                 )
             )
-        pdf = verify_pdf(data, trust=self.trust, at=at, policy=self.policy)
+        # Every read of the upload runs against one deadline: the parse (signatures, embedded record,
+        # page 1's geometry, all from one guarded reader) has policy.time_limit, and rendering page 1
+        # for its printed QR has what is left plus render_limits.time_limit (see _printed_qr).
+        exam = examine_pdf(data, trust=self.trust, at=at, policy=self.policy, contents=RECORD_REQUEST)
+        pdf = exam.report
         checks: list[Check] = [Check("signatures", pdf.indication, pdf.sub_indication)]
         result = CredentialVerification(pdf, pdf.indication, pdf.sub_indication, checks)
         if pdf.document != "signed":
             return result
 
         # embedded record
-        try:
-            records = embedded_records(data)
-        except Exception as e:  # a hostile structure: the signature verdict already says FORMAT_FAILURE
-            log.info("embedded record unreadable: %s", e)
-            records = []
-        record: dict[str, Any] | None = None
-        raw: bytes | None = None
-        if len(records) == 1 and len(records[0]) <= MAX_RECORD_BYTES:
-            raw = records[0]
-            try:
-                parsed = json.loads(raw)
-                record = parsed if isinstance(parsed, dict) else None
-            except ValueError:
-                record = None
-        if record is None or not isinstance(record.get("credential_id"), str):
-            checks.append(
-                Check("record", FAILED, "RECORD_MISMATCH", f"{len(records)} embedded {ATTACHMENT_NAME} readable")
-            )
+        embedded = embedded_record(exam.contents)
+        record = embedded.record
+        if record is None or embedded.digest is None:
+            checks.append(Check("record", FAILED, "RECORD_MISMATCH", embedded.detail))
             return self._finish(result)
         result.record = record
         cid = record["credential_id"]
@@ -581,7 +553,8 @@ class VerificationService:
         result.credential = status
 
         # signer policy for our credentials
-        expected = ISSUING_FIELDS_BY_SCHEMA.get(str(record.get("schema")), ISSUING_FIELDS)
+        schema = record.get("schema")
+        expected = ISSUING_FIELDS_BY_SCHEMA.get(schema if isinstance(schema, str) else "", ISSUING_FIELDS)
         fields = [s.field for s in pdf.signatures if s.kind == "signature"]
         extra = [f for f in fields if f not in expected]
         untrusted = [s.field for s in pdf.signatures if not s.trusted]
@@ -600,10 +573,10 @@ class VerificationService:
             detail = ", ".join(f"{f['field']} (compromised since {f['compromised_at']})" for f in flagged)
             checks.append(Check("signing_keys", FAILED, "KEY_COMPROMISED", detail))
 
-        digest = hashlib.sha256(canonical_json(record)).hexdigest()
+        digest = embedded.digest
         if digest != status.record_sha256:
             checks.append(Check("record", FAILED, "RECORD_MISMATCH", "embedded record hash differs from the register"))
-        elif raw != canonical_json(record):
+        elif embedded.raw != embedded.canonical:
             checks.append(Check("record", FAILED, "RECORD_MISMATCH", "embedded record is not the canonical bytes"))
         else:
             checks.append(Check("record", PASSED))
@@ -615,8 +588,10 @@ class VerificationService:
 
         # printed QR
         # (diplomas print the verify address only: their QR carries no signed offline payload yet)
-        if self.read_printed_qr and record.get("schema") == "hocba/1":
-            self._printed_qr(data, record, digest, result)
+        if self.read_printed_qr and schema == "hocba/1":
+            page = exam.contents.first_page if exam.contents is not None else None
+            upload_deadline = Deadline(exam.deadline.at + self.render_limits.time_limit)
+            self._printed_qr(data, record, digest, result, page, upload_deadline)
 
         # ledger and status
         if status.ledger.included:
@@ -630,17 +605,32 @@ class VerificationService:
         checks.append(Check("status", PASSED if sub is None else FAILED, sub, status.status))
         return self._finish(result)
 
-    def _printed_qr(self, data: bytes, record: dict[str, Any], digest: str, result: CredentialVerification) -> None:
-        try:
-            texts = read_qr_from_pdf(data, pages=(1,))
-        except VerifierError as e:
-            result.warnings.append(Message(f"Không kiểm tra mã QR in trên trang: {e.vi}", f"QR not checked: {e.en}"))
+    def _printed_qr(
+        self,
+        data: bytes,
+        record: dict[str, Any],
+        digest: str,
+        result: CredentialVerification,
+        page: PageInfo | None,
+        deadline: Deadline,
+    ) -> None:
+        printed = printed_qr_texts(data, page, deadline, self.render_limits)
+        result.warnings.extend([printed.warning] if printed.warning else [])
+        if printed.texts is None:  # a hostile page, out of time, or no QR reader installed (a warning only)
+            if printed.indication is not None:
+                result.checks.append(Check("qr", printed.indication, printed.sub_indication, printed.detail))
             return
+        texts = printed.texts
         ours = [t for t in texts if "#HB" in t or t.startswith("HB")]
         if not ours:
             result.checks.append(Check("qr", FAILED, "QR_MISMATCH", f"no signed QR payload on page 1 ({len(texts)})"))
             return
-        report = compare_with_record(verify_qr(ours[0], self.qr_keys), record, digest)
+        try:
+            report = compare_with_record(verify_qr(ours[0], self.qr_keys), record, digest)
+        except Exception as e:  # a record without the printed fields of hocba/1: any decoder error is a verdict
+            detail = f"the embedded record's printed fields cannot be read ({type(e).__name__})"
+            result.checks.append(Check("qr", FAILED, "QR_MISMATCH", detail))
+            return
         if report.url_credential_id and report.url_credential_id != record["credential_id"]:
             report.indication, report.sub_indication = FAILED, "QR_MISMATCH"
         result.qr = report
@@ -651,15 +641,19 @@ class VerificationService:
 
     @staticmethod
     def _finish(result: CredentialVerification) -> CredentialVerification:
-        """Overall verdict: a failed signature check first, then the first failed credential check."""
+        """Overall verdict: a failed signature check first, then the first failed credential check, then
+        an indeterminate signature check, then the first indeterminate credential check."""
         pdf = result.pdf
         failed = [c for c in result.checks[1:] if c.indication == FAILED]
+        undetermined = [c for c in result.checks[1:] if c.indication == INDETERMINATE]
         if pdf.indication == FAILED:
             result.indication, result.sub_indication = FAILED, pdf.sub_indication
         elif failed:
             result.indication, result.sub_indication = FAILED, failed[0].sub_indication
         elif pdf.indication == INDETERMINATE:
             result.indication, result.sub_indication = INDETERMINATE, pdf.sub_indication
+        elif undetermined:
+            result.indication, result.sub_indication = INDETERMINATE, undetermined[0].sub_indication
         else:
             result.indication, result.sub_indication = PASSED, None
         return result
@@ -673,7 +667,12 @@ def _leaf(raw: bytes) -> dict[str, Any]:
     return doc if isinstance(doc, dict) else {}
 
 
-__all__ = [
+__all__ = [  # the upload constants and embedded_records live in .uploads; importable from here too
+    "ATTACHMENT_NAME",
+    "DIPLOMA_ATTACHMENT_NAME",
+    "MAX_RECORD_BYTES",
+    "MAX_UPLOAD",
+    "RECORD_ATTACHMENTS",
     "CredentialStatus",
     "CredentialVerification",
     "LedgerCheck",

@@ -10,6 +10,10 @@ DEV/TEST ONLY.  Usage (from the repository root)::
   written as PEM to ``keys/dev/out/<label>.cert.pem``.  Certomancer uses sequential
   serial numbers and RSA PKCS#1 v1.5 signatures, so with unchanged keys and config the
   output is byte-identical.
+* The SPKI SHA-256 fingerprints of every dev public key (these certificates, ``log/log.key``,
+  ``qr/qr.key``, ``receipt/receipt.key``) are written to ``signing/dev_fingerprints.py``: production
+  refuses these keys by fingerprint wherever the files are (``signing/dev_keys.py``).  Re-run this
+  script after rotating any of them (also the log, QR or receipt key).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ CONFIG_PATH = DEV_DIR / "certomancer.yml"
 KEY_DIR = DEV_DIR / "keys"
 OUT_DIR = DEV_DIR / "out"
 ARCH = "sogoc-dev"
+FINGERPRINTS_PATH = DEV_DIR.parent.parent / "signing" / "dev_fingerprints.py"
 
 # label -> RSA modulus size.  People and the school seal: RSA-2048 (Circular 15/2025 minimum);
 # the CAs get RSA-3072.
@@ -74,6 +79,15 @@ def write_certs(config_path: Path = CONFIG_PATH, out_dir: Path = OUT_DIR) -> lis
     return sorted(out_dir.glob("*.cert.pem"))
 
 
+def write_fingerprints(dev_dir: Path = DEV_DIR, path: Path = FINGERPRINTS_PATH) -> int:
+    """Write the SPKI SHA-256 fingerprints of the dev keys to ``signing/dev_fingerprints.py``; return how many."""
+    from signing.dev_keys import compute_dev_fingerprints, render_fingerprints_module
+
+    fingerprints = compute_dev_fingerprints(dev_dir)
+    path.write_text(render_fingerprints_module(fingerprints), encoding="utf-8")
+    return len(fingerprints)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="output directory for certificates")
@@ -85,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         print("all keys present, kept")
     for path in write_certs(out_dir=args.out):
         print(f"wrote {path.relative_to(DEV_DIR) if path.is_relative_to(DEV_DIR) else path}")
+    print(f"wrote {FINGERPRINTS_PATH} ({write_fingerprints()} dev key fingerprints)")
     return 0
 
 

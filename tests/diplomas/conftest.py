@@ -8,9 +8,10 @@ import pytest
 
 from credential_service.app.bootstrap import Container, build
 from credential_service.app.demo import seed_demo
-from credential_service.diplomas.service import DiplomaService, TokenBucket
+from credential_service.diplomas.service import DiplomaService
 from credential_service.documents.factory import DocumentFactory
 from credential_service.platform.clock import FixedClock, SystemClock
+from credential_service.platform.ratelimit import parse
 from credential_service.platform.settings import Settings
 
 _DOCUMENTS: dict[str, DocumentFactory] = {}
@@ -41,7 +42,7 @@ def container(db_url: str, clock: FixedClock) -> Iterator[Container]:
 
 @pytest.fixture
 def svc(container: Container) -> DiplomaService:
-    bucket = TokenBucket(capacity=1000)
-    service = DiplomaService(container.db, container.documents, bucket=bucket, clock=container.clock)
+    service = DiplomaService(container.db, container.documents, clock=container.clock)
+    service.check_limits = (parse("1000/day"),)
     container.__dict__["diplomas"] = service
     return service

@@ -14,9 +14,10 @@ from staff_login import confirm, sign_in, sign_out
 from credential_service.app.bootstrap import Container
 from credential_service.app.factory import create_app
 from credential_service.diplomas.register_import import COLUMNS, demo_register_rows, register_xlsx
-from credential_service.diplomas.service import DiplomaService, TokenBucket
+from credential_service.diplomas.service import DiplomaService
 from credential_service.diplomas.tables import PublicCheckLog
 from credential_service.platform.clock import FixedClock
+from credential_service.platform.ratelimit import parse
 
 pytestmark = pytest.mark.parametrize("empty_db_url", ["sqlite"], indirect=True)  # HTTP layer: one backend
 
@@ -26,7 +27,7 @@ COL = {c: i for i, c in enumerate(COLUMNS)}
 
 @pytest.fixture
 def client(container: Container, svc: DiplomaService) -> Iterator[TestClient]:
-    svc.bucket = TokenBucket(capacity=5, refill_per_second=0.0)
+    svc.check_limits = (parse("5/day"),)  # the store every worker shares (here the test's database)
     with TestClient(create_app(container)) as c:
         sign_in(c, "so-clerk")
         r = c.post(
