@@ -78,22 +78,38 @@ def _signer(name: str) -> Any:
     return load_file_signer(DEV_KEYS / "keys" / f"{name}.key.pem", out / f"{name}.cert.pem", chain)
 
 
-def _sign(pdf: bytes, field: str, signer_name: str, box: tuple[int, int, int, int], *, certify: bool = False) -> bytes:
+def _sign(
+    pdf: bytes,
+    field: str,
+    signer_name: str,
+    box: tuple[int, int, int, int],
+    *,
+    certify: bool = False,
+    pades: bool = True,
+) -> bytes:
+    """Sign ``pdf`` with a dev key: PAdES, or (``pades=False``) adbe.pkcs7.detached without the ESS
+    signing-certificate attribute, as many third-party signers make them."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
+    signer = _signer(signer_name)
+    if not pades:
+        providers = signer._signed_attr_providers
+
+        def without_ess(*args: Any, **kwargs: Any) -> list[Any]:
+            return [p for p in providers(*args, **kwargs) if "SigningCertificate" not in type(p).__name__]
+
+        signer._signed_attr_providers = without_ess
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     meta = signers.PdfSignatureMetadata(
         field_name=field,
-        subfilter=fields.SigSeedSubFilter.PADES,
+        subfilter=fields.SigSeedSubFilter.PADES if pades else fields.SigSeedSubFilter.ADOBE_PKCS7_DETACHED,
         certify=certify,
         docmdp_permissions=fields.MDPPerm.FILL_FORMS,
         reason="fuzz seed",
     )
-    out = signers.sign_pdf(
-        writer, meta, signer=_signer(signer_name), new_field_spec=fields.SigFieldSpec(field, box=box)
-    )
-    return out.getvalue()
+    spec = fields.SigFieldSpec(field, box=box)
+    return signers.sign_pdf(writer, meta, signer=signer, new_field_spec=spec).getvalue()
 
 
 def _edit_after_signing(pdf: bytes) -> bytes:
@@ -159,6 +175,7 @@ def pdf_seeds(*, demo: bool = True) -> Seeds:
         "signed-byte-flipped.pdf": bytes(flipped),
         "signed-revoked-signer.pdf": _sign(plain, "GVCN", "gvcn-revoked", gvcn),
         "signed-xref-stream.pdf": _sign(_tiny_pdf("xref stream", stream_xrefs=True), "GVCN", "gvcn-10a1", gvcn),
+        "signed-pkcs7-no-ess.pdf": _sign(plain, "GVCN", "gvcn-10a1", gvcn, pades=False),
         "crafted-sig-dict.pdf": _crafted_sig_dict(),
     }
     if demo:

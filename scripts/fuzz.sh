@@ -4,7 +4,7 @@
 #   ./scripts/fuzz.sh HARNESS HOURS            # a long run, e.g. ./scripts/fuzz.sh pdf 8 (or 0.5)
 #   ./scripts/fuzz.sh HARNESS --seconds 60     # the CI smoke run
 #   ./scripts/fuzz.sh all --seconds 60         # every harness in turn
-#   ./scripts/fuzz.sh qr 2 -- -jobs=2 -workers=2   # extra libFuzzer flags after "--"
+#   ./scripts/fuzz.sh note 2 -- -only_ascii=1  # extra libFuzzer flags after "--"
 #
 # HARNESS: pdf qr import note register (or all).
 # Seeds are read from fuzz/corpus/HARNESS/ (committed; never written to) and, for pdf, from the
@@ -12,12 +12,12 @@
 # finds go to fuzz/work/HARNESS/ (git-ignored) so the next long run starts from them; a smoke run
 # uses a throwaway folder. Crashing, slow (> 10 s per input) and memory-hungry inputs are written
 # to fuzz/crashes/HARNESS/ (git-ignored), with the run's log. A smoke run stops at the first finding;
-# a long run starts again after each one, skipping inputs that fail the same way. Minimise one with
-#   .venv/bin/python -m fuzz.common HARNESS -minimize_crash=1 -runs=10000 fuzz/crashes/HARNESS/crash-…
-# then commit it under fuzz/regressions/HARNESS/ (tests/fuzz/test_fuzz_regressions.py replays it).
+# a long run starts again after each one, skipping inputs that fail the same way. Minimise a finding
+# and commit it under fuzz/regressions/HARNESS/ (tests/fuzz/test_fuzz_regressions.py replays it): see
+# "A finding" in fuzz/README.md.
 #
 # Runs at the lowest CPU priority (FUZZ_NICE=19) unless FUZZ_NICE says otherwise.
-# Exit code: 0 when no finding, non-zero when libFuzzer stopped on one (or on a usage error).
+# Exit code: 0 when no finding, non-zero when there was one (or on a usage error).
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
