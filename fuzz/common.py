@@ -19,6 +19,7 @@ import io
 import logging
 import os
 import sys
+import tempfile
 import time
 import traceback
 import zipfile
@@ -284,6 +285,26 @@ KNOWN_FINDINGS: tuple[KnownFinding, ...] = (
     ),
     KnownFinding(
         "pdf",
+        "dss-certificate-name-invalid-utf8.pdf",
+        "UnicodeDecodeError",
+        "verifier/pdf_signatures.py:_validation_context",
+        "verify_pdf: a certificate in the document's DSS whose Name holds a UTF8String that is not UTF-8 makes "
+        "DocumentSecurityStore.as_validation_context raise UnicodeDecodeError (asn1crypto Name.hashable); the "
+        "guard turns it into VerifierError internal_error (same place as the malformed OCSP response: "
+        "_validation_context trusts the DSS to parse). Reported; verifier/pdf* is being changed by another "
+        "engineer.",
+    ),
+    KnownFinding(
+        "pdf",
+        "signer-certificate-name-invalid-utf8.pdf",
+        "UnicodeDecodeError",
+        "verifier/pdf_signatures.py:_name",
+        "verify_pdf: a signer certificate whose subject holds a UTF8String that is not UTF-8 makes _name "
+        "(name.native) raise UnicodeDecodeError; the guard turns it into VerifierError internal_error (same "
+        "place as the truncated Name). Reported; verifier/pdf* is being changed by another engineer.",
+    ),
+    KnownFinding(
+        "pdf",
         "signer-certificate-name-truncated.pdf",
         "ValueError",
         "verifier/pdf_signatures.py:_name",
@@ -426,6 +447,17 @@ def _has_flag(args: Sequence[str], flag: str) -> bool:
     return any(a == flag or a.startswith(flag + "=") for a in args)
 
 
+def _seed_corpus_read_only(args: list[str]) -> list[str]:
+    """libFuzzer writes new inputs into the first corpus directory: never into ``fuzz/corpus/``."""
+    dirs = [a for a in args if not a.startswith("-") and os.path.isdir(a)]
+    if dirs and Path(dirs[0]).resolve().is_relative_to(CORPUS_DIR.resolve()):
+        scratch = tempfile.mkdtemp(prefix="sogoc-fuzz-")
+        print(f"INFO: {dirs[0]} is a seed corpus, read only: new inputs go to {scratch}", file=sys.stderr)
+        i = args.index(dirs[0])
+        return [*args[:i], scratch, *args[i:]]
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv if argv is None else argv)
     if len(args) == 4 and args[1] == "--signature" and args[2] in HARNESSES:
@@ -440,6 +472,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "-max_len": str(harness.max_len),
     }
     flags = [f"{flag}={value}" for flag, value in defaults.items() if not _has_flag(rest, flag)]
+    rest = _seed_corpus_read_only(rest)
 
     import atheris
 

@@ -139,6 +139,8 @@ run_one() {
   fi
   if [ "$rc" -eq 0 ]; then
     note "$name: no finding"
+  elif [ "$rc" -eq 72 ] && [ -z "$found" ]; then
+    note "$name: interrupted (SIGINT/SIGTERM), no finding"
   else
     note "$name: FINDING (exit $rc); inputs in fuzz/crashes/$name/"
   fi
