@@ -6,9 +6,10 @@
 #   ./scripts/test.sh tests/test_environment.py -k postgres   # extra pytest args
 #
 # Steps: system packages (apt, only when missing) -> .venv with .[dev] ->
-# ruff, mypy, lint-imports -> PostgreSQL 15 cluster in a temp dir -> pytest -n 2.
-# Exit code: pytest's (5 = no tests collected counts as failure), or 1 when
-# pytest passed but a lint step failed.
+# ruff, mypy, lint-imports -> PostgreSQL 15 cluster in a temp dir -> pytest -n 2 ->
+# pytest -n 2 again with the clock moved 400 days ahead (faketime), when the first run passed.
+# Exit code: pytest's (5 = no tests collected counts as failure; the faketime run's
+# when only that one failed), or 1 when pytest passed but a lint step failed.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -25,6 +26,7 @@ APT_PACKAGES=(
   chromium-driver     # /usr/bin/chromedriver
   fonts-dejavu-core   # a system font for Chromium / poppler rendering
   redis-server        # the rate limits' Redis store (tests/hostile/test_rate_limits.py)
+  faketime            # the suite runs again with the clock moved 400 days ahead
 )
 
 # ---------------------------------------------------------------------------
@@ -140,6 +142,32 @@ set +e
 rc=$?
 set -e
 
+# Time is injected: the suite must pass whatever today's date is. Run it again with the wall clock
+# moved 400 days ahead (libfaketime, inherited by every subprocess; the monotonic clock stays real so
+# timeouts behave; PostgreSQL and Redis keep the real time, so a server-side now() would show up).
+# scripts/faketime/sitecustomize.py (on PYTHONPATH) fixes time.sleep under libfaketime 0.9.10, which
+# fails with EINVAL on Python >= 3.11 when the monotonic clock is not faked.
+fake_rc=0
+if [ "$rc" -eq 0 ]; then
+  section "pytest -n 2 $* with the clock moved 400 days ahead (faketime)"
+  # The dev PKI (9771) and the dev CSC server (9772) are shared by every process on the machine and
+  # sign CRLs, OCSP answers and timestamps with their own clock: wait until the first run's servers
+  # have stopped, so that this run starts its own on the moved clock.
+  port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+  for _ in $(seq 60); do
+    if port_free 9771 && port_free 9772; then break; fi
+    sleep 1
+  done
+  port_free 9771 || note "the dev PKI on 127.0.0.1:9771 is still served by another process: expect CRL/OCSP time errors"
+  set +e
+  PYTHONPATH="$SOGOC_ROOT/scripts/faketime${PYTHONPATH:+:$PYTHONPATH}" FAKETIME_DONT_FAKE_MONOTONIC=1 \
+    faketime -f '+400d' "$VBIN/pytest" -n 2 -q -p no:cacheprovider "$@"
+  fake_rc=$?
+  set -e
+else
+  note "the run with the clock moved 400 days ahead is skipped: pytest failed"
+fi
+
 section "Summary"
 if [ "$rc" -eq 5 ]; then
   note "pytest collected no tests (exit 5): that is a failure here"
@@ -147,6 +175,14 @@ elif [ "$rc" -ne 0 ]; then
   note "pytest failed (exit $rc)"
 else
   note "pytest passed"
+  if [ "$fake_rc" -eq 5 ]; then
+    note "pytest under faketime +400 days collected no tests (exit 5): that is a failure here"
+  elif [ "$fake_rc" -ne 0 ]; then
+    note "pytest under faketime +400 days failed (exit $fake_rc)"
+  else
+    note "pytest under faketime +400 days passed"
+  fi
+  rc="$fake_rc"
 fi
 if [ "${#lint_failed[@]}" -gt 0 ]; then
   note "lint failures: ${lint_failed[*]}"

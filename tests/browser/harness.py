@@ -62,6 +62,22 @@ def require_chromium() -> str:
     return path
 
 
+def _browser_env() -> dict[str, str]:
+    """The browser's environment: ours, without libfaketime.
+
+    The suite runs a second time with the clock moved ahead (``scripts/test.sh``, faketime). The browser
+    stands for the user's own machine, whose clock is real; under a faked clock Chromium's rendering never
+    settles (Playwright waits for elements to be "stable" across animation frames).
+    """
+    env = dict(os.environ)
+    preload = [p for p in env.pop("LD_PRELOAD", "").split(":") if p and "libfaketime" not in p]
+    if preload:
+        env["LD_PRELOAD"] = ":".join(preload)
+    for name in [n for n in env if n.startswith("FAKETIME")]:
+        del env[name]
+    return env
+
+
 @contextmanager
 def open_browser(
     *, viewport: tuple[int, int] = (1280, 900), locale: str = "vi-VN", timeout_ms: int = 15_000
@@ -73,7 +89,7 @@ def open_browser(
     if executable is None:
         raise RuntimeError("Chromium not found; set SOGOC_TEST_CHROMIUM")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS, env=_browser_env())
         try:
             context = browser.new_context(
                 viewport={"width": viewport[0], "height": viewport[1]}, locale=locale
