@@ -24,13 +24,9 @@ from contextlib import contextmanager
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from credential_service.diplomas.register_import import (
-    BookInfo,
-    RegisterImporter,
-    demo_register_rows,
-    register_csv,
-    register_xlsx,
-)
+from credential_service.diplomas.register_book import BookInfo
+from credential_service.diplomas.register_demo import demo_register_rows, register_csv, register_xlsx
+from credential_service.diplomas.register_import import RegisterImporter
 from credential_service.diplomas.rules import DiplomaType
 from credential_service.platform.db import Database, migrate
 from credential_service.platform.settings import Settings

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Fuzz the register-book importer: :func:`read_register` and :func:`validate_register` of
-:mod:`credential_service.diplomas.register_import` (what ``RegisterImporter.check_file`` does, with
-no database), and the validation report printed from a refused book.
+"""Fuzz the register-book importer: :func:`read_register` (:mod:`credential_service.diplomas.register_files`)
+and :func:`validate_register` (:mod:`credential_service.diplomas.register_validation`), what
+``RegisterImporter.check_file`` does, with no database; and the validation report printed from a refused book.
 
 The input is one of
 
@@ -25,14 +25,9 @@ from pathlib import Path
 if __package__ in (None, ""):  # `python fuzz/harness_X.py`: make the `fuzz` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from credential_service.diplomas.register_import import (
-    SHEET,
-    BookInfo,
-    format_report,
-    read_register,
-    report_json,
-    validate_register,
-)
+from credential_service.diplomas.register_book import BookInfo
+from credential_service.diplomas.register_files import SHEET, read_register
+from credential_service.diplomas.register_validation import format_report, report_json, validate_register
 from credential_service.diplomas.rules import DEFAULT_REGISTER_FORMAT, DiplomaType
 from credential_service.platform.errors import ErrorCategory, InvalidInput, SogocError
 from credential_service.transcripts.import_rules import Table

@@ -341,7 +341,7 @@ def import_seeds() -> Seeds:
 
 
 def _typed_register(rows: list[list[Any]]) -> list[list[Any]]:
-    from credential_service.diplomas.register_import import COLUMNS
+    from credential_service.diplomas.register_book import COLUMNS
 
     col = {name: i for i, name in enumerate(COLUMNS)}
     out: list[list[Any]] = [list(COLUMNS)]
@@ -357,7 +357,7 @@ def _typed_register(rows: list[list[Any]]) -> list[list[Any]]:
 
 
 def register_seeds() -> Seeds:
-    from credential_service.diplomas.register_import import (
+    from credential_service.diplomas.register_demo import (
         demo_register_rows,
         make_messy,
         register_csv,

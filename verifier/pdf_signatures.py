@@ -91,7 +91,23 @@ def open_reader(data: bytes, policy: VerificationPolicy, *, signatures: bool = T
     return reader, True
 
 
+def _undecodable(cert: x509.Certificate) -> str | None:
+    """Why the certificate's subject or issuer Name cannot be decoded, or ``None`` when both can.
+
+    asn1crypto parses lazily: a truncated Name, or a UTF8String that is not UTF-8, only raises when
+    the value is read, here by the report (:func:`_name`) and by pyhanko-certvalidator (``hashable``).
+    """
+    try:
+        for which in ("subject", "issuer"):
+            _name(cert, which)
+            _ = getattr(cert, which).hashable
+    except Exception as e:  # asn1crypto's decoder errors: ValueError, UnicodeDecodeError, ...
+        return f"{type(e).__name__}: {short_text(e, 120)}"
+    return None
+
+
 def _name(cert: x509.Certificate | None, which: str = "subject") -> str | None:
+    """The certificate's Name for people; only for certificates :func:`_undecodable` accepts."""
     if cert is None:
         return None
     name = getattr(cert, which)
@@ -257,6 +273,10 @@ def _read_dss(reader: Any, report: VerificationReport) -> tuple[Any, int | None,
 
     try:
         dss = DocumentSecurityStore.read_dss(reader)
+        # The certificates, OCSP responses and CRLs are only decoded when a validation context is
+        # built from them (per signature, in _validation_context): decode them once here, so that
+        # malformed content is a damaged DSS like any other, not an error in the middle of validation.
+        dss.as_validation_context({"trust_roots": [], "allow_fetching": False})
     except NoDSSFoundError:
         return None, None, False
     except Exception as e:
@@ -321,8 +341,10 @@ async def _validate(
     sub_filter = _safe(lambda: emb.sig_object.get("/SubFilter"))
     rep.sub_filter = str(sub_filter).lstrip("/") if sub_filter is not None else None
     cert = _safe(lambda: emb.signer_cert)
-    rep.signer = _name(cert)
-    rep.issuer = _name(cert, "issuer")
+    undecodable = _undecodable(cert) if cert is not None else None
+    if undecodable is None:
+        rep.signer = _name(cert)
+        rep.issuer = _name(cert, "issuer")
     rep.signer_certificate_sha256 = _safe(lambda: hashlib.sha256(cert.dump()).hexdigest()) if cert else None
     docmdp = _safe(lambda: emb.docmdp_level)
     rep.docmdp = docmdp.name if docmdp is not None else certification
@@ -334,6 +356,17 @@ async def _validate(
         if claimed is not None:
             rep.signing_time, rep.signing_time_source = fmt_time(claimed), "claimed"
     rep.validation_time = fmt_time(moment or SystemClock().now())
+    if undecodable is not None:
+        rep.indication, rep.sub_indication = FAILED, "FORMAT_FAILURE"
+        rep.detail = f"the signer's certificate cannot be decoded ({undecodable})"
+        rep.warnings.append(
+            Message(
+                f"Chứng thư số của người ký trong chữ ký {rep.field} bị hỏng (không giải mã được tên).",
+                f"The signer's certificate in signature {rep.field} is malformed (its name cannot be decoded).",
+                "certificate_malformed",
+            )
+        )
+        return
 
     vc = _validation_context(roots, dss, moment, policy)
     status: Any

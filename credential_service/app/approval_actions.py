@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from credential_service.app.bootstrap import Container
-from credential_service.diplomas import register_import
+from credential_service.diplomas.register_book import BookInfo
 from credential_service.diplomas.rules import CorrectionRequest, DiplomaType, IssuerRole
 from credential_service.staff.approvals import both
 from credential_service.staff.authz import seal_in_force
@@ -70,7 +70,7 @@ def _reissue(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dic
 
 def _register_import(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dict[str, Any]:
     b = p["book"]
-    book = register_import.BookInfo(
+    book = BookInfo(
         b["book_code"],
         b["issuer_key"],
         b["issuer_name"],

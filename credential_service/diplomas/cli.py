@@ -83,22 +83,24 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
 def cmd_import_register(args: argparse.Namespace) -> int:
     require_dev("diplomas import-register")
-    from credential_service.diplomas import register_import
+    from credential_service.diplomas.register_book import BookInfo
+    from credential_service.diplomas.register_demo import demo_register_rows, make_messy, register_xlsx
+    from credential_service.diplomas.register_validation import format_report
     from credential_service.diplomas.rules import DiplomaType, IssuerRole
 
     c = _container(args)
     if args.demo_messy or args.demo_clean:
-        rows = register_import.demo_register_rows(args.demo_rows)
+        rows = demo_register_rows(args.demo_rows)
         if args.demo_messy:
-            rows = register_import.make_messy(rows)
-        Path(args.file).write_bytes(register_import.register_xlsx(rows))
-    book = register_import.BookInfo(args.book, args.issuer_key, args.issuer_name, DiplomaType(args.type),
-                                    issuer_role=IssuerRole(args.issuer_role))  # fmt: skip
+            rows = make_messy(rows)
+        Path(args.file).write_bytes(register_xlsx(rows))
+    book = BookInfo(args.book, args.issuer_key, args.issuer_name, DiplomaType(args.type),
+                    issuer_role=IssuerRole(args.issuer_role))  # fmt: skip
     data = Path(args.file).read_bytes()
     try:
         report = c.register_importer.import_file(data, Path(args.file).name, book, actor=args.actor)
     except InvalidInput as err:
-        print(register_import.format_report(err))
+        print(format_report(err))
         return 1
     _print(report.to_dict())
     return 0

@@ -123,6 +123,11 @@ def _looks_like_xml(name: str, head: bytes) -> bool:
     return start.startswith(b"<") or head.startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
+class _UnknownEncoding(Exception):
+    """An XML declaration names an encoding expat cannot read (unknown to Python, not a text encoding, or a
+    multi-byte encoding other than UTF-8/UTF-16): expat raises LookupError or ValueError for it."""
+
+
 class _XmlPart:
     """What an XML part really holds, counted on its bytes as they are decompressed: tags (``<``, an
     upper bound of the elements) and cell elements (``<c ``, ``<x:c ``, ...); and its prolog, parsed
@@ -142,6 +147,8 @@ class _XmlPart:
                 self.prolog.feed(chunk)
             except _RootReached:
                 self.prolog = None
+            except (LookupError, ValueError) as exc:
+                raise _UnknownEncoding(str(exc)) from exc
 
     def close(self) -> None:
         if self.prolog is not None:
@@ -189,6 +196,11 @@ def _check_part(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, total: int, li
     except ParseError as exc:
         raise _broken_part(file, entry.filename, Message(f"không phải XML hợp lệ ({exc})",
                                                          f"is not well-formed XML ({exc})")) from exc  # fmt: skip
+    except _UnknownEncoding as exc:
+        raise _broken_part(file, entry.filename, Message(
+            f"khai báo một bảng mã ký tự không đọc được ({exc})",
+            f"declares a character encoding that cannot be read ({exc})",
+        )) from exc  # fmt: skip
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError, NotImplementedError) as exc:
         raise _broken_part(file, entry.filename, Message(f"không giải nén được ({exc})",
                                                          f"cannot be decompressed ({exc})")) from exc  # fmt: skip

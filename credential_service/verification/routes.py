@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field
 
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
-from credential_service.platform.errors import ErrorCategory, InvalidInput, Message, SogocError
+from credential_service.platform.errors import InvalidInput, Message, TooLarge
+from credential_service.platform.upload_limits import megabytes
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow
 from credential_service.verification.schemas import (
@@ -29,12 +30,6 @@ router = APIRouter(tags=["verify / kiểm tra"])
 API = "/api/v1"
 
 
-class TooLarge(SogocError):
-    code = "payload-too-large"
-    category = ErrorCategory.TOO_LARGE
-    title = Message("Tệp quá lớn", "File too large")
-
-
 def verification_service(c: Annotated[Container, Depends(container)]) -> VerificationService:
     return c.verification
 
@@ -46,8 +41,8 @@ async def read_upload(file: UploadFile, limit: int = MAX_UPLOAD) -> bytes:
     """Read at most ``limit`` bytes; a larger upload is refused with 413 without reading it all."""
     data = await file.read(limit + 1)
     if len(data) > limit:
-        mb = limit // (1024 * 1024)
-        raise TooLarge(Message(f"Tệp quá lớn (tối đa {mb} MB).", f"File too large (at most {mb} MB)."))
+        top = megabytes(limit)
+        raise TooLarge(Message(f"Tệp quá lớn (tối đa {top}).", f"File too large (at most {top})."), maximum=limit)
     if not data:
         raise InvalidInput(Message("Tệp rỗng.", "The file is empty."))
     return data

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from credential_service.app.cli import main
-from credential_service.diplomas.register_import import demo_register_rows
+from credential_service.diplomas.register_demo import demo_register_rows
 
 
 def test_cli_import_register_report_then_import_then_check(

@@ -9,17 +9,16 @@ import pytest
 from sqlalchemy import func, select
 
 from credential_service.app.bootstrap import Container
-from credential_service.diplomas.register_import import (
-    COLUMNS,
+from credential_service.diplomas.register_book import COLUMNS, BookInfo
+from credential_service.diplomas.register_demo import (
     MESSY_ERRORS,
-    BookInfo,
-    RegisterImporter,
     demo_register_rows,
-    format_report,
     make_messy,
     register_csv,
     register_xlsx,
 )
+from credential_service.diplomas.register_import import RegisterImporter
+from credential_service.diplomas.register_validation import format_report
 from credential_service.diplomas.rules import DiplomaType
 from credential_service.diplomas.service import DiplomaService
 from credential_service.diplomas.tables import Diploma, ReconciliationItem
@@ -130,7 +129,8 @@ def test_a_file_with_the_wrong_columns_is_refused_with_the_expected_template(imp
 def test_the_fast_canonical_form_of_register_records_equals_rfc_8785() -> None:
     from datetime import date as d
 
-    from credential_service.diplomas.register_import import LegacyRow, _record, fast_canonical_json
+    from credential_service.diplomas.register_book import LegacyRow
+    from credential_service.diplomas.register_import import _record, fast_canonical_json
     from credential_service.platform.canonical import canonical_json
 
     row = LegacyRow(row=2, full_name='Nguyễn "Hoà"\\\n\t\x01\u2028', date_of_birth=d(1986, 2, 3), place_of_birth=None,

@@ -15,7 +15,7 @@ from http_checks import assert_names_the_limit, assert_problem
 from staff_login import sign_in
 
 from credential_service.app.bootstrap import Container
-from credential_service.diplomas.register_import import demo_register_rows, register_csv, register_xlsx
+from credential_service.diplomas.register_demo import demo_register_rows, register_csv, register_xlsx
 
 SECONDS = 2.0
 BOOK = {"book_code": "SG-2004-1", "issuer_key": "SO-GDDT-HP", "issuer_name": "Sở GDĐT Hải Phòng"}

@@ -84,7 +84,7 @@ def test_service_specific_errors_keep_their_statuses(every_error_class: list[typ
         ("employers", "ShareCodeNotFound"): 404,
         ("employers", "GrantExpired"): 410,
         ("employers", "GrantPendingGuardian"): 409,
-        ("verification", "TooLarge"): 413,
+        ("platform", "TooLarge"): 413,
         ("platform", "NotAuthenticated"): 401,
         ("platform", "CsrfRefused"): 403,
         ("ledger", "LedgerIntegrityError"): 500,
@@ -155,6 +155,35 @@ def test_a_verifier_error_crossing_a_route_is_a_problem_with_the_translated_cate
     body = r.json()
     assert body["code"] == "invalid-input" and body["status"] == 422 and body["reason"] == "note_invalid"
     assert body["detail"] == "Ghi chú sai / Bad note"
+
+
+@pytest.fixture
+def json_client() -> Iterator[TestClient]:
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.post("/echo")
+    def _echo(body: dict[str, int]) -> dict[str, int]:
+        return body
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_a_body_that_cannot_be_read_is_invalid_input_not_the_frameworks_400(json_client: TestClient) -> None:
+    r = json_client.post("/echo", content=b"\xff\xfe{", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.headers["content-type"].startswith(PROBLEM_JSON)
+    body = r.json()
+    assert body["code"] == "invalid-input" and "JSON" in body["detail_vi"] and "JSON" in body["detail_en"]
+
+
+def test_an_unknown_address_and_a_wrong_method_are_problems_too(json_client: TestClient) -> None:
+    r = json_client.get("/nowhere")
+    assert r.status_code == 404 and r.headers["content-type"].startswith(PROBLEM_JSON)
+    assert r.json()["code"] == "not-found"
+    r = json_client.get("/echo")
+    assert r.status_code == 405 and r.headers["content-type"].startswith(PROBLEM_JSON)
+    assert r.json()["code"] == "method-not-allowed" and r.json()["status"] == 405 and r.headers["allow"] == "POST"
 
 
 # -- OpenAPI --------------------------------------------------------------------------------------

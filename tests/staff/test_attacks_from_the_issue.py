@@ -50,7 +50,8 @@ def test_an_uploaded_pdf_is_never_sealed_by_the_school(world: World) -> None:
 def test_a_forged_paper_register_row_is_neither_accepted_by_outsiders_nor_live_before_a_second_clerk(
     world: World,
 ) -> None:
-    from credential_service.diplomas.register_import import COLUMNS, demo_register_rows, register_xlsx
+    from credential_service.diplomas.register_book import COLUMNS
+    from credential_service.diplomas.register_demo import demo_register_rows, register_xlsx
 
     rows = demo_register_rows(1, seed=77)
     files = {"file": ("book.xlsx", register_xlsx(rows))}

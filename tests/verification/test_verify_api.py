@@ -68,7 +68,7 @@ def test_upload_errors_are_problem_json(client: TestClient) -> None:
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
     big = b"%PDF-1.7\n" + b"0" * (10 * 1024 * 1024 + 10)
     r = client.post("/api/v1/verify", files={"file": ("x.pdf", big, "application/pdf")})
-    assert r.status_code == 413 and r.json()["code"] == "payload-too-large"
+    assert r.status_code == 413 and r.json()["code"] == "too-large"
     d = _verify(client, b"hello, not a pdf")
     assert d["document"] == "not_pdf" and d["indication"] == "INDETERMINATE"
 
