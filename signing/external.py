@@ -175,6 +175,7 @@ async def async_prepare_external(
     ttl: timedelta = DEFAULT_TTL,
     bytes_reserved: int = BYTES_RESERVED_PLAIN,
     now: datetime | None = None,
+    docmdp: MDPPerm = MDPPerm.FILL_FORMS,
 ) -> PendingSignature:
     """Check the certificate, reserve the signature in ``field`` and build the request to sign."""
     _require_empty_field(pdf, field)
@@ -195,7 +196,7 @@ async def async_prepare_external(
         reason=reason,
         location=location,
     )
-    extra: dict[str, object] = {"certify": True, "docmdp_permissions": MDPPerm.FILL_FORMS} if kind == "certify" else {}
+    extra: dict[str, object] = {"certify": True, "docmdp_permissions": docmdp} if kind == "certify" else {}
     meta = _meta(field, ext, opts, **extra)
     name = opts.signer_name or _cn(signing_cert)
     stamp_style: TextStampStyle | StaticStampStyle | None = None

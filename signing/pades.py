@@ -242,8 +242,9 @@ async def async_sign_certify(
     validation_context: ValidationContext | None = None,
     precheck: CertificateCheck | None = None,
     bytes_reserved: int | None = BYTES_RESERVED_PLAIN,
+    docmdp: MDPPerm = MDPPerm.FILL_FORMS,
 ) -> bytes:
-    """Certification signature (first signature; DocMDP allows only form filling and signing)."""
+    """Certification signature (first signature; by default DocMDP allows only form filling and signing)."""
     _require_empty_field(pdf, field)
     if _existing_signer_certs(pdf):
         raise SigningError(
@@ -252,7 +253,7 @@ async def async_sign_certify(
             reason="certify_not_first",
         )
     opts = SignOptions(signer_name=signer_name, role=role, reason=reason, location=location)
-    meta = _meta(field, signer, opts, certify=True, docmdp_permissions=MDPPerm.FILL_FORMS)
+    meta = _meta(field, signer, opts, certify=True, docmdp_permissions=docmdp)
 
     await _precheck(signer, validation_context, precheck)
     return await _async_sign(

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from credential_service.diplomas import rules
@@ -44,6 +44,7 @@ from credential_service.platform.canonical import canonical_json, sha256_hex
 from credential_service.platform.db import Database
 from credential_service.platform.errors import Conflict, Message, NotAuthorised, NotFound
 from credential_service.platform.named_locks import named_lock
+from credential_service.staff.authz import in_force, staff_member
 from credential_service.staff.tables import RoleAssignment, School, Staff
 
 SO_ISSUER_KEY = "SO-GDDT-HP"
@@ -137,14 +138,11 @@ def register_lock(db: Database, issuer_key: str, diploma_type: str, year: int) -
 
 
 def require_role(session: Session, staff_id: str, role: str, school_id: str | None, on: date) -> Staff:
-    staff = session.get(Staff, staff_id)
-    if staff is None:
-        raise NotFound(Message(f"Không có cán bộ/chữ ký mã {staff_id}.", f"No staff member or seal {staff_id}."))
+    staff = staff_member(session, staff_id)
     query = select(RoleAssignment.id).where(
         RoleAssignment.staff_id == staff_id,
         RoleAssignment.role == role,
-        RoleAssignment.valid_from <= on,
-        or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to >= on),
+        in_force(on),
     )
     if school_id is not None:
         query = query.where(RoleAssignment.school_id == school_id)

@@ -51,11 +51,13 @@ from credential_service.transcripts.pdf_drawing import (
 )
 from credential_service.transcripts.pdfa_metadata import _attach_pdfa_objects, _fixed_timestamp, _xmp
 from credential_service.transcripts.render import RenderedPdf
+from credential_service.transcripts.signing_profile import DIPLOMA_FIELDS, PROFILES
+from credential_service.transcripts.workflow import Step
 
 __all__ = ["DIPLOMA_ATTACHMENT_NAME", "DIPLOMA_SIGNATURE_FIELDS", "render_diploma"]
 
 DIPLOMA_ATTACHMENT_NAME = "vanbang-record.json"
-DIPLOMA_SIGNATURE_FIELDS = ("HieuTruong", "DauTruong")
+DIPLOMA_SIGNATURE_FIELDS = DIPLOMA_FIELDS
 _SEX_EN = {"Nam": "Male", "Nữ": "Female"}
 
 
@@ -163,8 +165,8 @@ def _draw(pen: _Pen, record: Mapping[str, Any], verify_url: str) -> dict[str, tu
     box_h = 62.0
     top = y - 36
     specs = [
-        ("HieuTruong", _s(issuer.get("title_vi")), "Issuer", _s(issuer.get("signer_name"))),
-        ("DauTruong", "Dấu của cơ quan cấp", "Organisation seal", org),
+        (PROFILES[Step.PRINCIPAL].field, _s(issuer.get("title_vi")), "Issuer", _s(issuer.get("signer_name"))),
+        (PROFILES[Step.SEAL].field, "Dấu của cơ quan cấp", "Organisation seal", org),
     ]
     for k, (field, vi, en, name) in enumerate(specs):
         x = MARGIN_X + k * (w + gap)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from asn1crypto import x509
+from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.signers import Signer
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko_certvalidator import ValidationContext
@@ -33,6 +34,7 @@ from credential_service.platform.errors import ConfigurationError, Message, Sign
 from credential_service.platform.library_errors import from_library_error
 from credential_service.platform.settings import PROJECT_ROOT, Settings
 from credential_service.transcripts.render import render_transcript
+from credential_service.transcripts.signing_profile import profile
 from credential_service.transcripts.workflow import Step
 from signing.checks import CertificateCheck
 from signing.context import SigningContext
@@ -45,12 +47,6 @@ from signing.qr_payload import load_qr_signing_key, payload_for_record
 from verifier import pdf_speedups as speedups
 
 FONT_PATH = PROJECT_ROOT / "credential_service" / "assets" / "fonts" / "DejaVuSans.ttf"
-FIELD_FOR_STEP = {Step.GVCN: "GVCN", Step.PRINCIPAL: "HieuTruong", Step.SEAL: "DauTruong"}
-REASONS = {
-    Step.GVCN: "Giáo viên chủ nhiệm xác nhận học bạ / Homeroom teacher certifies the transcript",
-    Step.PRINCIPAL: "Hiệu trưởng phê duyệt / Principal's approval",
-    Step.SEAL: "Đóng dấu nhà trường và phát hành / School seal and issue",
-}
 LOCATION = "Hải Phòng, Việt Nam"
 
 
@@ -218,7 +214,7 @@ class DocumentFactory:
         key_path = keys_dir / "keys" / f"{key_label}.key.pem"
         cert_path = keys_dir / "out" / f"{key_label}.cert.pem"
         if key_label.startswith("devca:"):  # issued at runtime by the dev CA (`sogoc keys issue`)
-            from credential_service.signers.service import devca_paths
+            from credential_service.signers.certificates import devca_paths
             from signing.devca import dev_ca_state_dir
 
             key_path, cert_path = devca_paths(key_label, dev_ca_state_dir(self.settings.database_url))
@@ -308,17 +304,20 @@ class DocumentFactory:
         earlier: list[x509.Certificate],
         timestamper: HTTPTimeStamper | None,
     ) -> bytes:
-        field = FIELD_FOR_STEP[step]
+        p = profile(step)
+        field = p.field
         common: dict[str, Any] = {
-            "reason": REASONS[step],
+            "reason": p.reason,
             "location": LOCATION,
             "appearance": self.context.appearance,
             "precheck": check,
         }
-        if step == Step.GVCN:
-            return await async_sign_certify(pdf, field, signer, **common)
-        if step == Step.PRINCIPAL:
+        if p.kind == "certify":
+            assert p.docmdp is not None
+            return await async_sign_certify(pdf, field, signer, docmdp=MDPPerm(p.docmdp), **common)
+        if p.kind == "approve":
             return await async_sign_approve(pdf, field, signer, **common)
+        # the seal: timestamped, with the validation data of every signer (profile: timestamped, ltv)
         if timestamper is None:
             raise ConfigurationError(Message("Chưa cấu hình máy chủ dấu thời gian (TSA).", "No TSA configured."))
         return await async_sign_seal(

@@ -40,7 +40,8 @@ from credential_service.platform.canonical import canonical_json, sha256_hex
 from credential_service.platform.clock import Clock, SystemClock, vn_date
 from credential_service.platform.db import Database
 from credential_service.platform.errors import ConfigurationError, InvalidInput, Message, NotFound, SogocError
-from credential_service.signers.service import audit_row, backend_for_label, refusal_reason, require_usable_certificate
+from credential_service.signers.audit_trail import audit_row, refusal_reason
+from credential_service.signers.certificates import backend_for_label, require_usable_certificate
 from credential_service.staff.authz import require_any_assignment
 from credential_service.staff.tables import School, Staff
 from signing.checks import CertificateCheck

@@ -32,7 +32,7 @@ from sqlalchemy import select
 
 from credential_service.ledger import service as ledger_service
 from credential_service.ledger import storage as ledger
-from credential_service.ledger.service import log_keys_path, log_verifiers, read_log_keys
+from credential_service.ledger.log_keys import load_log_signer, log_keys_path, log_verifiers, read_log_keys
 from credential_service.ledger.tables import LedgerCheckpoint, ServiceKey
 from credential_service.platform.canonical import sha256_hex
 from credential_service.platform.clock import Clock, SystemClock
@@ -168,7 +168,7 @@ class KeyRotationService:
         at = (at or self._second()).astimezone(UTC)
         key_path = self.settings.ledger_key_path
         origin = self.settings.ledger_origin
-        old = ledger_service.load_log_signer(key_path)
+        old = load_log_signer(key_path)
         history = read_log_keys(self.settings)
         skey, vkey = generate_ed25519_key(origin)
         new = Ed25519Signer.from_skey(skey)
@@ -260,7 +260,7 @@ class KeyRotationService:
 
     def signed_trust_list(self) -> str:
         """The trust list as a signed note: canonical JSON on one line, signed by the current log key."""
-        signer = ledger_service.load_log_signer(self.settings.ledger_key_path)
+        signer = load_log_signer(self.settings.ledger_key_path)
         text = rfc8785.dumps(self.trust_list()).decode("utf-8") + "\n"
         return sign_note(text, signer)
 

@@ -35,7 +35,9 @@ from credential_service.ledger.tables import LedgerEntry
 from credential_service.platform.clock import Clock, SystemClock, as_utc
 from credential_service.platform.db import Database
 from credential_service.platform.errors import Conflict, Message, NotFound, SogocError
-from credential_service.signers.service import SignerRegistry, audit_row, backend_for_label, require_usable_certificate
+from credential_service.signers.audit_trail import audit_row
+from credential_service.signers.certificates import backend_for_label, require_usable_certificate
+from credential_service.signers.service import SignerRegistry
 from credential_service.signers.tables import KeyCompromise, SignerCertificate
 from credential_service.staff.tables import Staff
 from credential_service.transcripts.tables import SigningEvent, Transcript

@@ -1,59 +1,47 @@
 """Signer registry: staff and seals, their certificates, role assignments with periods, the audit trail.
 
 * Certificates are **imported** (PEM/DER from a CA such as VGCA, with the key label naming where the
-  key lives: ``pkcs11:<token>/<label>`` or, in dev, a key file label) or, in dev/test, **issued by the
-  dev CA** (``devca:<label>``: a new RSA-2048 key and a certificate from the ``sogoc-dev`` issuing
-  CA, written in the dev CA state of this database, :func:`signing.devca.dev_ca_state_dir`).
+  key lives: ``pkcs11:<token>/<label>`` or, in dev, a key file label; see ``certificates``) or, in
+  dev/test, **issued by the dev CA** (``devca:<label>``: a new RSA-2048 key and a certificate from the
+  ``sogoc-dev`` issuing CA, written in the dev CA state of this database, ``dev_certificates``).
 * The dev CA lifecycle — issue, renew, revoke — updates the OCSP and CRL answers of the dev PKI
   server at once for the certificates it issued (:class:`signing.devca.DevCaRegistry`, per database);
   a revocation is also kept here, so the service refuses the certificate from that moment even before
   any OCSP answer says so (and for imported certificates whose CA has not published yet). A revocation
   of a committed dev PKI certificate (``keys/dev/out``, shared by every database) stays here only.
-* Role assignments (``role_assignments``) have periods; :meth:`SignerRegistry.transfer` and
-  :meth:`SignerRegistry.retire` end an assignment *from* a date (the day before is its last day).
-* :func:`audit_row` builds the rows of the signing audit trail (``signing_audit``): every attempt,
+* Role assignments (``role_assignments``, see ``assignments``) have periods;
+  :meth:`SignerRegistry.transfer` and :meth:`SignerRegistry.retire` end an assignment *from* a date (the
+  day before is its last day).
+* ``audit_trail.audit_row`` builds the rows of the signing audit trail (``signing_audit``): every attempt,
   signed or refused, per document.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from asn1crypto import pem as asn1_pem
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from credential_service.platform.clock import Clock, SystemClock, as_utc
 from credential_service.platform.db import Database
-from credential_service.platform.errors import (
-    ConfigurationError,
-    Conflict,
-    InvalidInput,
-    Message,
-    NotFound,
-    Problem,
-    SigningRefused,
-)
+from credential_service.platform.errors import ConfigurationError, Conflict, InvalidInput, Message, NotFound, Problem
 from credential_service.platform.settings import Settings
-from credential_service.signers import certificate_rules
-from credential_service.signers.tables import SignerCertificate, SigningAudit
-from credential_service.staff.roles import Role, place_problem
-from credential_service.staff.tables import RoleAssignment, School, Staff
-from credential_service.transcripts.tables import SchoolClass
-from signing.devpki import DEV_CA_STATE_DIR, DEV_CERT_DIR, DEV_PKI_DIR, DevCaRegistry, DevCaScopes, dev_ca_state_dir
+from credential_service.signers import audit_trail, certificate_rules
+from credential_service.signers.assignments import RoleAssignments, assignment_dict
+from credential_service.signers.certificates import backend_for_label, cert_sha256, certificate_dict, load_certificate
+from credential_service.signers.dev_certificates import issue_key_files
+from credential_service.signers.tables import SignerCertificate
+from credential_service.staff.authz import staff_member
+from credential_service.staff.tables import RoleAssignment, Staff
+from signing.devpki import DevCaRegistry, dev_ca_state_dir
 
-ROLES = tuple(r.value for r in Role)
 KINDS = ("person", "seal")
 REVOCATION_REASONS = (
     "unspecified",
@@ -62,172 +50,6 @@ REVOCATION_REASONS = (
     "superseded",
     "cessation_of_operation",
 )
-DEVCA_PREFIX = "devca:"
-
-
-def _new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def backend_for_label(key_label: str) -> str:
-    """Where a key lives, from its label: ``pkcs11`` (HSM/token), ``external`` (the signer's own computer,
-    through ``sogoc sign-agent``), ``devca`` (dev CA file), ``file`` (dev)."""
-    if key_label.startswith("pkcs11:"):
-        return "pkcs11"
-    if key_label.startswith("csc:"):
-        return "csc"
-    if key_label.startswith("external:"):
-        return "external"
-    if key_label.startswith(DEVCA_PREFIX):
-        return "devca"
-    return "file"
-
-
-def devca_paths(key_label: str, state_dir: Path) -> tuple[Path, Path]:
-    """Key and certificate files of a ``devca:<label>`` signer: in a database's dev CA state (``state_dir``), else
-    where the dev CA wrote it (labels are random: a factory shared by several databases in tests, or a key
-    issued before the state was kept per database, in the checkout's ``var/devca``)."""
-    label = key_label.removeprefix(DEVCA_PREFIX)
-    if not re.fullmatch(r"[A-Za-z0-9._-]{1,100}", label):
-        raise InvalidInput(Message(f"Nhãn khóa không hợp lệ: {key_label!r}.", f"Invalid key label: {key_label!r}."))
-    for folder in (state_dir, *DevCaScopes().roots(), DEV_CA_STATE_DIR):
-        if (folder / "keys" / f"{label}.key.pem").exists():
-            return folder / "keys" / f"{label}.key.pem", folder / "certs" / f"{label}.cert.pem"
-    return state_dir / "keys" / f"{label}.key.pem", state_dir / "certs" / f"{label}.cert.pem"
-
-
-def cert_sha256(cert: asn1_x509.Certificate) -> str:
-    return hashlib.sha256(cert.dump()).hexdigest()
-
-
-def audit_row(
-    *,
-    operation: str,
-    outcome: str,
-    document_kind: str,
-    document_id: str | None,
-    staff_id: str | None,
-    at: datetime,
-    revision: int | None = None,
-    step: str | None = None,
-    cert: asn1_x509.Certificate | None = None,
-    backend: str | None = None,
-    client: str | None = None,
-    actor: str | None = None,
-    reason: str | None = None,
-    message: Message | None = None,
-    checks: dict[str, Any] | None = None,
-) -> SigningAudit:
-    """One row of the signing audit trail (``outcome``: signed | refused | failed)."""
-    return SigningAudit(
-        id=_new_id(),
-        at=at,
-        operation=operation,
-        staff_id=staff_id,
-        actor=actor,
-        client=(client or None) and client[:200],
-        document_kind=document_kind,
-        document_id=document_id,
-        revision=revision,
-        step=step,
-        certificate_serial=format(cert.serial_number, "x") if cert is not None else None,
-        certificate_sha256=cert_sha256(cert) if cert is not None else None,
-        backend=backend,
-        outcome=outcome,
-        reason=reason,
-        message=f"{message.vi} / {message.en}" if message is not None else None,
-        checks=checks,
-    )
-
-
-def refusal_reason(error: Exception) -> str:
-    extra = getattr(error, "extra", {}) or {}
-    return str(extra.get("reason") or getattr(error, "code", None) or type(error).__name__)[:64]
-
-
-def require_usable_certificate(session: Session, cert: asn1_x509.Certificate, at: datetime) -> None:
-    """Refuse a certificate the registry knows to be revoked or compromised at ``at``."""
-    row = session.execute(select(SignerCertificate).where(SignerCertificate.sha256 == cert_sha256(cert))).scalar()
-    if row is None:
-        return
-    at = as_utc(at)
-    if row.revoked_at is not None and row.revoked_at <= at:
-        raise SigningRefused(
-            Message(
-                f"Chứng thư {row.serial_hex} của {row.subject} đã bị thu hồi từ "
-                f"{row.revoked_at:%d/%m/%Y %H:%M} UTC; không ký được.",
-                f"Certificate {row.serial_hex} of {row.subject} was revoked at "
-                f"{row.revoked_at.isoformat()}; signing refused.",
-            ),
-            hint=Message(
-                "Tài liệu chưa bị thay đổi. Hãy dùng chứng thư mới.", "Nothing was changed. Use a new certificate."
-            ),
-            reason="certificate_revoked",
-        )
-    if row.compromised_at is not None and row.compromised_at <= at:
-        raise SigningRefused(
-            Message(
-                f"Khóa của chứng thư {row.serial_hex} ({row.subject}) đã bị lộ; không ký được.",
-                f"The key of certificate {row.serial_hex} ({row.subject}) is compromised; signing refused.",
-            ),
-            reason="key_compromised",
-        )
-
-
-@dataclass(frozen=True)
-class IssuedKey:
-    certificate_id: str
-    key_label: str
-    serial_hex: str
-    sha256: str
-    cert_path: Path
-    key_path: Path
-
-
-def _cert_dict(row: SignerCertificate) -> dict[str, Any]:
-    return {
-        "certificate_id": row.id,
-        "staff_id": row.staff_id,
-        "key_label": row.key_label,
-        "backend": row.backend,
-        "source": row.source,
-        "serial_hex": row.serial_hex,
-        "subject": row.subject,
-        "issuer": row.issuer,
-        "sha256": row.sha256,
-        "not_before": row.not_before.isoformat(),
-        "not_after": row.not_after.isoformat(),
-        "status": row.status,
-        "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
-        "revocation_reason": row.revocation_reason,
-        "compromised_at": row.compromised_at.isoformat() if row.compromised_at else None,
-        "replaced_by_id": row.replaced_by_id,
-    }
-
-
-def _assignment_dict(r: RoleAssignment) -> dict[str, Any]:
-    return {
-        "assignment_id": r.id,
-        "staff_id": r.staff_id,
-        "role": r.role,
-        "school_id": r.school_id,
-        "class_id": r.class_id,
-        "valid_from": r.valid_from.isoformat(),
-        "valid_to": r.valid_to.isoformat() if r.valid_to else None,
-    }
-
-
-def load_certificate(data: bytes) -> asn1_x509.Certificate:
-    try:
-        if asn1_pem.detect(data):
-            _, _, data = asn1_pem.unarmor(data)
-        cert = asn1_x509.Certificate.load(data)
-        cert.native  # noqa: B018 - parse everything now
-    except Exception as e:
-        raise InvalidInput(
-            Message("Tệp không phải chứng thư số X.509 (PEM/DER).", "The file is not an X.509 certificate (PEM/DER).")
-        ) from e
-    return cert
 
 
 class SignerRegistry:
@@ -239,27 +61,22 @@ class SignerRegistry:
         self.clock = clock or SystemClock()
         self.state_dir = state_dir or dev_ca_state_dir(settings.database_url)
         self.dev_ca = DevCaRegistry(self.state_dir)
+        self.assignments = RoleAssignments(db)
 
     # -- staff -----------------------------------------------------------------------------------
     def add_staff(self, full_name: str, kind: str = "person", key_label: str = "", staff_id: str | None = None) -> str:
         if kind not in KINDS:
             raise InvalidInput(Message(f"Loại người ký không hợp lệ: {kind}.", f"Invalid signer kind: {kind}."))
-        sid = staff_id or _new_id()
+        sid = staff_id or str(uuid.uuid4())
         with self.db.transaction() as s:
             if s.get(Staff, sid) is not None:
                 raise Conflict(Message(f"Đã có người ký mã {sid}.", f"Signer {sid} already exists."))
             s.add(Staff(id=sid, full_name=full_name, kind=kind, key_label=key_label[:64]))
         return sid
 
-    def _staff(self, s: Session, staff_id: str) -> Staff:
-        staff = s.get(Staff, staff_id)
-        if staff is None:
-            raise NotFound(Message(f"Không có cán bộ/chữ ký mã {staff_id}.", f"No staff member or seal {staff_id}."))
-        return staff
-
     def signer(self, staff_id: str) -> dict[str, Any]:
         with self.db.reader() as s:
-            staff = self._staff(s, staff_id)
+            staff = staff_member(s, staff_id)
             certs = s.execute(
                 select(SignerCertificate)
                 .where(SignerCertificate.staff_id == staff_id)
@@ -274,8 +91,8 @@ class SignerRegistry:
                 "kind": staff.kind,
                 "key_label": staff.key_label,
                 "backend": backend_for_label(staff.key_label),
-                "certificates": [_cert_dict(c) for c in certs],
-                "assignments": [_assignment_dict(r) for r in roles],
+                "certificates": [certificate_dict(c) for c in certs],
+                "assignments": [assignment_dict(r) for r in roles],
             }
 
     # -- certificates ----------------------------------------------------------------------------
@@ -287,7 +104,7 @@ class SignerRegistry:
         roots, intermediates = self._trust_material()
         found = certificate_rules.findings(crypto_cert, roots, intermediates)
         with self.db.reader() as s:
-            self._staff(s, staff_id)
+            staff_member(s, staff_id)
             spki = hashlib.sha256(cert.public_key.dump()).hexdigest()
             for other in s.execute(select(SignerCertificate).where(SignerCertificate.staff_id != staff_id)).scalars():
                 if hashlib.sha256(load_certificate(other.cert_der).public_key.dump()).hexdigest() == spki:
@@ -332,7 +149,7 @@ class SignerRegistry:
                 )
             )
         with self.db.transaction() as s:
-            staff = self._staff(s, staff_id)
+            staff = staff_member(s, staff_id)
             sha = cert_sha256(cert)
             if s.execute(select(SignerCertificate.id).where(SignerCertificate.sha256 == sha)).first():
                 raise Conflict(Message("Chứng thư này đã được đăng ký.", "This certificate is already registered."))
@@ -341,11 +158,11 @@ class SignerRegistry:
             if activate:
                 self._activate(s, staff, row)
             s.flush()
-            return _cert_dict(row)
+            return certificate_dict(row)
 
     def _cert_row(self, staff_id: str, cert: asn1_x509.Certificate, key_label: str, source: str) -> SignerCertificate:
         return SignerCertificate(
-            id=_new_id(),
+            id=str(uuid.uuid4()),
             staff_id=staff_id,
             key_label=key_label,
             backend=backend_for_label(key_label),
@@ -379,7 +196,7 @@ class SignerRegistry:
             q = select(SignerCertificate).order_by(SignerCertificate.created_at)
             if staff_id:
                 q = q.where(SignerCertificate.staff_id == staff_id)
-            return [_cert_dict(c) for c in s.execute(q).scalars()]
+            return [certificate_dict(c) for c in s.execute(q).scalars()]
 
     def find_certificate(self, s: Session, ref: str) -> SignerCertificate:
         """A registered certificate by id, SHA-256 or serial (hex)."""
@@ -420,76 +237,22 @@ class SignerRegistry:
         self._require_dev()
         at = as_utc(at) if at is not None else self.clock.now()
         with self.db.reader() as s:
-            staff = self._staff(s, staff_id)
+            staff = staff_member(s, staff_id)
             name = staff.full_name
-        issued = self._issue_files(name, organization, unit, at, valid_days)
+        issued = issue_key_files(
+            self.settings.keys_dir, self.state_dir, self.dev_ca,
+            name=name, organization=organization, unit=unit, at=at, valid_days=valid_days,
+        )  # fmt: skip
         cert = load_certificate(issued.cert_path.read_bytes())
         with self.db.transaction() as s:
-            staff = self._staff(s, staff_id)
+            staff = staff_member(s, staff_id)
             row = self._cert_row(staff_id, cert, issued.key_label, "dev-ca")
             row.id = issued.certificate_id
             s.add(row)
             if activate:
                 self._activate(s, staff, row)
             s.flush()
-            return _cert_dict(row)
-
-    def _issue_files(self, name: str, organization: str, unit: str | None, at: datetime, valid_days: int) -> IssuedKey:
-        from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
-
-        keys_dir = self.settings.keys_dir
-        issuer_cert = x509.load_pem_x509_certificate((keys_dir / "out" / "issuing.cert.pem").read_bytes())
-        issuer_key_path = keys_dir / "keys" / "issuing.key.pem"
-        if not issuer_key_path.exists():  # a keys_dir without the CA key: use the committed dev PKI
-            issuer_cert = x509.load_pem_x509_certificate((DEV_CERT_DIR / "issuing.cert.pem").read_bytes())
-            issuer_key_path = DEV_PKI_DIR / "keys" / "issuing.key.pem"
-        issuer_key = serialization.load_pem_private_key(issuer_key_path.read_bytes(), password=None)
-        assert isinstance(issuer_key, rsa.RSAPrivateKey)
-        ca_key: CertificateIssuerPrivateKeyTypes = issuer_key
-        template = x509.load_pem_x509_certificate((DEV_CERT_DIR / "gvcn-10a1.cert.pem").read_bytes())
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        attrs = [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-            x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, "Hải Phòng"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
-        ]
-        if unit:
-            attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit))
-        attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, name))
-        serial = x509.random_serial_number()
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(x509.Name(attrs))
-            .issuer_name(issuer_cert.subject)
-            .public_key(key.public_key())
-            .serial_number(serial)
-            .not_valid_before(at - timedelta(minutes=5))
-            .not_valid_after(at + timedelta(days=valid_days))
-        )
-        for ext in template.extensions:  # key usage, CRL distribution point, OCSP, AKI as the dev profile
-            if isinstance(ext.value, x509.SubjectKeyIdentifier):
-                builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
-            else:
-                builder = builder.add_extension(ext.value, ext.critical)
-        cert = builder.sign(ca_key, hashes.SHA256())
-        label = f"{serial:x}"[:16]
-        key_label = DEVCA_PREFIX + label
-        key_path, cert_path = devca_paths(key_label, self.state_dir)
-        key_path.parent.mkdir(parents=True, exist_ok=True)
-        cert_path.parent.mkdir(parents=True, exist_ok=True)
-        key_path.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
-        key_path.chmod(0o600)
-        cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-        cert_path.write_bytes(cert_pem)
-        self.dev_ca.record_issued(serial, name, at)
-        der = cert.public_bytes(serialization.Encoding.DER)
-        return IssuedKey(
-            _new_id(), key_label, format(serial, "x"), hashlib.sha256(der).hexdigest(), cert_path, key_path
-        )
+            return certificate_dict(row)
 
     def renew(self, staff_id: str, *, at: datetime | None = None, valid_days: int = 3 * 365) -> dict[str, Any]:
         """Dev CA: a new key and certificate for a signer; the old certificate is superseded (not revoked)."""
@@ -533,22 +296,16 @@ class SignerRegistry:
                 self._require_dev()
                 self.dev_ca.revoke(int(row.serial_hex, 16), at, reason, row.subject)
             s.flush()
-            out = _cert_dict(row)
+            out = certificate_dict(row)
         out["published_to_dev_ocsp_crl"] = dev_issued
         return out
 
-    # -- role assignments ----------------------------------------------------------------------
+    # -- role assignments (see assignments) -------------------------------------------------------
     def check_assignment(
         self, staff_id: str, role: str, *, school_id: str | None, class_id: str | None, commune: str | None
     ) -> None:
         """Refuse an unknown role or a role held at the wrong kind of place (before anyone approves it)."""
-        if role not in ROLES:
-            raise InvalidInput(Message(f"Vai trò không hợp lệ: {role}.", f"Invalid role: {role}."))
-        problem = place_problem(Role(role), school_id=school_id, class_id=class_id, commune=commune)
-        if problem is not None:
-            raise InvalidInput(problem)
-        with self.db.reader() as s:
-            self._staff(s, staff_id)
+        self.assignments.check_assignment(staff_id, role, school_id=school_id, class_id=class_id, commune=commune)
 
     def assign(
         self,
@@ -561,38 +318,10 @@ class SignerRegistry:
         valid_to: date | None = None,
         commune: str | None = None,
     ) -> dict[str, Any]:
-        self.check_assignment(staff_id, role, school_id=school_id, class_id=class_id, commune=commune)
-        if valid_to is not None and valid_to < valid_from:
-            raise InvalidInput(Message("Ngày kết thúc trước ngày bắt đầu.", "The end date is before the start date."))
-        with self.db.transaction() as s:
-            self._staff(s, staff_id)
-            if school_id is not None and s.get(School, school_id) is None:
-                raise NotFound(Message(f"Không có trường mã {school_id}.", f"No school {school_id}."))
-            if class_id is not None:
-                klass = s.get(SchoolClass, class_id)
-                if klass is None or klass.school_id != school_id:
-                    raise NotFound(
-                        Message(f"Trường không có lớp mã {class_id}.", f"The school has no class {class_id}.")
-                    )
-            row = RoleAssignment(
-                id=_new_id(),
-                staff_id=staff_id,
-                role=role,
-                school_id=school_id,
-                class_id=class_id,
-                commune=commune,
-                valid_from=valid_from,
-                valid_to=valid_to,
-            )
-            s.add(row)
-            s.flush()
-            return _assignment_dict(row)
-
-    def _end(self, row: RoleAssignment, on: date) -> None:
-        """End ``row`` from ``on``: ``on - 1`` is its last day (an assignment that starts later is cancelled)."""
-        last = on - timedelta(days=1)
-        if row.valid_to is None or row.valid_to > last:
-            row.valid_to = max(last, row.valid_from - timedelta(days=1))
+        return self.assignments.assign(
+            staff_id, role, school_id=school_id, class_id=class_id, valid_from=valid_from, valid_to=valid_to,
+            commune=commune,
+        )  # fmt: skip
 
     def transfer(
         self,
@@ -604,88 +333,20 @@ class SignerRegistry:
         staff_id: str | None = None,
     ) -> dict[str, Any]:
         """End an assignment from ``on`` and start the same role there (another school/class, or another person)."""
-        with self.db.transaction() as s:
-            row = s.get(RoleAssignment, assignment_id)
-            if row is None:
-                raise NotFound(Message(f"Không có phân công {assignment_id}.", f"No assignment {assignment_id}."))
-            if row.valid_to is not None and row.valid_to < on:
-                raise Conflict(
-                    Message("Phân công đã kết thúc trước ngày đó.", "The assignment ended before that date.")
-                )
-            new = RoleAssignment(
-                id=_new_id(),
-                staff_id=staff_id or row.staff_id,
-                role=row.role,
-                school_id=school_id or row.school_id,
-                class_id=class_id if class_id is not None else row.class_id,
-                valid_from=on,
-                valid_to=None,
-            )
-            if school_id and school_id != row.school_id and class_id is None:
-                new.class_id = None
-            if new.role == "gvcn" and not new.class_id:
-                raise InvalidInput(Message("Giáo viên chủ nhiệm cần một lớp.", "A homeroom teacher needs a class."))
-            self._end(row, on)
-            s.add(new)
-            s.flush()
-            return {"ended": _assignment_dict(row), "started": _assignment_dict(new)}
+        return self.assignments.transfer(
+            assignment_id, on=on, school_id=school_id, class_id=class_id, staff_id=staff_id
+        )
 
     def retire(self, staff_id: str, *, on: date) -> list[dict[str, Any]]:
         """Retirement (or leaving): every assignment of the signer ends from ``on``."""
-        with self.db.transaction() as s:
-            self._staff(s, staff_id)
-            rows = (
-                s.execute(
-                    select(RoleAssignment).where(
-                        RoleAssignment.staff_id == staff_id,
-                        or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to >= on),
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            for row in rows:
-                self._end(row, on)
-            s.flush()
-            return [_assignment_dict(r) for r in rows]
+        return self.assignments.retire(staff_id, on=on)
 
     def end_assignment(self, assignment_id: str, *, on: date) -> dict[str, Any]:
-        with self.db.transaction() as s:
-            row = s.get(RoleAssignment, assignment_id)
-            if row is None:
-                raise NotFound(Message(f"Không có phân công {assignment_id}.", f"No assignment {assignment_id}."))
-            self._end(row, on)
-            s.flush()
-            return _assignment_dict(row)
+        return self.assignments.end_assignment(assignment_id, on=on)
 
     # -- audit ------------------------------------------------------------------------------------
     def audit_trail(
         self, *, document_id: str | None = None, staff_id: str | None = None, limit: int = 200
     ) -> list[dict[str, Any]]:
         with self.db.reader() as s:
-            q = select(SigningAudit).order_by(SigningAudit.at.desc(), SigningAudit.id).limit(max(1, min(limit, 1000)))
-            if document_id:
-                q = q.where(SigningAudit.document_id == document_id)
-            if staff_id:
-                q = q.where(SigningAudit.staff_id == staff_id)
-            return [
-                {
-                    "id": a.id,
-                    "at": a.at.isoformat(),
-                    "operation": a.operation,
-                    "staff_id": a.staff_id,
-                    "actor": a.actor,
-                    "client": a.client,
-                    "document_kind": a.document_kind,
-                    "document_id": a.document_id,
-                    "revision": a.revision,
-                    "step": a.step,
-                    "certificate_serial": a.certificate_serial,
-                    "certificate_sha256": a.certificate_sha256,
-                    "backend": a.backend,
-                    "outcome": a.outcome,
-                    "reason": a.reason,
-                    "message": a.message,
-                }
-                for a in s.execute(q).scalars()
-            ]
+            return audit_trail.audit_trail(s, document_id=document_id, staff_id=staff_id, limit=limit)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from credential_service.platform.errors import Message, NotAuthorised, NotFound
@@ -20,17 +20,27 @@ ROLE_LABELS = {
 }
 
 
-def require_assignment(session: Session, *, staff_id: str, role: str, klass: SchoolClass, on: date) -> Staff:
-    """Return the staff member if assigned to ``role`` for this class/school on ``on``; else refuse."""
+def in_force(on: date) -> ColumnElement[bool]:
+    """The role assignments in force on ``on``: from ``valid_from`` to ``valid_to`` inclusive (open-ended when None)."""
+    return and_(RoleAssignment.valid_from <= on, or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to >= on))
+
+
+def staff_member(session: Session, staff_id: str) -> Staff:
+    """The staff member (or seal) ``staff_id``; a bilingual 404 when there is none."""
     staff = session.get(Staff, staff_id)
     if staff is None:
         raise NotFound(Message(f"Không có cán bộ/chữ ký mã {staff_id}.", f"No staff member or seal {staff_id}."))
+    return staff
+
+
+def require_assignment(session: Session, *, staff_id: str, role: str, klass: SchoolClass, on: date) -> Staff:
+    """Return the staff member if assigned to ``role`` for this class/school on ``on``; else refuse."""
+    staff = staff_member(session, staff_id)
     query = select(RoleAssignment).where(
         RoleAssignment.staff_id == staff_id,
         RoleAssignment.role == role,
         RoleAssignment.school_id == klass.school_id,
-        RoleAssignment.valid_from <= on,
-        or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to >= on),
+        in_force(on),
     )
     if role == "gvcn":
         query = query.where(RoleAssignment.class_id == klass.id)
@@ -59,13 +69,10 @@ def require_any_assignment(session: Session, *, staff_id: str, school_id: str | 
     Used for documents other than credentials (grade books, decisions, reports): any assigned signer of
     the school may sign them, a transferred or retired one may not.
     """
-    staff = session.get(Staff, staff_id)
-    if staff is None:
-        raise NotFound(Message(f"Không có cán bộ/chữ ký mã {staff_id}.", f"No staff member or seal {staff_id}."))
+    staff = staff_member(session, staff_id)
     query = select(RoleAssignment.id).where(
         RoleAssignment.staff_id == staff_id,
-        RoleAssignment.valid_from <= on,
-        or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to >= on),
+        in_force(on),
     )
     if school_id is not None:
         query = query.where(RoleAssignment.school_id == school_id)
@@ -94,8 +101,7 @@ def seal_in_force(session: Session, *, school_id: str, on: date) -> Staff:
             .where(
                 RoleAssignment.role == "seal",
                 RoleAssignment.school_id == school_id,
-                RoleAssignment.valid_from <= on,
-                or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to >= on),
+                in_force(on),
             )
             .order_by(RoleAssignment.valid_from.desc())
         )

@@ -25,9 +25,6 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent
 router = APIRouter(include_in_schema=False)
 C = Annotated[Container, Depends(container)]
 
-STEP_FOR_ROLE = {"gvcn": Step.GVCN, "principal": Step.PRINCIPAL, "seal": Step.SEAL}
-
-
 def _status_label(status: str) -> Any:
     return STATUS_LABELS[Status(status)]
 

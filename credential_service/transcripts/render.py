@@ -65,11 +65,12 @@ from credential_service.transcripts.pdf_drawing import (
     _s,
 )
 from credential_service.transcripts.pdfa_metadata import ATTACHMENT_NAME, _attach_pdfa_objects, _fixed_timestamp, _xmp
+from credential_service.transcripts.signing_profile import TRANSCRIPT_FIELDS
 from credential_service.transcripts.transcript_layout import _TranscriptLayout
 
 __all__ = ["ATTACHMENT_NAME", "SIGNATURE_FIELDS", "RenderedPdf", "render_transcript"]
 
-SIGNATURE_FIELDS = ("GVCN", "HieuTruong", "DauTruong")
+SIGNATURE_FIELDS = TRANSCRIPT_FIELDS
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ from credential_service.transcripts.pdf_drawing import (
     _s,
     _wrap,
 )
+from credential_service.transcripts.signing_profile import PROFILES
+from credential_service.transcripts.workflow import Step
 
 _SEX_EN = {"Nam": "Male", "Nữ": "Female"}
 
@@ -152,9 +154,7 @@ class _TranscriptLayout:
                 vi,
                 en,
                 strong,
-                *_fit(
-                    value, FONT_BOLD if strong else FONT, 10.5 if strong else 9, w, max_lines=2, min_size=7
-                ),
+                *_fit(value, FONT_BOLD if strong else FONT, 10.5 if strong else 9, w, max_lines=2, min_size=7),
             )
             for row, x, w, vi, en, value, strong in cells
         ]
@@ -419,22 +419,21 @@ class _TranscriptLayout:
         box_h = 54.0
         specs = [
             (
-                "GVCN",
+                PROFILES[Step.GVCN].field,
                 "Giáo viên chủ nhiệm",
                 "Homeroom teacher",
                 (self.r.get("homeroom_teacher") or {}).get("full_name"),
             ),
             (
-                "HieuTruong",
+                PROFILES[Step.PRINCIPAL].field,
                 "Hiệu trưởng phê duyệt",
                 "Principal's approval",
                 (self.r.get("principal") or {}).get("full_name"),
             ),
-            ("DauTruong", "Dấu của nhà trường", "School seal", self.school.get("name")),
+            (PROFILES[Step.SEAL].field, "Dấu của nhà trường", "School seal", self.school.get("name")),
         ]
         names = [
-            _fit(str(name), FONT_BOLD, 8.5, w, max_lines=2, min_size=7) if name else (8.5, [])
-            for *_, name in specs
+            _fit(str(name), FONT_BOLD, 8.5, w, max_lines=2, min_size=7) if name else (8.5, []) for *_, name in specs
         ]
         name_lines = max((len(lines) for _, lines in names), default=1)
         height = 12 + 22 + box_h + 4 + 9.5 * max(name_lines, 1)

@@ -25,8 +25,8 @@ from credential_service.platform.errors import NotFound, SogocError
 from credential_service.platform.view_keys import holds_document
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow
+from credential_service.verification.results import STATUS_LABELS
 from credential_service.verification.routes import Verifier, read_upload
-from credential_service.verification.service import STATUS_LABELS
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "platform" / "templates"))
 router = APIRouter(include_in_schema=False)

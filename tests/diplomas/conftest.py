@@ -43,6 +43,6 @@ def container(db_url: str, clock: FixedClock) -> Iterator[Container]:
 @pytest.fixture
 def svc(container: Container) -> DiplomaService:
     service = DiplomaService(container.db, container.documents, clock=container.clock)
-    service.check_limits = (parse("1000/day"),)
+    service.public.check_limits = (parse("1000/day"),)
     container.__dict__["diplomas"] = service
     return service

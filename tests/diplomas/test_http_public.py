@@ -13,7 +13,8 @@ from staff_login import confirm, sign_in, sign_out
 
 from credential_service.app.bootstrap import Container
 from credential_service.app.factory import create_app
-from credential_service.diplomas.register_import import COLUMNS, demo_register_rows, register_xlsx
+from credential_service.diplomas.register_book import COLUMNS
+from credential_service.diplomas.register_demo import demo_register_rows, register_xlsx
 from credential_service.diplomas.service import DiplomaService
 from credential_service.diplomas.tables import PublicCheckLog
 from credential_service.platform.clock import FixedClock
@@ -27,7 +28,7 @@ COL = {c: i for i, c in enumerate(COLUMNS)}
 
 @pytest.fixture
 def client(container: Container, svc: DiplomaService) -> Iterator[TestClient]:
-    svc.check_limits = (parse("5/day"),)  # the store every worker shares (here the test's database)
+    svc.public.check_limits = (parse("5/day"),)  # the store every worker shares (here the test's database)
     with TestClient(create_app(container)) as c:
         sign_in(c, "so-clerk")
         r = c.post(

@@ -15,7 +15,8 @@ from credential_service.app.demo import staff_id
 from credential_service.documents.service import AnyDocumentService
 from credential_service.platform.errors import SigningRefused
 from credential_service.platform.settings import Settings
-from credential_service.signers.service import SignerRegistry, load_certificate
+from credential_service.signers.certificates import load_certificate
+from credential_service.signers.service import SignerRegistry
 from credential_service.transcripts.workflow import Step
 from signing.devpki import DEV_CERT_DIR, DEV_PKI_URL, dev_ca_state_dir
 from verifier.pdf import verify_pdf

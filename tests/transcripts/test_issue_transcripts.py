@@ -8,6 +8,8 @@ from io import BytesIO
 
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.fields import MDPPerm
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from sqlalchemy import func, select
 
 from credential_service.app.bootstrap import Container
@@ -17,6 +19,7 @@ from credential_service.platform.errors import NotAuthorised, SigningRefused, Wo
 from credential_service.staff.tables import RoleAssignment, Staff
 from credential_service.transcripts import imports
 from credential_service.transcripts import spreadsheets as importers
+from credential_service.transcripts.signing_profile import profile
 from credential_service.transcripts.tables import SigningEvent, Transcript
 from credential_service.transcripts.workflow import Step
 
@@ -54,6 +57,11 @@ def _add_teacher(c: Container, key_label: str) -> str:
     return sid
 
 
+def _has_signature_timestamp(sig: EmbeddedPdfSignature) -> bool:
+    unsigned = sig.signer_info["unsigned_attrs"].native or []
+    return any(a["type"] == "signature_time_stamp_token" for a in unsigned)
+
+
 def test_a_class_is_issued_with_three_signatures_and_one_ledger_entry_per_transcript(container: Container) -> None:
     c = container
     _seed_small_class(c)
@@ -66,6 +74,10 @@ def test_a_class_is_issued_with_three_signatures_and_one_ledger_entry_per_transc
     for pdf in _pdfs(c).values():
         sigs = PdfFileReader(BytesIO(pdf)).embedded_signatures
         assert [s.field_name for s in sigs] == ["GVCN", "HieuTruong", "DauTruong"]
+        # as the signing profiles say: the GVCN certifies (DocMDP: form filling only), the seal is timestamped
+        assert sigs[0].docmdp_level == MDPPerm(profile(Step.GVCN).docmdp or 0)
+        assert [s.docmdp_level for s in sigs[1:]] == [None, None]
+        assert [_has_signature_timestamp(s) for s in sigs] == [False, False, True]
     with c.db.reader() as s:
         entries = s.execute(select(LedgerEntry).order_by(LedgerEntry.seq)).scalars().all()
         assert [e.seq for e in entries] == [0, 1, 2]

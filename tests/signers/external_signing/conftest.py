@@ -15,7 +15,7 @@ from credential_service.app.bootstrap import Container, build
 from credential_service.documents.factory import DocumentFactory
 from credential_service.platform.settings import Settings
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 DEV_KEYS = REPO / "keys" / "dev"
 _DOCUMENTS: dict[str, DocumentFactory] = {}
 

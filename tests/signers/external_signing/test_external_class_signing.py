@@ -30,7 +30,7 @@ from credential_service.app.demo import class_id, seed_demo, staff_id
 from credential_service.app.factory import create_app
 from credential_service.ledger.tables import LedgerEntry
 from credential_service.platform.clock import FixedClock
-from credential_service.signers import external_signing
+from credential_service.signers import external_batches
 from credential_service.signers.tables import ExternalSigningRequest, SigningAudit
 from credential_service.staff.tables import Staff
 from credential_service.transcripts import imports
@@ -45,7 +45,7 @@ A1 = class_id("10A1")
 TEACHER = staff_id("gvcn-10a1")
 PREPARE = f"/api/v1/classes/{A1}/sign/gvcn/external/prepare"
 COMPLETE = f"/api/v1/classes/{A1}/sign/gvcn/external/complete"
-DEV_OUT = Path(__file__).resolve().parents[2] / "keys" / "dev" / "out"
+DEV_OUT = Path(__file__).resolve().parents[3] / "keys" / "dev" / "out"
 N = 3
 
 
@@ -330,15 +330,15 @@ def test_the_replay_guard_consumes_a_request_once(container: Container, client: 
     requests = _prepare(client, _agent_certificate(sign_agent))
     now = container.clock.now()
     with container.db.transaction() as s:
-        guard = external_signing.DbReplayGuard(s, now)
+        guard = external_batches.DbReplayGuard(s, now)
         assert guard.consume(requests[0].request_id)
         assert not guard.consume(requests[0].request_id)
         assert not guard.consume("no-such-request")
     with pytest.raises(RuntimeError), container.db.transaction() as s:  # rolled back: still usable
-        assert external_signing.DbReplayGuard(s, now).consume(requests[1].request_id)
+        assert external_batches.DbReplayGuard(s, now).consume(requests[1].request_id)
         raise RuntimeError("rollback")
     with container.db.transaction() as s:
-        assert external_signing.DbReplayGuard(s, now).consume(requests[1].request_id)
+        assert external_batches.DbReplayGuard(s, now).consume(requests[1].request_id)
 
 
 def test_a_certificate_replaced_after_prepare_cannot_complete(

@@ -12,7 +12,7 @@ from reportlab.pdfgen import canvas
 from signing.devpki import DEV_CERT_DIR, DEV_PKI_DIR
 from signing.fields import FIELD_GVCN, FIELD_PRINCIPAL, FIELD_SEAL, FieldSpec
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 FONT_PATH = REPO / "credential_service" / "assets" / "fonts" / "DejaVuSans.ttf"
 ROOT_CERT = DEV_CERT_DIR / "root.cert.pem"
 CHAIN = [DEV_CERT_DIR / "issuing.cert.pem", DEV_CERT_DIR / "root.cert.pem"]

@@ -22,7 +22,7 @@ from credential_service.transcripts.tables import SigningEvent, Transcript
 from signing.devcsc import DEV_CSC_PIN, dev_credential_id
 
 A1 = class_id("10A1")
-ROOT_CERT = Path(__file__).resolve().parents[2] / "keys" / "dev" / "out" / "root.cert.pem"
+ROOT_CERT = Path(__file__).resolve().parents[3] / "keys" / "dev" / "out" / "root.cert.pem"
 N = 4
 
 
@@ -81,7 +81,7 @@ def test_the_remote_key_signs_only_with_the_signers_own_pin(container: Container
     out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60).stdout
     assert out.count("Signature Validation: Signature is Valid.") == 3, out
     assert "Ngô Quang Trưởng" in out or "principal" in out.lower(), out
-    pyhanko = shutil.which("pyhanko") or str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "pyhanko")
+    pyhanko = shutil.which("pyhanko") or str(Path(__file__).resolve().parents[3] / ".venv" / "bin" / "pyhanko")
     proc = subprocess.run(
         [pyhanko, "sign", "validate", "--pretty-print", "--trust", str(ROOT_CERT), "--trust-replace", str(path)],
         capture_output=True, text=True, timeout=120, cwd=tmp_path,
