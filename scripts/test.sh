@@ -7,7 +7,8 @@
 #
 # Steps: system packages (apt, only when missing) -> .venv with .[dev] ->
 # ruff, mypy, lint-imports -> PostgreSQL 15 cluster in a temp dir -> pytest -n 2 ->
-# pytest -n 2 again with the clock moved 400 days ahead (faketime), when the first run passed.
+# pytest -n 2 again with the clock moved 400 days ahead (faketime), when the first run passed ->
+# each fuzz harness for 60 s (full runs only).
 # Exit code: pytest's (5 = no tests collected counts as failure; the faketime run's
 # when only that one failed), or 1 when pytest passed but a lint step failed.
 set -euo pipefail
@@ -166,6 +167,11 @@ if [ "$rc" -eq 0 ]; then
   set -e
 else
   note "the run with the clock moved 400 days ahead is skipped: pytest failed"
+fi
+
+# The fuzz harnesses, 60 seconds each (a full run only: not when pytest arguments pick some tests).
+if [ "$#" -eq 0 ]; then
+  run_lint "fuzz smoke (60 s per harness)" env FUZZ_NICE=0 "$SOGOC_ROOT/scripts/fuzz.sh" all --seconds 60
 fi
 
 section "Summary"
