@@ -13,6 +13,13 @@ from typing import Any
 
 TRANSCRIPT_SCHEMA = "hocba/1"
 
+# The keys of ``results.conduct`` and ``results.learning_result``: written by ``rules_explain``, read by
+# the PDF layout. One definition, so the printed "after summer training / re-assessment" column and the
+# record cannot disagree (issue #14: the PDF once read "after_summer_training" and printed a blank).
+PERIOD_KEYS = ("hk1", "hk2", "year")
+CONDUCT_AFTER_SUMMER = "after_summer"  # kết quả rèn luyện sau rèn luyện hè (TT22 Art. 13)
+LEARNING_AFTER_REASSESSMENT = "after_reassessment"  # kết quả học tập sau kiểm tra lại (TT22 Art. 14)
+
 
 @dataclass(frozen=True)
 class StudentIdentity:
@@ -88,8 +95,8 @@ def build_transcript_record(
         "principal": {"full_name": context.principal},
         "results": {
             "subjects": subjects,
-            "learning_result": evaluation["learning_result"],
-            "conduct": evaluation["conduct"],
+            "learning_result": _levels(evaluation["learning_result"], LEARNING_AFTER_REASSESSMENT),
+            "conduct": _levels(evaluation["conduct"], CONDUCT_AFTER_SUMMER),
             "absences": evaluation.get("absences"),
             "promotion": {k: promotion[k] for k in ("decision", "label_vi", "label_en") if k in promotion},
             "award": evaluation.get("award"),
@@ -97,3 +104,8 @@ def build_transcript_record(
             "completion": completion,
         },
     }
+
+
+def _levels(levels: Mapping[str, Any], after_key: str) -> dict[str, Any]:
+    """The semester, year and "after summer / re-assessment" levels, under the record's own keys."""
+    return {**{k: levels.get(k) for k in PERIOD_KEYS}, after_key: levels.get(after_key)}

@@ -32,12 +32,17 @@ from credential_service.transcripts.grading import (
     semester_average,
     year_average,
 )
+from credential_service.transcripts.grading_primary import PRIMARY_GRADES
+from credential_service.transcripts.primary_year import explain_primary_year
+from credential_service.transcripts.record import CONDUCT_AFTER_SUMMER, LEARNING_AFTER_REASSESSMENT
 from credential_service.transcripts.subjects import AssessmentMode, Subject
 from credential_service.transcripts.year_input import (
+    FieldError,
     ScoredSemester,
     SemesterInput,
     SubjectInput,
     YearInput,
+    parse_count,
     parse_year_input,
     value_json,
 )
@@ -210,13 +215,13 @@ def evaluation_to_dict(ev: YearEvaluation) -> dict[str, Any]:
             "hk1": str(ev.learning_hk1),
             "hk2": str(ev.learning_hk2),
             "year": str(ev.learning_year),
-            "after_reassessment": _optional(ev.learning_after_reassessment),
+            LEARNING_AFTER_REASSESSMENT: _optional(ev.learning_after_reassessment),
         },
         "conduct": {
             "hk1": str(ev.conduct_hk1),
             "hk2": str(ev.conduct_hk2),
             "year": str(ev.conduct_year),
-            "after_summer": _optional(ev.conduct_after_summer),
+            CONDUCT_AFTER_SUMMER: _optional(ev.conduct_after_summer),
         },
         "absences": ev.input.absences,
         "promotion": promotion_to_dict(ev.promotion),
@@ -231,6 +236,21 @@ def evaluation_to_dict(ev: YearEvaluation) -> dict[str, Any]:
 def explain_year(data: Mapping[str, Any]) -> dict[str, Any]:
     """Parse one student's year (see ``year_input``), apply Circular 22 and explain the result.
 
+    A primary year (``grade`` 1–5) is explained under Circular 27 instead, in its own shape (``subjects``,
+    ``overall``, ``award``, ``completion``, ``trace``; see :mod:`~credential_service.transcripts.primary_year`).
+    The class import reaches this function only with grades 6–12 (``parse_year_input`` checks them first).
+
     Raises InvalidInput for malformed input.
     """
+    if _is_primary(data):
+        return explain_primary_year(data)
     return evaluation_to_dict(evaluate_year(parse_year_input(data)))
+
+
+def _is_primary(data: object) -> bool:
+    if not isinstance(data, Mapping) or "grade" not in data:
+        return False
+    try:
+        return parse_count(data["grade"]) in PRIMARY_GRADES
+    except FieldError:
+        return False

@@ -29,6 +29,7 @@ from credential_service.transcripts.pdf_drawing import (
     _s,
     _wrap,
 )
+from credential_service.transcripts.record import CONDUCT_AFTER_SUMMER, LEARNING_AFTER_REASSESSMENT
 from credential_service.transcripts.signing_profile import PROFILES
 from credential_service.transcripts.workflow import Step
 
@@ -301,7 +302,7 @@ class _TranscriptLayout:
                     conduct.get("hk1"),
                     conduct.get("hk2"),
                     conduct.get("year"),
-                    conduct.get("after_summer_training"),
+                    conduct.get(CONDUCT_AFTER_SUMMER),
                 ],
             ),
             (
@@ -311,7 +312,7 @@ class _TranscriptLayout:
                     learning.get("hk1"),
                     learning.get("hk2"),
                     learning.get("year"),
-                    learning.get("after_reassessment"),
+                    learning.get(LEARNING_AFTER_REASSESSMENT),
                 ],
             ),
         ]

@@ -25,6 +25,7 @@ from credential_service.platform.errors import NotFound, SogocError
 from credential_service.platform.view_keys import holds_document
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow
+from credential_service.transcripts.record import CONDUCT_AFTER_SUMMER, LEARNING_AFTER_REASSESSMENT
 from credential_service.verification.results import STATUS_LABELS
 from credential_service.verification.routes import Verifier, read_upload
 
@@ -64,8 +65,8 @@ def _fields(record: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("Trường", "School", record["school"]["name"]),
         ("Lớp", "Class", record["class"]["name"]),
         ("Năm học", "School year", record["school_year"]),
-        ("Kết quả học tập cả năm", "Year learning result", lr.get("after_reassessment") or lr.get("year") or ""),
-        ("Kết quả rèn luyện cả năm", "Year conduct", cd.get("after_summer_training") or cd.get("year") or ""),
+        ("Kết quả học tập cả năm", "Year learning result", lr.get(LEARNING_AFTER_REASSESSMENT) or lr.get("year") or ""),
+        ("Kết quả rèn luyện cả năm", "Year conduct", cd.get(CONDUCT_AFTER_SUMMER) or cd.get("year") or ""),
         ("Mã học bạ số", "Credential id", record["credential_id"]),
         ("Phiên bản", "Version", str(record.get("version", ""))),
     ]

@@ -57,7 +57,7 @@ RECORD: dict[str, Any] = {
             for n, m, a, b, y, c in _SUBJECTS
         ],
         "learning_result": {"hk1": "Khá", "hk2": "Tốt", "year": "Tốt", "after_reassessment": None},
-        "conduct": {"hk1": "Tốt", "hk2": "Tốt", "year": "Tốt", "after_summer_training": None},
+        "conduct": {"hk1": "Tốt", "hk2": "Tốt", "year": "Tốt", "after_summer": None},
         "absences": 3,
         "promotion": {"decision": "LEN_LOP", "label_vi": "Được lên lớp", "label_en": "Promoted"},
         "award": {"code": "HS_GIOI", "label_vi": "Học sinh Giỏi", "label_en": "Good student"},

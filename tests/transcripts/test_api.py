@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from primary_fixture import ISSUE_EXAMPLE, example
 from staff_login import confirm, sign_in
 
 from credential_service.app.bootstrap import build
@@ -180,6 +181,17 @@ def test_rules_explain_rejects_a_comma_decimal_with_the_field_named(client: Test
     body = _assert_problem(r, 422, "invalid-input")
     text = str(body.get("errors", "")) + body["detail"]
     assert "8,5" in text and "gk" in text, body
+
+
+def test_rules_explain_accepts_a_primary_year(client: TestClient) -> None:
+    r = client.post("/api/v1/rules/explain", json=ISSUE_EXAMPLE)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["overall"] == "Hoàn thành" and body["subjects"]["Tiếng Việt"]["year"] == {"level": "T", "test": 10}
+    bad = example()
+    del bad["qualities"]["Trung thực"]
+    body = _assert_problem(client.post("/api/v1/rules/explain", json=bad), 422, "invalid-input")
+    assert "qualities.Trung thực" in str(body.get("errors", "")), body
 
 
 # ----------------------------------------------------------------------------- workflow, 404

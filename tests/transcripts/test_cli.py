@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from primary_fixture import ISSUE_EXAMPLE, example
 
 from credential_service.transcripts.routes_rules import EXAMPLE
 
@@ -46,6 +47,23 @@ def test_rules_explain_reads_stdin_and_agrees_with_the_file_form(tmp_path: Path)
     from_stdin = _sogoc("rules", "explain", "-", stdin=json.dumps(EXAMPLE))
     assert from_stdin.returncode == 0, from_stdin.stderr
     assert json.loads(from_stdin.stdout) == json.loads(from_file.stdout)
+
+
+def test_rules_explain_accepts_a_primary_year(tmp_path: Path) -> None:
+    proc = _sogoc("rules", "explain", _write(tmp_path, "primary.json", ISSUE_EXAMPLE))
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["overall"] == "Hoàn thành" and out["award"] is None
+    assert out["subjects"]["Đạo đức"]["year"] == {"level": "T"}
+
+
+def test_primary_decimal_test_score_exits_2_and_names_the_field(tmp_path: Path) -> None:
+    year = example()
+    year["subjects"]["Tiếng Việt"]["year"]["test"] = 8.5
+    proc = _sogoc("rules", "explain", _write(tmp_path, "decimal.json", year))
+    assert proc.returncode == 2
+    assert "subjects.Tiếng Việt.year.test" in proc.stderr
+    assert "không cho điểm thập phân" in proc.stderr and "no decimals" in proc.stderr
 
 
 def test_malformed_json_exits_2_with_a_bilingual_message(tmp_path: Path) -> None:

@@ -209,3 +209,62 @@ def test_signing_fields_can_be_added_at_the_boxes(rendered: RenderedPdf) -> None
     out = BytesIO()
     writer.write(out)
     assert out.getvalue().startswith(rendered.pdf)
+
+
+def _grade9_after_summer_training() -> dict[str, Any]:
+    """A grade-9 year with conduct Chưa đạt in both semesters, then Đạt after summer training."""
+    scored = [
+        "Ngữ văn", "Toán", "Ngoại ngữ 1", "Giáo dục công dân", "Lịch sử và Địa lí", "Khoa học tự nhiên", "Công nghệ",
+        "Tin học",
+    ]  # fmt: skip
+    comment = ["Giáo dục thể chất", "Nghệ thuật", "Hoạt động trải nghiệm, hướng nghiệp"]
+    semester = {"tx": [7, 7, 7], "gk": 7, "ck": 7}
+    subjects: dict[str, Any] = {n: {"hk1": semester, "hk2": semester} for n in scored}
+    subjects.update({n: {"hk1": "Đ", "hk2": "Đ"} for n in comment})
+    return {
+        "grade": 9,
+        "subjects": subjects,
+        "conduct": {"hk1": "Chưa đạt", "hk2": "Chưa đạt"},
+        "absences": 4,
+        "summer_conduct": "Đạt",
+    }
+
+
+def test_grade9_conduct_after_summer_training_is_printed(verify_url: str, tmp_path: Path) -> None:
+    """Issue #14: the record holds ``conduct.after_summer``; the PDF must print it, not a blank cell."""
+    from datetime import date
+
+    from credential_service.transcripts.record import ClassContext, StudentIdentity, build_transcript_record
+    from credential_service.transcripts.rules_explain import explain_year
+
+    evaluation = explain_year(_grade9_after_summer_training())
+    assert evaluation["conduct"]["after_summer"] == "Đạt"
+    assert evaluation["promotion"]["decision"] == "HOAN_THANH_CHUONG_TRINH"
+    record = build_transcript_record(
+        credential_id="0b6f3c1e-2a4d-4e5f-8a9b-1c2d3e4f5a6b",
+        version=1,
+        issued_on=date(2026, 7, 20),
+        student=StudentIdentity("HP-9A2-007", "Trần Văn Minh", date(2011, 9, 2), "Nam", "Hải Phòng", "Kinh", None),
+        context=ClassContext(
+            school_code="THCS-DEMO",
+            school_name="Trường THCS Demo",
+            province="Thành phố Hải Phòng",
+            school_year="2025-2026",
+            class_name="9A2",
+            grade=9,
+            homeroom_teacher="Lê Thị Lan",
+            principal="Ngô Quang Trưởng",
+        ),
+        evaluation=evaluation,
+        teacher_comment=None,
+    )
+    assert record["results"]["conduct"]["after_summer"] == "Đạt"
+    out = render_transcript(record, verify_url=verify_url, record_json=canonical_json(record))
+    path = tmp_path / "g9-summer.pdf"
+    path.write_bytes(out.pdf)
+    text = _run(require_tool("pdftotext"), "-layout", str(path), "-")
+    assert "Hoàn thành chương trình trung học cơ sở" in text
+    conduct_row = next(line for line in text.splitlines() if "Kết quả rèn luyện" in line)
+    # HK I, HK II, year, then the "after summer training" cell
+    cells = [c for c in re.split(r"\s{2,}", conduct_row.strip()) if c]
+    assert cells[-4:] == ["Chưa đạt", "Chưa đạt", "Chưa đạt", "Đạt"], conduct_row

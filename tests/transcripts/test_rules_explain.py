@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from primary_fixture import ISSUE_EXAMPLE, example
 
 from credential_service.platform.errors import InvalidInput
 from credential_service.transcripts.grading import Level, PromotionDecision
@@ -86,3 +87,25 @@ def test_trace_contains_every_rule_family() -> None:
 def test_malformed_input_raises_invalid_input() -> None:
     with pytest.raises(InvalidInput):
         explain_year({"grade": 10})
+
+
+def test_a_primary_year_is_explained_under_circular_27() -> None:
+    """Issue #14's input (grade 3): the same entry point as the API and `sogoc rules explain`."""
+    out = explain_year(ISSUE_EXAMPLE)
+    assert out["overall"] == "Hoàn thành"
+    assert out["subjects"]["Tiếng Việt"]["year"] == {"level": "T", "test": 10}
+    assert out["award"] is None and out["trace"][0]["rule"] == "TT27/Điều 9.1.a"
+
+
+def test_a_primary_year_with_a_decimal_test_is_refused_naming_the_field() -> None:
+    data = example()
+    data["subjects"]["Tiếng Việt"]["year"]["test"] = "9.5"
+    with pytest.raises(InvalidInput) as err:
+        explain_year(data)
+    assert [p.location["field"] for p in err.value.problems] == ["subjects.Tiếng Việt.year.test"]
+
+
+def test_a_secondary_grade_still_gets_the_circular_22_rules() -> None:
+    with pytest.raises(InvalidInput) as err:
+        explain_year(year({}) | {"grade": 13})
+    assert [p.location["field"] for p in err.value.problems] == ["grade"]
