@@ -14,8 +14,10 @@ optional ``status: "revoked"``.
 
 Usage::
 
-    from verifier.receipt import ReceiptKeys, verify_receipt
+    from verifier.receipt import ReceiptKeys, verify_answer, verify_receipt
     claims = verify_receipt(token, ReceiptKeys.load("sogoc-receipt-keys.json"))
+    # or a whole answer of the employer API (one code, or a batch): one check per receipt
+    checks = verify_answer(json.load(open("answer.json")), ReceiptKeys.load("sogoc-receipt-keys.json"))
 
 This module does not import the service and uses no network.
 """
@@ -39,6 +41,7 @@ from verifier.errors import VerifierError
 __all__ = [
     "RECEIPT_FORMAT",
     "RECEIPT_TYP",
+    "ReceiptCheck",
     "ReceiptError",
     "ReceiptKey",
     "ReceiptKeys",
@@ -46,6 +49,7 @@ __all__ = [
     "data_digest",
     "kid_of",
     "sign_receipt",
+    "verify_answer",
     "verify_receipt",
 ]
 
@@ -185,8 +189,10 @@ def verify_receipt(token: str, keys: ReceiptKeys) -> dict[str, Any]:
     if not isinstance(claims, dict) or claims.get("format") != RECEIPT_FORMAT:
         raise ReceiptError("Không phải biên nhận xác minh Sổ Gốc Số.", "Not a Sổ Gốc Số verification receipt.")
     iat = claims.get("iat")
-    if not isinstance(iat, int) or (key.not_before is not None and iat < key.not_before) or (
-        key.not_after is not None and iat > key.not_after
+    if (
+        not isinstance(iat, int)
+        or (key.not_before is not None and iat < key.not_before)
+        or (key.not_after is not None and iat > key.not_after)
     ):
         raise ReceiptError("Thời điểm ký nằm ngoài thời hạn của khóa.", "Signed outside the key's validity period.",
                            code="receipt_key_period")  # fmt: skip
@@ -195,3 +201,71 @@ def verify_receipt(token: str, keys: ReceiptKeys) -> dict[str, Any]:
             "Dữ liệu trong biên nhận không khớp mã băm.", "The receipt's data does not match its digest."
         )
     return claims
+
+
+@dataclass(frozen=True)
+class ReceiptCheck:
+    """The check of one receipt in an answer. ``index`` is the position in a batch answer (``None``
+    for a single answer or a bare JWS); ``error`` is ``None`` when the receipt verified."""
+
+    index: int | None
+    receipt_id: str | None
+    claims: Mapping[str, Any] | None
+    error: ReceiptError | None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _check_item(index: int | None, item: Mapping[str, Any], keys: ReceiptKeys) -> ReceiptCheck:
+    receipt_id = item.get("receipt_id")
+    rid = receipt_id if isinstance(receipt_id, str) else None
+    token = item.get("receipt")
+    if not isinstance(token, str):
+        err = ReceiptError("Kết quả “ok” nhưng không có biên nhận.", "An “ok” result without a receipt.",
+                           code="receipt_missing")  # fmt: skip
+        return ReceiptCheck(index, rid, None, err)
+    try:
+        claims = verify_receipt(token, keys)
+    except ReceiptError as e:
+        return ReceiptCheck(index, rid, None, e)
+    if rid is not None and claims.get("jti") != rid:
+        err = ReceiptError("Mã biên nhận trong câu trả lời khác mã trong biên nhận.",
+                           "The answer's receipt_id differs from the receipt's own id.",
+                           code="receipt_id_mismatch")  # fmt: skip
+        return ReceiptCheck(index, rid, claims, err)
+    if "credentials" in item and claims.get("data") != item["credentials"]:
+        err = ReceiptError("Dữ liệu trong câu trả lời khác dữ liệu biên nhận đã ký.",
+                           "The answer's data differs from the data the receipt signs.",
+                           code="receipt_data_mismatch")  # fmt: skip
+        return ReceiptCheck(index, rid, claims, err)
+    return ReceiptCheck(index, rid if rid is not None else str(claims.get("jti")), claims, None)
+
+
+def verify_answer(answer: str | Mapping[str, Any], keys: ReceiptKeys) -> list[ReceiptCheck]:
+    """Check every receipt in an answer of the employer API and never stop at the first failure.
+
+    ``answer`` is a bare compact JWS, the answer to one code (``{"receipt": …, "credentials": …}``)
+    or a batch answer (``{"results": [{"index": 0, "result": "ok", "receipt": …}, …]}``). In a batch,
+    results other than ``ok`` (unknown, expired … codes) carry no receipt and are not checked. Beyond
+    :func:`verify_receipt`, the answer's ``receipt_id`` and ``credentials`` must be the ones the receipt
+    signs. Raises :class:`ReceiptError` only when ``answer`` is none of these shapes."""
+    if isinstance(answer, str):
+        return [_check_item(None, {"receipt": answer}, keys)]
+    if isinstance(answer, Mapping) and "receipt" in answer:
+        return [_check_item(None, answer, keys)]
+    results = answer.get("results") if isinstance(answer, Mapping) else None
+    if not isinstance(results, list) or not all(isinstance(r, Mapping) for r in results):
+        raise ReceiptError(
+            "Không phải câu trả lời xác minh (thiếu “receipt” hoặc “results”).",
+            "Not a verification answer (no “receipt” or “results”).",
+            code="receipt_answer_shape",
+        )
+    checks = []
+    for position, item in enumerate(results):
+        if item.get("result") != "ok" and "receipt" not in item:
+            continue
+        index = item.get("index", position)
+        checks.append(_check_item(index if isinstance(index, int) else position, item, keys))
+    return checks

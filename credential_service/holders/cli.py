@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -39,18 +40,50 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
 
 def cmd_receipt_verify(args: argparse.Namespace) -> int:
-    from verifier.receipt import ReceiptError, ReceiptKeys, verify_receipt
+    """Check every receipt in the file: a bare JWS, the answer to one code, or a batch answer.
+    Exit 0 when all verify, 1 when any fails (or the answer holds none), 2 when the file cannot be read."""
+    from verifier.receipt import ReceiptError, ReceiptKeys, verify_answer
 
-    raw = Path(args.file).read_text(encoding="utf-8").strip()
-    token = json.loads(raw)["receipt"] if raw.startswith("{") else raw
     try:
-        claims = verify_receipt(token, ReceiptKeys.load(args.keys))
+        raw = Path(args.file).read_text(encoding="utf-8").strip()
+        answer: Any = json.loads(raw) if raw.startswith("{") else raw
+        checks = verify_answer(answer, ReceiptKeys.load(args.keys))
+    except (OSError, UnicodeDecodeError) as e:
+        print(f"Lỗi: không đọc được tệp: {e}\nError: cannot read the file: {e}", file=sys.stderr)
+        return 2
+    except ValueError as e:  # ReceiptError is not a ValueError: this is the JSON decoder
+        print(f"Lỗi: tệp không phải JSON hợp lệ: {e}\nError: the file is not valid JSON: {e}", file=sys.stderr)
+        return 2
     except ReceiptError as e:
-        print(f"KHÔNG HỢP LỆ / INVALID: {e}")
+        print(f"Lỗi: {e.vi}\nError: {e.en}", file=sys.stderr)
+        return 2
+    if not checks:
+        print("KHÔNG CÓ BIÊN NHẬN: không mã nào trong lô được xác minh thành công.")
+        print("NO RECEIPT: no code in the batch was verified successfully.")
         return 1
-    print(f"Biên nhận hợp lệ / receipt valid: {claims['jti']} — {claims['verifier']['name']}")
-    print(json.dumps(claims["data"], ensure_ascii=False, indent=2))
-    return 0
+    batch = isinstance(answer, dict) and "results" in answer
+    for check in checks:
+        where = f"#{check.index} " if check.index is not None else ""
+        if check.error is not None:
+            print(f"✗ {where}KHÔNG HỢP LỆ / INVALID ({check.error.code}): {check.error.vi} / {check.error.en}")
+            continue
+        assert check.claims is not None
+        print(f"✓ {where}Biên nhận hợp lệ / receipt valid: {check.receipt_id} — {check.claims['verifier']['name']}")
+        if not batch:
+            print(json.dumps(check.claims["data"], ensure_ascii=False, indent=2))
+    failed = [c for c in checks if not c.ok]
+    if batch:
+        skipped = len(answer["results"]) - len(checks)
+        print(
+            f"{len(checks) - len(failed)}/{len(checks)} biên nhận hợp lệ"
+            + (f"; {skipped} mã không có biên nhận (bị từ chối)" if skipped else "")
+            + f" / {len(checks) - len(failed)} of {len(checks)} receipts valid"
+            + (f"; {skipped} codes without a receipt (refused)" if skipped else "")
+        )
+        if failed:
+            where = ", ".join(f"#{c.index}" for c in failed)
+            print(f"Biên nhận không hợp lệ / failing receipts: {where}")
+    return 1 if failed else 0
 
 
 def register(sub: Any) -> None:
@@ -72,6 +105,6 @@ def register(sub: Any) -> None:
         dest="receipt_command", required=True
     )
     v = r.add_parser("verify", help="kiểm tra biên nhận ngoại tuyến / verify a receipt offline")
-    v.add_argument("file", help="the JWS, or the JSON answer that holds it")
+    v.add_argument("file", help="the JWS, or the JSON answer (one code or a batch) that holds it")
     v.add_argument("--keys", required=True, help="sogoc-receipt-keys.json (JWK Set)")
     v.set_defaults(func=cmd_receipt_verify)

@@ -61,6 +61,12 @@ OWN_MESSAGES: dict[str, tuple[str, str]] = {
         "Học bạ này đã bị thu hồi. Không chấp nhận.",
         "This transcript has been revoked. Do not accept it.",
     ),
+    "LEDGER_UNREACHABLE": (
+        "Chưa kiểm tra được sổ cái: không có gói xác minh bên cạnh tệp và sổ gốc tại đây không phải của đơn vị "
+        "cấp. Chưa thể kết luận; hãy đề nghị người nộp gửi kèm gói xác minh (.sogoc-bundle.json, dùng --bundle).",
+        "The ledger could not be asked: no verification bundle beside the file, and the register here is not the "
+        "issuer's. No conclusion yet; ask the holder for the verification bundle (.sogoc-bundle.json, --bundle).",
+    ),
     "PASSED": (
         "Học bạ số hợp lệ: chữ ký số đúng, dữ liệu khớp sổ gốc, đã được công bố trong sổ cái và còn hiệu lực.",
         "The transcript is valid: the signatures verify, the data matches the register, it is published "
@@ -159,6 +165,8 @@ class CredentialVerification:
     record: dict[str, Any] | None = None
     identical_to_issued: bool | None = None
     warnings: list[Message] = field(default_factory=list)
+    # where the ledger and status came from, and when: {"source": "register" | "bundle", "checked_at": …}
+    ledger_source: dict[str, Any] | None = None
 
     @property
     def message(self) -> Message:
@@ -175,6 +183,7 @@ class CredentialVerification:
         d["credential"] = self.credential.to_dict() if self.credential else None
         d["qr"] = self.qr.to_dict() if self.qr else None
         d["identical_to_issued"] = self.identical_to_issued
+        d["ledger_source"] = self.ledger_source
         return d
 
 

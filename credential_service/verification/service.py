@@ -37,6 +37,7 @@ by the worst of all steps, plus ``credential``, ``checks`` and ``qr``.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from collections.abc import Sequence
@@ -48,6 +49,7 @@ from sqlalchemy import select
 
 from credential_service.diplomas.tables import Diploma
 from credential_service.ledger.service import LedgerService
+from credential_service.ledger.tables import LedgerEntry
 from credential_service.platform.clock import Clock
 from credential_service.platform.db import Database
 from credential_service.platform.errors import ConfigurationError, InvalidInput, NotFound
@@ -59,16 +61,23 @@ from credential_service.verification.results import (
     Check,
     CredentialStatus,
     CredentialVerification,
+    LedgerCheck,
     overall_verdict,
 )
-from credential_service.verification.status import StatusCache, read_credential_status, register_stamp
+from credential_service.verification.status import (
+    RECORD_ENTRY_KINDS,
+    StatusCache,
+    read_credential_status,
+    register_stamp,
+)
 from credential_service.verification.uploads import MAX_UPLOAD, RECORD_REQUEST, embedded_record, printed_qr_texts
+from verifier.bundle import Bundle, verify_bundle_ledger
 from verifier.errors import VerifierError
 from verifier.pdf import Deadline, VerificationPolicy, examine_pdf
 from verifier.pdf_contents import PageInfo
 from verifier.qr import QrKeyList, QrReport, compare_with_record, verify_qr
 from verifier.qr_image import DEFAULT_RENDER_LIMITS, RenderLimits
-from verifier.report import FAILED, PASSED
+from verifier.report import FAILED, INDETERMINATE, PASSED, Message
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +182,14 @@ class VerificationService:
         return rec
 
     # -- PDF --------------------------------------------------------------------------------
-    def verify_pdf(self, data: bytes, *, at: datetime | None = None) -> CredentialVerification:
+    def verify_pdf(
+        self, data: bytes, *, at: datetime | None = None, bundle: Bundle | None = None, issuer_register: bool = True
+    ) -> CredentialVerification:
+        """Verify an uploaded PDF. With ``bundle`` (:mod:`verifier.bundle`) the ledger inclusion and the status
+        come from it, checked against the pinned log keys, and the register is not read. Without it, a
+        credential not in this register is NOT_IN_LEDGER when this register is the issuer's
+        (``issuer_register``, the service) and INDETERMINATE/LEDGER_UNREACHABLE otherwise (the CLI on
+        another machine)."""
         if len(data) > self.policy.max_file_size:
             raise InvalidInput(
                 SMessage(
@@ -200,12 +216,27 @@ class VerificationService:
         result.record = record
         cid = record["credential_id"]
 
-        # register status, ledger
-        try:
-            status = self.credential_status(cid)
-        except NotFound:
-            checks.append(Check("register", FAILED, "NOT_IN_LEDGER", f"credential {cid} is not in the register"))
-            return overall_verdict(result)
+        # register status, ledger: from the bundle when given (nothing local is read), else the register
+        if bundle is not None:
+            status = self._status_from_bundle(bundle, cid, embedded.digest)
+            result.ledger_source = {
+                "source": "bundle",
+                "checked_at": self.ledger.clock.now().isoformat(),
+                "status_as_of": bundle.status.get("as_of"),
+                "status_source": bundle.status.get("source"),
+            }
+        else:
+            try:
+                status = self.credential_status(cid)
+            except NotFound:
+                if issuer_register:
+                    detail = f"credential {cid} is not in the register"
+                    checks.append(Check("register", FAILED, "NOT_IN_LEDGER", detail))
+                else:  # a register that is not the issuer's proves nothing: we could not ask
+                    detail = f"credential {cid} is not in this register and no verification bundle was given"
+                    checks.append(Check("ledger", INDETERMINATE, "LEDGER_UNREACHABLE", detail))
+                return overall_verdict(result)
+            result.ledger_source = {"source": "register", "checked_at": self.ledger.clock.now().isoformat()}
         result.credential = status
 
         # signer policy for our credentials
@@ -237,10 +268,17 @@ class VerificationService:
             checks.append(Check("record", FAILED, "RECORD_MISMATCH", "embedded record is not the canonical bytes"))
         else:
             checks.append(Check("record", PASSED))
-        with self.db.reader() as session:
-            pdf_sha = session.execute(select(Transcript.pdf_sha256).where(Transcript.id == cid)).scalar()
-            if pdf_sha is None:
-                pdf_sha = session.execute(select(Diploma.pdf_sha256).where(Diploma.id == cid)).scalar()
+        if bundle is not None:  # the leaf's (proven by the inclusion proof), not the bundle's own field
+            try:
+                leaf = json.loads(bundle.leaf)
+            except ValueError:
+                leaf = None
+            pdf_sha = leaf.get("pdf_sha256") if isinstance(leaf, dict) else None
+        else:
+            with self.db.reader() as session:
+                pdf_sha = session.execute(select(Transcript.pdf_sha256).where(Transcript.id == cid)).scalar()
+                if pdf_sha is None:
+                    pdf_sha = session.execute(select(Diploma.pdf_sha256).where(Diploma.id == cid)).scalar()
         result.identical_to_issued = pdf.sha256 == pdf_sha
 
         # printed QR
@@ -295,3 +333,96 @@ class VerificationService:
             result.checks.append(Check("qr", PASSED))
         else:
             result.checks.append(Check("qr", FAILED, "QR_MISMATCH", report.sub_indication))
+
+    # -- verification bundles (offline evidence: verifier.bundle) ------------------------------
+    def _pinned_log_verifiers(self) -> list[Any]:
+        """Every log key this installation trusts (its trust list's log keys, with their history)."""
+        return [v for v, _, _ in self.ledger.key_history] or [self.ledger.verifier]
+
+    def _status_from_bundle(self, bundle: Bundle, cid: str, digest: str) -> CredentialStatus:
+        """The status a bundle reports, with its ledger evidence checked against the pinned log keys."""
+        reported = bundle.status.get("status")
+        known = ("valid", "superseded", "revoked", "not_issued")
+        st = CredentialStatus(
+            id=cid,
+            status=reported if reported in known else "unknown",  # type: ignore[arg-type]
+            version=bundle.status.get("version"),
+            issued_at=bundle.status.get("issued_at"),
+            record_sha256=bundle.record_sha256,
+            superseded_by=bundle.status.get("superseded_by"),
+            decision=bundle.status.get("decision"),
+            revoked_at=bundle.status.get("revoked_at"),
+            reason=bundle.status.get("reason"),
+        )
+        if bundle.credential_id != cid:
+            vi = f"Gói xác minh dành cho {bundle.credential_id}, không phải {cid}."
+            en = f"The verification bundle is for {bundle.credential_id}, not {cid}."
+            st.ledger = LedgerCheck(error=Message(vi, en, "NOT_IN_LEDGER"))
+            return st
+        if bundle.origin != self.ledger.origin:
+            vi = f"Gói xác minh dẫn tới sổ cái {bundle.origin!r}, không phải sổ cái tin cậy {self.ledger.origin!r}."
+            en = f"The bundle points to the log {bundle.origin!r}, not the trusted log {self.ledger.origin!r}."
+            st.ledger = LedgerCheck(error=Message(vi, en, "NOT_IN_LEDGER"))
+            return st
+        ev = verify_bundle_ledger(bundle, record_sha256=digest, verifiers=self._pinned_log_verifiers())
+        if ev.included:
+            st.ledger = LedgerCheck(True, ev.index, ev.checkpoint_size, ev.root_hash)
+        else:
+            st.ledger = LedgerCheck(error=Message(ev.vi or "", ev.en or "", "NOT_IN_LEDGER"))
+        return st
+
+    def bundle(self, credential_id: str) -> Bundle:
+        """The verification bundle of a credential: its record entry's inclusion proof against the latest
+        signed checkpoint, the salt that opens the entry's commitment, and the status as of now."""
+        status = self.credential_status(credential_id)  # NotFound when not in the register
+        with self.db.reader() as session:
+            row = (
+                session.execute(
+                    select(Transcript.record_sha256, Transcript.salt, Transcript.pdf_sha256).where(
+                        Transcript.id == credential_id
+                    )
+                ).first()
+                or session.execute(
+                    select(Diploma.record_sha256, Diploma.salt, Diploma.pdf_sha256).where(Diploma.id == credential_id)
+                ).first()
+            )
+            seq = session.execute(
+                select(LedgerEntry.seq)
+                .where(LedgerEntry.credential_id == credential_id, LedgerEntry.kind.in_(RECORD_ENTRY_KINDS))
+                .order_by(LedgerEntry.seq)
+            ).scalar()
+        if row is None or seq is None:
+            raise NotFound(
+                SMessage(
+                    f"{credential_id} chưa có mục nào trong sổ cái.", f"{credential_id} has no entry in the ledger."
+                ),
+                credential_id=credential_id,
+            )
+        proof = self.ledger.inclusion_proof(seq)  # NotFound until a checkpoint covers the entry
+        if not proof.get("checkpoint"):
+            raise NotFound(
+                SMessage("Sổ cái chưa công bố checkpoint đã ký.", "The ledger has no signed checkpoint yet."),
+                credential_id=credential_id,
+            )
+        reported = status.to_dict()
+        return Bundle(
+            credential_id=credential_id,
+            record_sha256=row.record_sha256,
+            salt=row.salt,
+            pdf_sha256=row.pdf_sha256,
+            origin=self.ledger.origin,
+            index=proof["index"],
+            leaf=base64.b64decode(proof["leaf"]),
+            tree_size=proof["size"],
+            hashes=tuple(bytes.fromhex(h) for h in proof["proof"]),
+            checkpoint=proof["checkpoint"],
+            status={
+                "status": status.status,
+                "as_of": self.ledger.clock.now().isoformat(),
+                "source": self.ledger.origin,
+                **{
+                    k: reported[k]
+                    for k in ("version", "issued_at", "superseded_by", "decision", "revoked_at", "reason")
+                },
+            },
+        )

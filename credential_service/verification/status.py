@@ -38,7 +38,7 @@ from verifier.merkle import leaf_hash, verify_inclusion
 from verifier.report import Message
 
 # The entries that commit to a credential's record; a later revocation entry commits to the decision.
-_RECORD_ENTRY_KINDS = ("issued", "imported", "corrected", "reissued")
+RECORD_ENTRY_KINDS = ("issued", "imported", "corrected", "reissued")
 _STATUS_CACHE_SIZE = 10_000
 
 Stamp = tuple[int | None, int | None]
@@ -176,7 +176,7 @@ def read_credential_status(db: Database, ledger: LedgerService, credential_id: s
                 st.superseded_by = last_decision.new_diploma_id or st.superseded_by
     # The entry that commits to this record (issued, imported, corrected or reissued); a later
     # revocation entry commits to the decision, not to the record.
-    record_entry = next((e for e in entries if e.kind in _RECORD_ENTRY_KINDS), entries[0] if entries else None)
+    record_entry = next((e for e in entries if e.kind in RECORD_ENTRY_KINDS), entries[0] if entries else None)
     st.ledger = (
         ledger_check(ledger, credential_id, record_sha256, salt, record_entry.seq)
         if record_entry is not None

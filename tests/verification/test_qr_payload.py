@@ -38,7 +38,7 @@ DEV_LIST = REPO / "keys" / "dev" / "qr" / "keys.json"
 def _record() -> dict[str, Any]:
     import sys
 
-    sys.path.insert(0, str(REPO / "tests" / "render"))
+    sys.path.insert(0, str(REPO / "tests" / "transcripts"))
     from hocba_fixture import RECORD
 
     return copy.deepcopy(RECORD)
