@@ -8,13 +8,14 @@ by assigning the attribute (``c.diplomas = DiplomaService(...)``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urlsplit
 
 from fastapi import Request
 
+from credential_service.admissions.service import AdmissionsService
 from credential_service.app.resource_places import resource_place, school_place
 from credential_service.diplomas.register_import import RegisterImporter
 from credential_service.diplomas.service import DiplomaService
@@ -25,7 +26,7 @@ from credential_service.holders.consent import ConsentService
 from credential_service.holders.population_registry import PopulationRegistry, registry_for
 from credential_service.holders.service import COOKIE as HOLDER_COOKIE
 from credential_service.holders.service import HolderService
-from credential_service.holders.staff_reads import log_staff_reads
+from credential_service.holders.staff_reads import log_staff_reads, log_staff_reads_of_people
 from credential_service.ledger.key_rotation import KeyRotationService
 from credential_service.ledger.service import LedgerService
 from credential_service.platform.clock import Clock, SystemClock
@@ -138,6 +139,15 @@ class Container:
             clock=self.clock,
             limiter=self.rate_limiter,
         )
+
+    @cached_property
+    def admissions(self) -> AdmissionsService:
+        def log_reads(actor: str, purpose: str, personal_ids: Sequence[str]) -> int:
+            return log_staff_reads_of_people(
+                self.db, self.clock, actor=actor, purpose=purpose, personal_ids=personal_ids
+            )
+
+        return AdmissionsService(self.db, clock=self.clock, log_reads=log_reads)
 
     # -- lifecycle --------------------------------------------------------------------------------
     @cached_property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import credential_service.admissions.tables as _admissions_tables  # noqa: F401
 import credential_service.diplomas.tables as _diplomas_tables  # noqa: F401
 import credential_service.documents.tables as _documents_tables  # noqa: F401
 import credential_service.employers.tables as _employers_tables  # noqa: F401

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from credential_service.diplomas.tables import Diploma
 from credential_service.holders.access_log import LogEvent, append_log
-from credential_service.holders.tables import DiplomaPerson, StudentPerson
+from credential_service.holders.identity_rules import IdentifierKind
+from credential_service.holders.tables import DiplomaPerson, PersonIdentifier, StudentPerson
 from credential_service.platform.clock import Clock
 from credential_service.platform.db import Database
 from credential_service.transcripts.tables import Transcript, YearResult
@@ -73,4 +74,25 @@ def log_staff_reads(
             )
             known = set(session.execute(select(Diploma.id).where(Diploma.id.in_(list(diploma_ids)))).scalars())
             events += [read(holders.get(d), d) for d in diploma_ids if d in known]
+        return append_log(session, events, at=clock.now())
+
+
+def log_staff_reads_of_people(
+    db: Database, clock: Clock, *, actor: str, purpose: str, personal_ids: Sequence[str]
+) -> int:
+    """One entry per personal ID whose record a staff member was shown (e.g. an admissions applicant's page),
+    in the log of the person who holds that ID (``person_id`` left empty while no person is known yet)."""
+    with db.transaction() as session:
+        known = dict(
+            session.execute(
+                select(PersonIdentifier.value, PersonIdentifier.person_id).where(
+                    PersonIdentifier.kind == IdentifierKind.PIN.value, PersonIdentifier.value.in_(list(personal_ids))
+                )
+            ).all()
+        )
+        events = [
+            LogEvent(event=STAFF_READ, actor_kind="staff", actor_name=actor, result="shown",
+                     person_id=known.get(pin), purpose=purpose)
+            for pin in personal_ids
+        ]  # fmt: skip
         return append_log(session, events, at=clock.now())

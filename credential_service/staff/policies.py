@@ -72,3 +72,13 @@ LEDGER_PUBLISH = staff("ledger.publish", {Role.SO_ADMIN})
 EMPLOYER_APPROVE = staff("employer.approve", {Role.SO_ADMIN})
 ACCOUNT_ADMIN = staff("account.admin", {Role.SO_ADMIN}, note="an account alone grants nothing; roles need four eyes")
 APPROVALS = staff("approvals", {Role.SO_ADMIN, Role.SO_CLERK, Role.PRINCIPAL}, anywhere=True, note="checker ≠ maker")
+
+# -- admissions (issue #15) ------------------------------------------------------------------------
+ADMISSIONS_MANAGE = staff(
+    "admissions.manage", {Role.SO_ADMISSIONS}, note="the year's rules, the applicants' workbook, the allocation"
+)
+ADMISSIONS_READ = staff(
+    "admissions.read",
+    {Role.SO_ADMISSIONS, Role.INSPECTOR},
+    note="an applicant's read goes to their access log (admissions/service.py)",
+)

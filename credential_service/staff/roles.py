@@ -19,6 +19,7 @@ class Role(StrEnum):
     SO_ADMIN = "so_admin"  # Sở: accounts, roles, certificates, keys
     SO_CLERK = "so_clerk"  # Sở: the register of diplomas, paper-register digitisation
     INSPECTOR = "inspector"  # Sở: reads and audits, changes nothing
+    SO_ADMISSIONS = "so_admissions"  # Sở: grade-10 admissions (rules of the year, applicants, allocation)
     COMMUNE_OFFICER = "commune_officer"  # xã/phường: primary and lower-secondary schools of the commune
     PRINCIPAL = "principal"
     GVCN = "gvcn"  # homeroom teacher of one class
@@ -32,6 +33,7 @@ LABELS: dict[Role, Message] = {
     Role.SO_ADMIN: Message("quản trị Sở", "Sở administrator"),
     Role.SO_CLERK: Message("cán bộ quản lý văn bằng của Sở", "Sở register clerk"),
     Role.INSPECTOR: Message("thanh tra Sở", "Sở inspector"),
+    Role.SO_ADMISSIONS: Message("cán bộ tuyển sinh của Sở", "Sở admissions officer"),
     Role.COMMUNE_OFFICER: Message("cán bộ giáo dục xã/phường", "commune/ward education officer"),
     Role.PRINCIPAL: Message("hiệu trưởng", "principal"),
     Role.GVCN: Message("giáo viên chủ nhiệm", "homeroom teacher"),
@@ -42,6 +44,8 @@ LABELS: dict[Role, Message] = {
 }
 
 SO_ROLES = frozenset({Role.SO_ADMIN, Role.SO_CLERK, Role.INSPECTOR})
+# City-wide like the Sở roles, but reading no transcripts or diplomas (not in SO_ROLES, so not a school reader).
+CITY_WIDE_ROLES = SO_ROLES | {Role.SO_ADMISSIONS}
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,7 @@ SCHOOL_ROLES = frozenset(
 def place_problem(role: Role, *, school_id: str | None, class_id: str | None, commune: str | None) -> Message | None:
     """What is wrong with where a role is held, or None: a Sở role is city-wide, a commune officer's is a
     commune, a school role is a school, and a homeroom teacher's is one class of it."""
-    if role in SO_ROLES and (school_id or class_id or commune):
+    if role in CITY_WIDE_ROLES and (school_id or class_id or commune):
         return Message("Vai trò của Sở áp dụng cho toàn thành phố, không gắn với trường.", "A Sở role is city-wide.")
     if role is Role.COMMUNE_OFFICER and (not commune or school_id or class_id):
         return Message("Cán bộ xã/phường cần tên xã/phường.", "A commune officer needs a commune.")

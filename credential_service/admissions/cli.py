@@ -1,0 +1,137 @@
+"""`sogoc admissions …`: check a year's rules, allocate a JSON document, and (development) load rules, import a
+workbook and run the allocation on the stored data.
+
+``allocate`` and ``rules`` touch no database: anyone can re-run a published allocation from its input and get
+the same bytes. The commands that change stored data are for development; in production they go through the API
+with the person's own account (``staff/cli_guard.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from credential_service.platform.errors import InvalidInput, Message, Problem
+from credential_service.staff.cli_guard import require_dev
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as e:
+        message = Message(f"Không đọc được tệp {path}: {e.strerror}", f"Cannot read {path}: {e.strerror}")
+        raise InvalidInput(message, problems=[Problem(message, {"file": path})]) from e
+
+
+def _service(args: argparse.Namespace) -> Any:
+    from credential_service.app.bootstrap import build
+    from credential_service.platform.settings import Settings
+
+    overrides = {"database_url": args.database_url} if getattr(args, "database_url", None) else {}
+    c = build(Settings(**overrides))
+    c.migrate()
+    return c.admissions
+
+
+def _print(data: Any) -> None:
+    from credential_service.admissions.result_json import dumps
+
+    sys.stdout.write(dumps(data, indent=2).decode() + "\n")
+
+
+def cmd_allocate(args: argparse.Namespace) -> int:
+    from credential_service.admissions.service import allocate_document
+
+    output = allocate_document(_read(args.file), source=Path(args.file).name)
+    if args.out:
+        Path(args.out).write_bytes(output)
+        summary = json.loads(output)["summary"]
+        print(
+            f"Đã ghi / written {args.out}: {summary['admitted']} trúng tuyển / admitted, "
+            f"{summary['not_admitted']} không / not admitted",
+            file=sys.stderr,
+        )
+    else:
+        sys.stdout.write(output.decode() + "\n")
+    return 0
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from credential_service.admissions.year_rules import parse_toml_config
+
+    config = parse_toml_config(_read(args.file).decode("utf-8-sig"), source=Path(args.file).name)
+    specialised = [s.code for s in config.schools if s.is_specialised]
+    print(
+        f"Quy định hợp lệ / rules valid: năm/year {config.year or '—'}, {len(config.schools)} trường/schools "
+        f"({len(specialised)} chuyên/specialised), {sum(s.quota for s in config.schools)} chỉ tiêu/places, "
+        f"{config.rules.max_wishes} nguyện vọng/wishes"
+    )
+    return 0
+
+
+def cmd_load_rules(args: argparse.Namespace) -> int:
+    require_dev("admissions load-rules")
+    config = _service(args).load_rules(args.year, _read(args.file).decode("utf-8-sig"), actor=args.actor)
+    print(f"Đã nạp quy định năm / rules loaded for {args.year}: {len(config.schools)} trường/schools")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    require_dev("admissions import")
+    _print(_service(args).import_workbook(args.year, _read(args.file), actor=args.actor, isolated=False))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    require_dev("admissions run")
+    _print(_service(args).allocate(args.year, actor=args.actor))
+    return 0
+
+
+def cmd_demo_workbook(args: argparse.Namespace) -> int:
+    """A synthetic workbook for the demo year (DEMO ONLY) and the rules file beside it."""
+    from importlib.resources import files
+
+    from credential_service.admissions.import_files import write_workbook
+    from credential_service.admissions.synthetic import synthetic_records
+    from credential_service.admissions.year_rules import parse_toml_config
+
+    text = files("credential_service.admissions").joinpath("demo_2026.toml").read_text(encoding="utf-8")
+    config = parse_toml_config(text)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "tuyen-sinh-2026.toml").write_text(text, encoding="utf-8")
+    (out / "tuyen-sinh-2026.xlsx").write_bytes(write_workbook(synthetic_records(config, args.applicants), config))
+    print(f"Đã ghi / written {out}/tuyen-sinh-2026.toml, {out}/tuyen-sinh-2026.xlsx ({args.applicants} thí sinh)")
+    return 0
+
+
+def register(sub: Any) -> None:
+    a = sub.add_parser("admissions", help="tuyển sinh lớp 10 / grade-10 admissions")
+    asub = a.add_subparsers(dest="admissions_cmd", required=True)
+    p = asub.add_parser("allocate", help="xét tuyển một tệp JSON (quy định, trường, thí sinh) / allocate a JSON file")
+    p.add_argument("file")
+    p.add_argument("--out", help="ghi kết quả vào tệp / write the result to a file")
+    p.set_defaults(func=cmd_allocate)
+    p = asub.add_parser("rules", help="kiểm tra tệp quy định năm (TOML) / check a year's rules file")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_rules)
+    p = asub.add_parser("demo-workbook", help="tệp tuyển sinh mẫu (tổng hợp) / a synthetic demo workbook")
+    p.add_argument("out", help="thư mục / directory")
+    p.add_argument("--applicants", type=int, default=3000)
+    p.set_defaults(func=cmd_demo_workbook)
+    for name, func, helptext in (
+        ("load-rules", cmd_load_rules, "nạp quy định năm (phát triển) / load a year's rules (development)"),
+        ("import", cmd_import, "nhập tệp tuyển sinh XLSX (phát triển) / import the workbook (development)"),
+        ("run", cmd_run, "xét tuyển trên dữ liệu đã nhập (phát triển) / run the allocation (development)"),
+    ):
+        p = asub.add_parser(name, help=helptext)
+        p.add_argument("--year", required=True)
+        if name != "run":
+            p.add_argument("file")
+        p.add_argument("--actor", default="cli")
+        p.add_argument("--database-url")
+        p.set_defaults(func=func)

@@ -1,0 +1,107 @@
+"""Admissions API (thin): the year's rules, the applicants' workbook, the allocation, one applicant's page data,
+and the stateless allocation of a JSON document (the same as ``sogoc admissions allocate FILE.json``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Path, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from credential_service.admissions.import_files import ADMISSIONS_LIMITS
+from credential_service.admissions.result_json import dumps
+from credential_service.admissions.service import allocate_document
+from credential_service.app.bootstrap import Container
+from credential_service.app.deps import container
+from credential_service.platform.errors import InvalidInput, Message, Problem
+from credential_service.platform.upload_limits import SpreadsheetLimits, read_limited
+from credential_service.staff import policies as P
+from credential_service.staff.access import allow
+from credential_service.staff.policy import Actor
+
+router = APIRouter(prefix="/api/v1/admissions", tags=["admissions / tuyển sinh"])
+C = Annotated[Container, Depends(container)]
+Year = Annotated[str, Path(pattern=r"^[0-9A-Za-z-]{1,16}$", description="năm tuyển sinh / year, e.g. 2026-2027")]
+JSON = "application/json"
+# A TOML file: only the byte cap applies (read_limited); the spreadsheet limits have no meaning for it.
+RULES_LIMITS = SpreadsheetLimits(
+    label=Message("tệp quy định tuyển sinh", "admission rules file"),
+    max_bytes=512 * 1024,
+    max_unzipped_bytes=0,
+    max_sheets=0,
+    max_rows=0,
+    max_columns=0,
+    max_cells=0,
+    max_line_chars=0,
+    seconds=0,
+    memory_bytes=0,
+)
+
+
+def _json(data: Any) -> Response:
+    return Response(dumps(data), media_type=JSON)
+
+
+@router.put("/{year}/rules", summary="Nạp quy định tuyển sinh của năm (TOML) / load the year's rules (TOML)")
+def load_rules(
+    c: C, year: Year, actor: Annotated[Actor, allow(P.ADMISSIONS_MANAGE)], file: Annotated[UploadFile, File()]
+) -> Response:
+    data = read_limited(file.file, RULES_LIMITS)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        message = Message("Tệp quy định phải là UTF-8", "The rules file must be UTF-8")
+        raise InvalidInput(message, problems=[Problem(message, {"file": file.filename})]) from e
+    config = c.admissions.load_rules(year, text, actor=actor.display)
+    return _json({"year": year, "schools": len(config.schools), "wishes": config.rules.max_wishes})
+
+
+@router.get("/{year}/rules", summary="Quy định tuyển sinh đang áp dụng / the year's rules")
+def read_rules(c: C, year: Year, _: Annotated[Actor, allow(P.ADMISSIONS_READ)]) -> Response:
+    return _json(c.admissions.rules_data(year))
+
+
+@router.post(
+    "/{year}/applicants/import",
+    summary="Nhập tệp tuyển sinh (XLSX: KetQuaThi, NguyenVong, UuTien, TuyenThang) — thay toàn bộ danh sách / import "
+    "the admissions workbook, replacing the year's applicants",
+)
+def import_applicants(
+    c: C, year: Year, actor: Annotated[Actor, allow(P.ADMISSIONS_MANAGE)], file: Annotated[UploadFile, File()]
+) -> dict[str, Any]:
+    """Not ``async``: the workbook is read in a worker process (time and memory limits) and this thread waits."""
+    data = read_limited(file.file, ADMISSIONS_LIMITS)
+    return c.admissions.import_workbook(year, data, actor=actor.display)
+
+
+@router.post("/{year}/allocations", summary="Xét tuyển lớp 10 trên dữ liệu đã nhập / run the grade-10 allocation")
+def run_allocation(c: C, year: Year, actor: Annotated[Actor, allow(P.ADMISSIONS_MANAGE)]) -> Response:
+    return _json(c.admissions.allocate(year, actor=actor.display))
+
+
+@router.get("/allocations/{run_id}", summary="Kết quả đầy đủ của một lần xét tuyển / a run's full result")
+def read_allocation(
+    c: C, run_id: Annotated[str, Path(max_length=36)], _: Annotated[Actor, allow(P.ADMISSIONS_READ)]
+) -> Response:
+    return Response(c.admissions.run_output(run_id), media_type=JSON)
+
+
+@router.get("/{year}/applicants/{registration_no}", summary="Dữ liệu và kết quả của một thí sinh / one applicant")
+def read_applicant(
+    c: C,
+    year: Year,
+    registration_no: Annotated[str, Path(max_length=32)],
+    actor: Annotated[Actor, allow(P.ADMISSIONS_READ)],
+) -> Response:
+    return _json(c.admissions.applicant(year, registration_no, actor=actor.display))
+
+
+@router.post(
+    "/allocate",
+    summary="Xét tuyển trên một tài liệu JSON (quy định, trường, thí sinh) / allocate a JSON document",
+    openapi_extra={"requestBody": {"required": True, "content": {JSON: {"schema": {"type": "object"}}}}},
+)
+async def allocate_json(request: Request, _: Annotated[Actor, allow(P.ADMISSIONS_MANAGE)]) -> Response:
+    body = await request.body()
+    return Response(await run_in_threadpool(allocate_document, body, source="body"), media_type=JSON)

@@ -1,0 +1,265 @@
+"""Admissions use cases: load a year's rules, import the year's workbook (all rows or none), run the allocation
+and keep its full result, show one applicant's data and result (each read logged for the holder).
+
+The rules and the allocation are pure (``year_rules``, ``allocation``); this module holds the transactions. The
+grade 6–9 results that decide a specialised school's eligibility come from the register in a later step; until
+then a specialised wish with a level requirement is skipped with that reason (explained to the applicant).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, func, insert, select
+
+from credential_service.admissions.allocation import allocate
+from credential_service.admissions.applicants import Applicant, allocation_input
+from credential_service.admissions.import_files import read_workbook, read_workbook_isolated
+from credential_service.admissions.import_rules import ApplicantRecord, validate_workbook
+from credential_service.admissions.result_json import dumps
+from credential_service.admissions.tables import AdmissionApplicant, AdmissionImport, AdmissionRun, AdmissionYear
+from credential_service.admissions.year_rules import YearConfig, config_to_data, parse_toml_config
+from credential_service.platform.clock import Clock
+from credential_service.platform.db import Database
+from credential_service.platform.errors import Conflict, InvalidInput, Message, NotFound, Problem
+
+ReadLog = Callable[[str, str, Sequence[str]], int]  # (actor, purpose, personal IDs) -> entries written
+READ_PURPOSE = "admissions.applicant"
+ALLOCATE_BODY_LIMIT = 32 * 1024 * 1024  # POST /api/v1/admissions/allocate: 30,000 applicants as JSON, with room
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def allocate_document(text: str | bytes, *, source: str = "input.json") -> bytes:
+    """``sogoc admissions allocate FILE.json`` and ``POST /api/v1/admissions/allocate``: rules, schools and
+    applicants in, the allocation's canonical JSON out (nothing stored)."""
+    config, applicants = allocation_input(text, source=source)
+    return dumps(allocate(config, applicants).to_data())
+
+
+def _applicant(row: AdmissionApplicant) -> Applicant:
+    scores = {k: Decimal(v) for k, v in sorted(row.scores.items()) if v is not None}
+    return Applicant(
+        id=row.registration_no,
+        scores=scores,
+        priority_group=row.priority_group,
+        direct_admission=row.direct_category is not None,
+        violation=row.violation,
+        wishes=tuple(row.wishes),
+        grades_6_9=None,  # from the register: a later step of issue #15
+    )
+
+
+class AdmissionsService:
+    def __init__(self, db: Database, *, clock: Clock, log_reads: ReadLog) -> None:
+        self.db = db
+        self.clock = clock
+        self.log_reads = log_reads
+
+    # -- the year's rules ------------------------------------------------------------------------
+    def load_rules(self, year: str, text: str, *, actor: str) -> YearConfig:
+        """Check and keep the year's rules (TOML); a file naming another year is refused."""
+        config = parse_toml_config(text, source=f"{year}.toml")
+        if config.year is not None and config.year != year:
+            message = Message(
+                f"Tệp cấu hình ghi năm {config.year}, không phải {year}",
+                f"The configuration is for {config.year}, not {year}",
+            )
+            raise InvalidInput(message, problems=[Problem(message, {"key": "year"}, config.year)])
+        with self.db.transaction() as s:
+            row = s.get(AdmissionYear, year)
+            if row is None:
+                row = AdmissionYear(year=year)
+                s.add(row)
+            row.config_text, row.config_sha256 = text, _sha256(text.encode())
+            row.loaded_at, row.loaded_by = self.clock.now(), actor
+        return config
+
+    def rules(self, year: str) -> YearConfig:
+        with self.db.reader() as s:
+            row = s.get(AdmissionYear, year)
+            if row is None:
+                raise NotFound(
+                    Message(f"Chưa nạp quy định tuyển sinh năm {year}", f"No admission rules loaded for {year}")
+                )
+            return parse_toml_config(row.config_text, source=f"{year}.toml")
+
+    def rules_data(self, year: str) -> dict[str, Any]:
+        return config_to_data(self.rules(year))
+
+    # -- the workbook ----------------------------------------------------------------------------
+    def import_workbook(self, year: str, data: bytes, *, actor: str, isolated: bool = True) -> dict[str, Any]:
+        """Replace the year's applicants with the workbook's, or refuse it whole (a problem per bad cell)."""
+        config = self.rules(year)
+        tables = read_workbook_isolated(data) if isolated else read_workbook(data)
+        records = validate_workbook(tables, config)
+        return self.replace_applicants(year, records, actor=actor, file_sha256=_sha256(data))
+
+    def replace_applicants(
+        self, year: str, records: Sequence[ApplicantRecord], *, actor: str, file_sha256: str
+    ) -> dict[str, Any]:
+        import_id = str(uuid.uuid4())
+        rows = [
+            {
+                "id": str(uuid.uuid4()),
+                "year": year,
+                "import_id": import_id,
+                "registration_no": r.registration_no,
+                "personal_id": r.personal_id,
+                "scores": {k: None if v is None else str(v) for k, v in r.scores.items()},
+                "violation": r.violation,
+                "wishes": list(r.wishes),
+                "priority_group": r.priority_group,
+                "direct_category": r.direct_category,
+            }
+            for r in records
+        ]
+        with self.db.transaction() as s:
+            if s.get(AdmissionYear, year) is None:
+                raise NotFound(Message(f"Chưa nạp quy định tuyển sinh năm {year}", f"No rules loaded for {year}"))
+            s.execute(delete(AdmissionApplicant).where(AdmissionApplicant.year == year))
+            s.add(
+                AdmissionImport(
+                    id=import_id,
+                    year=year,
+                    file_sha256=file_sha256,
+                    applicants=len(rows),
+                    imported_at=self.clock.now(),
+                    imported_by=actor,
+                )
+            )
+            s.flush()
+            if rows:
+                s.execute(insert(cast(Table, AdmissionApplicant.__table__)), rows)
+        return {
+            "import_id": import_id,
+            "year": year,
+            "applicants": len(rows),
+            "with_priority": sum(1 for r in records if r.priority_group is not None),
+            "direct_admission": sum(1 for r in records if r.direct_category is not None),
+        }
+
+    # -- the allocation --------------------------------------------------------------------------
+    def allocate(self, year: str, *, actor: str) -> dict[str, Any]:
+        """Run the allocation on the year's rules and applicants; keep the full result; return its summary."""
+        with self.db.reader() as s:
+            year_row = s.get(AdmissionYear, year)
+            if year_row is None:
+                raise NotFound(Message(f"Chưa nạp quy định tuyển sinh năm {year}", f"No rules loaded for {year}"))
+            config = parse_toml_config(year_row.config_text, source=f"{year}.toml")
+            config_sha = year_row.config_sha256
+            rows = s.execute(select(AdmissionApplicant).where(AdmissionApplicant.year == year)).scalars().all()
+            applicants = [_applicant(r) for r in rows]
+        if not applicants:
+            raise Conflict(
+                Message(f"Năm {year} chưa có thí sinh nào", f"No applicants imported for {year}"),
+                hint=Message("Nhập tệp tuyển sinh trước.", "Import the admissions workbook first."),
+            )
+        known = {c.code for c in config.schools}
+        stale = sorted({w for a in applicants for w in a.wishes} - known)
+        if stale:
+            raise Conflict(
+                Message(
+                    f"Nguyện vọng nêu trường không còn trong quy định: {', '.join(stale)}",
+                    f"Wishes name schools no longer in the rules: {', '.join(stale)}",
+                ),
+                hint=Message("Nhập lại tệp tuyển sinh.", "Import the workbook again."),
+            )
+        applicants.sort(key=lambda a: a.id)
+        input_sha = _sha256(dumps([_input_data(a) for a in applicants]))
+        result = allocate(config, applicants)
+        output = dumps(result.to_data())
+        admitted = sum(1 for a in result.assignments if a.school is not None)
+        run_id = str(uuid.uuid4())
+        with self.db.transaction() as s:
+            s.add(
+                AdmissionRun(
+                    id=run_id,
+                    year=year,
+                    config_sha256=config_sha,
+                    input_sha256=input_sha,
+                    output_sha256=_sha256(output),
+                    output=output.decode(),
+                    applicants=len(applicants),
+                    admitted=admitted,
+                    ran_at=self.clock.now(),
+                    ran_by=actor,
+                )
+            )
+        return {
+            "run_id": run_id,
+            "year": year,
+            "applicants": len(applicants),
+            "admitted": admitted,
+            "not_admitted": len(applicants) - admitted,
+            "config_sha256": config_sha,
+            "input_sha256": input_sha,
+            "output_sha256": _sha256(output),
+            "cutoffs": {s.code: s.cutoffs() for s in result.schools if s.cutoff},
+            "schools": {s.code: {"quota": s.quota, "admitted": s.admitted} for s in result.schools},
+        }
+
+    def run_output(self, run_id: str) -> bytes:
+        with self.db.reader() as s:
+            run = s.get(AdmissionRun, run_id)
+            if run is None:
+                raise NotFound(Message("Không có lần xét tuyển này", "No such allocation run"))
+            return run.output.encode()
+
+    # -- one applicant ---------------------------------------------------------------------------
+    def applicant(self, year: str, registration_no: str, *, actor: str) -> dict[str, Any]:
+        """One applicant's imported data and latest result with its explanation; the read goes to their log."""
+        with self.db.reader() as s:
+            row = s.execute(
+                select(AdmissionApplicant).where(
+                    AdmissionApplicant.year == year, AdmissionApplicant.registration_no == registration_no
+                )
+            ).scalar_one_or_none()
+            if row is None:
+                raise NotFound(Message("Không có thí sinh này", "No such applicant"))
+            latest = s.execute(
+                select(AdmissionRun).where(AdmissionRun.year == year).order_by(AdmissionRun.ran_at.desc()).limit(1)
+            ).scalar_one_or_none()
+            personal_id, data = (
+                row.personal_id,
+                {
+                    "year": year,
+                    "registration_no": row.registration_no,
+                    "scores": row.scores,
+                    "violation": row.violation,
+                    "wishes": row.wishes,
+                    "priority_group": row.priority_group,
+                    "direct_category": row.direct_category,
+                },
+            )
+            result = None
+            if latest is not None:
+                result = json.loads(latest.output, parse_float=Decimal)["assignments"].get(row.registration_no)
+                data["run_id"] = latest.id
+        data["result"] = result
+        self.log_reads(actor, READ_PURPOSE, [personal_id])
+        return data
+
+    def counts(self, year: str) -> dict[str, int]:
+        with self.db.reader() as s:
+            n = s.execute(select(func.count()).where(AdmissionApplicant.year == year)).scalar_one()
+            runs = s.execute(select(func.count()).where(AdmissionRun.year == year)).scalar_one()
+        return {"applicants": int(n), "runs": int(runs)}
+
+
+def _input_data(a: Applicant) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "scores": dict(a.scores),
+        "priority_group": a.priority_group,
+        "direct_admission": a.direct_admission,
+        "violation": a.violation,
+        "wishes": list(a.wishes),
+    }
