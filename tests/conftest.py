@@ -27,6 +27,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             f"CI: third-party corpora missing under {CORPORA}: {', '.join(missing)} "
             "(shared/ must sit beside the checkout)"
         )
+
+
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
@@ -84,3 +86,18 @@ def sqlite_db_url(tmp_path: os.PathLike[str]) -> str:
     url = f"sqlite:///{tmp_path}/sogoc.db"
     migrate(url)
     return url
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the figures tests record as ``("figure: <what>", n)`` user properties, summed over the run (the
+    reports carry them from xdist workers too): e.g. how many requests the Schemathesis run sent."""
+    totals: dict[str, int] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) != "teardown":
+                continue
+            for name, value in getattr(report, "user_properties", ()):
+                if isinstance(name, str) and name.startswith("figure: "):
+                    totals[name[8:]] = totals.get(name[8:], 0) + int(value)
+    for what, total in sorted(totals.items()):
+        terminalreporter.write_line(f"{what}: {total:,}")

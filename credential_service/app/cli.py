@@ -75,6 +75,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from credential_service.app.demo_holders import prepare_holder_demo
     from credential_service.platform.settings import Settings
     from credential_service.transcripts.workflow import Step
+    from verifier.bundle import bundle_path_for
 
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -96,11 +97,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
     written = 0
     for s in overview["students"]:
         t = svc.transcript(s["transcript_id"])
-        (out / f"hocba-{args.klass}-{s['student_code']}.pdf").write_bytes(t.pdf)
+        pdf_path = out / f"hocba-{args.klass}-{s['student_code']}.pdf"
+        pdf_path.write_bytes(t.pdf)
+        # the offline evidence beside it: `sogoc verify FILE.pdf` on any machine picks it up
+        bundle_path_for(pdf_path).write_text(c.verification.bundle(s["transcript_id"]).to_json(), encoding="utf-8")
         written += 1
     print(f"Đã phát hành {written} học bạ số vào / issued {written} transcripts into {out}")
     print(f"  Xem bằng / browse with: SOGOC_DATABASE_URL=sqlite:///{db_path} sogoc serve")
     prepare_holder_demo(c, out, args.klass)
+    return 0
+
+
+def cmd_bundle(args: argparse.Namespace) -> int:
+    """Write a credential's verification bundle (inclusion proof, signed checkpoint, status as of now)."""
+    c = _container(args)
+    c.migrate()
+    bundle = c.verification.bundle(args.credential_id)
+    Path(args.out).write_text(bundle.to_json(), encoding="utf-8")
+    print(
+        f"Đã ghi gói xác minh / bundle written: {args.out} (mục / entry {bundle.index}, "
+        f"cây cỡ / tree size {bundle.tree_size}, trạng thái / status {bundle.status.get('status')})"
+    )
     return 0
 
 
@@ -115,7 +132,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         data = Path(args.file).read_bytes()
     except OSError:
         return verify_cli.run(args)  # it reports the unreadable file
-    from credential_service.verification.service import embedded_records
+    from credential_service.verification.uploads import embedded_records
 
     try:
         ours = bool(embedded_records(data))
@@ -123,15 +140,34 @@ def cmd_verify(args: argparse.Namespace) -> int:
         ours = False
     if not ours:
         return verify_cli.run(args)
+    from verifier.bundle import Bundle, bundle_path_for
+
+    # The ledger evidence: the bundle given, else the one beside the file, else this machine's register.
+    bundle_path = Path(args.bundle) if args.bundle else bundle_path_for(args.file)
+    bundle = Bundle.load(bundle_path) if args.bundle or bundle_path.is_file() else None
     c = _container(args)
     c.migrate()
-    result = c.verification.verify_pdf(data)
+    # This register is not the issuer's as far as we know: absent here is INDETERMINATE, not NOT_IN_LEDGER.
+    result = c.verification.verify_pdf(data, bundle=bundle, issuer_register=False)
     body = result.to_dict()
+    if bundle is not None and body.get("ledger_source"):
+        body["ledger_source"]["path"] = str(bundle_path)
     if args.json:
         print(json.dumps(body, ensure_ascii=False, indent=2))
     else:
         print(f"{result.message.vi}\n{result.message.en}")
         print(f"  Kết quả / result: {result.indication} {result.sub_indication or ''}".rstrip())
+        source = result.ledger_source
+        if source and source["source"] == "bundle":
+            print(
+                f"  Nguồn sổ cái / ledger source: gói xác minh / bundle {bundle_path}"
+                f" (trạng thái tính đến / status as of {source.get('status_as_of')}; kiểm tra lúc / checked at"
+                f" {source['checked_at']})"
+            )
+        elif source:
+            print(
+                f"  Nguồn sổ cái / ledger source: sổ gốc tại máy này / this machine's register ({source['checked_at']})"
+            )
         for check in body["checks"]:
             print(f"  - {check['name']}: {check['indication']} {check.get('sub_indication') or ''}".rstrip())
         if body.get("credential"):
@@ -287,6 +323,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("verify", help="kiểm tra chữ ký số của một tệp PDF / verify a signed PDF")
     verify_cli.add_arguments(v).set_defaults(func=cmd_verify)
+    v.add_argument(
+        "--bundle",
+        metavar="JSON",
+        help="gói xác minh (mặc định: FILE.sogoc-bundle.json bên cạnh) / verification bundle (default: beside FILE)",
+    )
+    b = sub.add_parser("bundle", help="xuất gói xác minh ngoại tuyến / write a credential's verification bundle")
+    b.add_argument("credential_id")
+    b.add_argument("--out", required=True, help="tệp JSON / the JSON file")
+    b.set_defaults(func=cmd_bundle)
     from credential_service.ledger.cli import register as register_ledger
 
     register_ledger(sub)
@@ -302,6 +347,9 @@ def build_parser() -> argparse.ArgumentParser:
     from credential_service.staff.cli import register as register_staff
 
     register_staff(sub)
+    from credential_service.admissions.cli import register as register_admissions
+
+    register_admissions(sub)
 
     # every argument after "sign-agent" (options included) goes to signing.agent.main
     a = sub.add_parser("sign-agent", add_help=False, prefix_chars="\0", help="dịch vụ ký / external-signing agent")

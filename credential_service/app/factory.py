@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from credential_service.admissions import routes as admissions
 from credential_service.app import routes_approvals
 from credential_service.app.bootstrap import Container, build
-from credential_service.app.problem import install_problem_handlers, install_problem_openapi
+from credential_service.app.openapi_errors import install_problem_openapi
+from credential_service.app.problem import install_problem_handlers
+from credential_service.app.route_limits import body_limit_of, install_body_limits
 from credential_service.app.security_headers import install_security_headers, install_sign_in_redirect
 from credential_service.diplomas import pages as diploma_pages
 from credential_service.diplomas import routes as diploma_routes
@@ -43,8 +46,6 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.state.access = container  # what staff/access.py:Guard asks: sessions, places, the holder's session
     install_problem_handlers(app)
     install_sign_in_redirect(app)
-    install_security_headers(app, https=container.settings.public_base_url.startswith("https://"))
-    install_problem_openapi(app)  # every operation declares its application/problem+json error responses
     app.include_router(classes.router, prefix="/api/v1")
     app.include_router(transcripts.router, prefix="/api/v1")
     app.include_router(rules.router, prefix="/api/v1")
@@ -63,10 +64,16 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(staff_routes.router)  # /api/v1/staff/…
     app.include_router(staff_pages.router)  # /dang-nhap, /dang-xuat
     app.include_router(routes_approvals.router)  # /api/v1/approvals/…
+    app.include_router(admissions.router)  # /api/v1/admissions/…
 
     @app.get("/healthz", include_in_schema=False, dependencies=[allow(P.PUBLIC)])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     check_every_route_has_a_policy(app)  # deny by default: a route without a policy stops the start
+    body_limit = body_limit_of(app)  # each route's body limit (app/route_limits.py)
+    install_body_limits(app, body_limit)  # a larger body gets a 413 before the route reads it
+    install_security_headers(app, https=container.settings.public_base_url.startswith("https://"))  # outermost
+    # every operation declares its application/problem+json error responses, from its policy and body limit
+    install_problem_openapi(app, body_limit=body_limit)
     return app

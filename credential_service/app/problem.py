@@ -3,23 +3,21 @@
 Errors declare an :class:`ErrorCategory`; :data:`HTTP_STATUS` turns a category into an HTTP
 status (nowhere else does). Errors of the ``signing`` and ``verifier`` libraries that escape a
 route are translated by :func:`credential_service.platform.library_errors.from_library_error`.
-:func:`install_problem_openapi` declares these responses for every operation of the OpenAPI document.
+:mod:`credential_service.app.openapi_errors` declares these responses for every operation of the OpenAPI document.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from credential_service.platform.db_errors import from_database_error
-from credential_service.platform.errors import ErrorCategory, InvalidInput, Message, SogocError
+from credential_service.platform.errors import ErrorCategory, InvalidInput, Message, NotFound, SogocError
 from credential_service.platform.errors import Problem as LocatedProblem
 from credential_service.platform.library_errors import from_library_error
 from signing.errors import SigningError
@@ -47,11 +45,11 @@ def http_status(exc: SogocError) -> int:
     return HTTP_STATUS[exc.category]
 
 
-def problem_body(exc: SogocError, instance: str | None = None) -> dict[str, object]:
+def problem_body(exc: SogocError, instance: str | None = None, *, status: int | None = None) -> dict[str, object]:
     body: dict[str, object] = {
         "type": f"https://sogoc.example/problems/{exc.code}",
         "title": f"{exc.title.vi} / {exc.title.en}",
-        "status": http_status(exc),
+        "status": status or http_status(exc),
         "detail": str(exc.message),
         "detail_vi": exc.message.vi,
         "detail_en": exc.message.en,
@@ -70,12 +68,32 @@ def problem_body(exc: SogocError, instance: str | None = None) -> dict[str, obje
     return body
 
 
-def problem_response(request: Request, exc: SogocError) -> JSONResponse:
-    response = JSONResponse(problem_body(exc, request.url.path), status_code=http_status(exc), media_type=PROBLEM_JSON)
+def problem_response(request: Request, exc: SogocError, *, status: int | None = None) -> JSONResponse:
+    """The problem+json answer to ``exc``; ``status`` only for an HTTP status that no category has (405)."""
+    status = status or http_status(exc)
+    response = JSONResponse(
+        problem_body(exc, request.url.path, status=status), status_code=status, media_type=PROBLEM_JSON
+    )
     retry_after = exc.extra.get("retry_after")
     if isinstance(retry_after, int):  # every 429 and 503 that knows when to come back
         response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+UNREADABLE_BODY = Message(
+    "Không đọc được nội dung yêu cầu: JSON hoặc biểu mẫu bị hỏng, hoặc không phải UTF-8.",
+    "The request body cannot be read: broken JSON or form data, or not UTF-8.",
+)
+NO_SUCH_ADDRESS = Message("Không có địa chỉ này.", "There is no such address.")
+METHOD_NOT_ALLOWED = Message(
+    "Địa chỉ này không nhận phương thức HTTP này.", "This address does not take this HTTP method."
+)
+
+
+class MethodNotAllowed(SogocError):
+    code = "method-not-allowed"
+    category = ErrorCategory.INVALID_INPUT  # no category of its own: the status (405) is set where it is answered
+    title = Message("Phương thức không được hỗ trợ", "Method not allowed")
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -90,6 +108,23 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(VerifierError)
     async def _verifier_error(request: Request, exc: VerifierError) -> JSONResponse:
         return problem_response(request, from_library_error(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """The framework's own refusals, before a route runs: problems like every other answer."""
+        if exc.status_code == 400:  # a body that cannot be parsed (not UTF-8 JSON, broken multipart): invalid input
+            return problem_response(request, InvalidInput(UNREADABLE_BODY))
+        if exc.status_code == 404:
+            return problem_response(request, NotFound(NO_SUCH_ADDRESS))
+        if exc.status_code == 405:
+            response = problem_response(request, MethodNotAllowed(METHOD_NOT_ALLOWED), status=405)
+        else:
+            refused = Message(
+                f"Yêu cầu bị từ chối (HTTP {exc.status_code}).", f"The request was refused: {exc.detail}."
+            )
+            response = problem_response(request, SogocError(refused), status=exc.status_code)
+        response.headers.update(exc.headers or {})  # Allow, on a 405
+        return response
 
     @app.exception_handler(SQLAlchemyError)
     async def _database_error(request: Request, exc: SQLAlchemyError) -> JSONResponse:
@@ -123,90 +158,3 @@ def install_problem_handlers(app: FastAPI) -> None:
             )
         )
         return problem_response(request, wrapped)
-
-
-# -- OpenAPI ----------------------------------------------------------------------------------------
-class ProblemError(BaseModel):
-    """One located problem in the input (a cell, a field, a row)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    location: dict[str, Any] = Field(default_factory=dict, examples=[{"sheet": "Diem", "row": 4, "column": "HK1 GK"}])
-    vi: str
-    en: str
-    value: Any = None
-    expected_vi: str | None = None
-    expected_en: str | None = None
-
-
-class Problem(BaseModel):
-    """An RFC 9457 problem, with the message in Vietnamese and English (``detail`` is both)."""
-
-    model_config = ConfigDict(extra="allow")  # an error may add its own members (e.g. reason, retry_after)
-
-    type: str = Field(examples=["https://sogoc.example/problems/not-found"])
-    title: str = Field(examples=["Không tìm thấy / Not found"])
-    status: int = Field(examples=[404])
-    detail: str
-    detail_vi: str
-    detail_en: str
-    code: str = Field(examples=["not-found"])
-    instance: str | None = None
-    errors: list[ProblemError] | None = None
-    hint_vi: str | None = None
-    hint_en: str | None = None
-
-
-ERROR_DESCRIPTIONS: dict[int, str] = {
-    403: "Không có quyền / Not authorised",
-    404: "Không tìm thấy / Not found",
-    409: "Xung đột với trạng thái hiện tại / Conflicts with the current state",
-    422: "Dữ liệu không hợp lệ / Invalid input",
-    500: "Lỗi hệ thống / Internal error",
-    503: "Dịch vụ tạm thời không khả dụng / Service unavailable",
-}
-READ_ERRORS = (404, 422, 500, 503)  # every operation
-WRITE_ERRORS = (403, 409)  # and these for operations that change something
-
-
-def _problem_schemas() -> dict[str, Any]:
-    schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-    defs = schema.pop("$defs", {})
-    return {**defs, "Problem": schema}
-
-
-def add_problem_responses(spec: dict[str, Any]) -> dict[str, Any]:
-    """Declare ``application/problem+json`` error responses (a ``Problem``) on every operation of ``spec``.
-
-    FastAPI's default 422 ``HTTPValidationError`` is replaced: validation errors are problems too.
-    """
-    ref = {"$ref": "#/components/schemas/Problem"}
-    for item in spec.get("paths", {}).values():
-        for method, op in item.items():
-            if method not in {"get", "put", "post", "delete", "patch", "head", "options", "trace"}:
-                continue
-            responses = op.setdefault("responses", {})
-            statuses = [*READ_ERRORS, *(() if method in {"get", "head", "options"} else WRITE_ERRORS)]
-            statuses += [int(s) for s in responses if s.isdigit() and int(s) >= 400]
-            for status in sorted(set(statuses)):
-                entry = responses.setdefault(str(status), {})
-                entry.setdefault("description", ERROR_DESCRIPTIONS.get(status, "Lỗi / Error"))
-                entry["content"] = {PROBLEM_JSON: {"schema": ref}}
-    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
-    schemas.update(_problem_schemas())
-    for name in ("HTTPValidationError", "ValidationError"):  # FastAPI's 422 body, now unused
-        others = {k: v for k, v in schemas.items() if k != name}
-        if f'#/components/schemas/{name}"' not in json.dumps([spec.get("paths"), others]):
-            schemas.pop(name, None)
-    return spec
-
-
-def install_problem_openapi(app: FastAPI) -> None:
-    """Make ``app.openapi()`` declare the problem+json error responses of every operation."""
-
-    generate = app.openapi  # FastAPI's own (cached) generator; the post-processing is idempotent
-
-    def openapi() -> dict[str, Any]:
-        return add_problem_responses(generate())
-
-    app.openapi = openapi  # type: ignore[method-assign]

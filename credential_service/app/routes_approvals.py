@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
@@ -38,7 +38,11 @@ def approve_purpose(approval_id: str) -> str:
 
 
 @router.get("", summary="Các đề nghị chờ duyệt / proposals waiting for a second person")
-def listing(actor: Annotated[Actor, allow(P.APPROVALS)], c: C, status: str | None = "pending") -> list[dict[str, Any]]:
+def listing(
+    actor: Annotated[Actor, allow(P.APPROVALS)],
+    c: C,
+    status: Literal["pending", "running", "done", "failed", "rejected"] | None = "pending",
+) -> list[dict[str, Any]]:
     today = c.clock.today()
     return [
         a

@@ -9,50 +9,57 @@ a store every worker shares (platform/ratelimit.py) and logged without query dat
 from __future__ import annotations
 
 import base64
-from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from credential_service.app.bootstrap import Container
-from credential_service.app.deps import container
-from credential_service.diplomas import register_import
+from credential_service.app.deps import PDF, container
 from credential_service.diplomas import service as diploma_service
+from credential_service.diplomas.copies import COPY_CAPACITIES
+from credential_service.diplomas.register_book import BookInfo
+from credential_service.diplomas.register_files import REGISTER_LIMITS
 from credential_service.diplomas.rules import CorrectionRequest, DiplomaType, IssuerRole, parse_revocation_ground
 from credential_service.diplomas.schemas import DisclosureOut, PublicCheckOut, RevocationOut
+from credential_service.platform.bounds import YEAR_MAX, YEAR_MIN, Day, Year
 from credential_service.platform.client_address import request_client
+from credential_service.platform.errors import Message, NotFound
 from credential_service.platform.upload_limits import read_limited
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow, require
 from credential_service.staff.policy import Actor, Scope
 
-MAX_REGISTER_BYTES = register_import.REGISTER_LIMITS.max_bytes
+MAX_REGISTER_BYTES = REGISTER_LIMITS.max_bytes
 
 router = APIRouter(tags=["diplomas / văn bằng"])
+if TYPE_CHECKING:
+    CopyCapacity: TypeAlias = str
+else:  # the service's list (Circular 21/2019 Art. 28), as an enum of the OpenAPI document
+    CopyCapacity = Literal[COPY_CAPACITIES]
 C = Annotated[Container, Depends(container)]
 
 
 class Graduate(BaseModel):
-    full_name: str
-    date_of_birth: str
-    sex: str
-    place_of_birth: str | None = None
-    ethnicity: str | None = None
-    personal_id: str | None = None
+    full_name: str = Field(max_length=200)
+    date_of_birth: str = Field(max_length=20, description="dd/mm/yyyy")
+    sex: str = Field(max_length=8)
+    place_of_birth: str | None = Field(default=None, max_length=200)
+    ethnicity: str | None = Field(default=None, max_length=64)
+    personal_id: str | None = Field(default=None, max_length=12)
 
 
 class DecisionIn(BaseModel):
-    school_code: str
-    decision_no: str
-    decision_date: date
-    graduation_year: int
-    signer_name: str
+    school_code: str = Field(max_length=64)
+    decision_no: str = Field(max_length=64)
+    decision_date: Day
+    graduation_year: Year
+    signer_name: str = Field(max_length=200)
     graduates: list[Graduate] = Field(min_length=1, max_length=5000)
-    exam_session: str | None = None
-    training_mode: str | None = "Chính quy"
+    exam_session: str | None = Field(default=None, max_length=64)
+    training_mode: str | None = Field(default="Chính quy", max_length=32)
 
 
 class IssueIn(BaseModel):
@@ -62,45 +69,48 @@ class IssueIn(BaseModel):
     )
 
 
+Evidence = Annotated[list[Annotated[str, Field(max_length=500)]], Field(max_length=20)]  # documents relied on
+
+
 class CorrectionIn(BaseModel):
-    decision_no: str
-    decision_date: date
-    signer: str
-    ground: str
-    field: str
-    old_value: str
-    new_value: str
-    evidence: list[str]
+    decision_no: str = Field(max_length=64)
+    decision_date: Day
+    signer: str = Field(max_length=200)
+    ground: str = Field(max_length=40)
+    field: str = Field(max_length=32)
+    old_value: str = Field(max_length=200)
+    new_value: str = Field(max_length=200)
+    evidence: Evidence
 
 
 class RevocationIn(BaseModel):
-    kind: str = "revoke"
-    ground: str
-    decision_no: str
-    decision_date: date
-    signer: str
-    reason: str
+    kind: Literal["revoke", "cancel"] = "revoke"
+    ground: str = Field(max_length=40)
+    decision_no: str = Field(max_length=64)
+    decision_date: Day
+    signer: str = Field(max_length=200)
+    reason: str = Field(max_length=1000)
 
 
 class ReissueIn(BaseModel):
-    decision_no: str
-    decision_date: date
-    signer: str
-    reason: str
-    changes: dict[str, str]
-    evidence: list[str] = []
+    decision_no: str = Field(max_length=64)
+    decision_date: Day
+    signer: str = Field(max_length=200)
+    reason: str = Field(max_length=1000)
+    changes: dict[Annotated[str, Field(max_length=32)], Annotated[str, Field(max_length=200)]] = Field(max_length=20)
+    evidence: Evidence = []
 
 
 class CopyIn(BaseModel):
-    kind: str = "copy"
-    requester_name: str
-    capacity: str
-    purpose: str
+    kind: Literal["copy", "extract"] = "copy"
+    requester_name: str = Field(max_length=200)
+    capacity: CopyCapacity
+    purpose: str = Field(max_length=255)
 
 
 class ResolveIn(BaseModel):
-    decision: str
-    note: str
+    decision: Literal["accept", "reject"]
+    note: str = Field(max_length=1000)
 
 
 class CheckIn(BaseModel):
@@ -161,13 +171,14 @@ def status(diploma_id: str, c: C) -> dict[str, Any]:
 @router.get(
     "/api/v1/diplomas/{diploma_id}/pdf",
     response_class=Response,
+    responses=PDF,
     summary="Tải PDF / download",
     dependencies=[allow(P.DIPLOMA_READ)],
 )
 def pdf(diploma_id: str, c: C) -> Response:
     d = _svc(c).diploma(diploma_id)
-    if d.pdf is None:
-        return Response(status_code=404)
+    if d.pdf is None:  # digitised from a paper register: the register holds no PDF
+        raise NotFound(Message(f"Văn bằng {diploma_id} không có tệp PDF.", f"Diploma {diploma_id} has no PDF."))
     return Response(
         d.pdf,
         media_type="application/pdf",
@@ -250,14 +261,12 @@ def import_register(
     book_code: Annotated[str, Form(max_length=64)],
     issuer_key: Annotated[str, Form(max_length=64)],
     issuer_name: Annotated[str, Form(max_length=200)],
-    diploma_type: Annotated[str, Form(max_length=16)] = "THPT",
-    issuer_role: Annotated[str, Form(max_length=32)] = "so_director",
+    diploma_type: Annotated[DiplomaType, Form()] = DiplomaType.THPT,
+    issuer_role: Annotated[IssuerRole, Form()] = IssuerRole.SO_DIRECTOR,
 ) -> dict[str, Any]:
     """Not ``async``: the file is read in a worker process (time and memory limits) and this thread waits."""
-    data = read_limited(file.file, register_import.REGISTER_LIMITS)
-    book = register_import.BookInfo(
-        book_code, issuer_key, issuer_name, DiplomaType(diploma_type), issuer_role=IssuerRole(issuer_role)
-    )
+    data = read_limited(file.file, REGISTER_LIMITS)
+    book = BookInfo(book_code, issuer_key, issuer_name, diploma_type, issuer_role=issuer_role)
     rows = c.register_importer.check_file(data, file.filename or "register", book)  # refused now if bad
     payload = {
         "file_b64": base64.b64encode(data).decode(),
@@ -266,8 +275,8 @@ def import_register(
             "book_code": book_code,
             "issuer_key": issuer_key,
             "issuer_name": issuer_name,
-            "diploma_type": diploma_type,
-            "issuer_role": issuer_role,
+            "diploma_type": diploma_type.value,
+            "issuer_role": issuer_role.value,
         },
     }
     summary = f"Nhập sổ gốc / register import {book_code} ({issuer_name}), {rows} dòng/rows"
@@ -278,7 +287,7 @@ def import_register(
 @router.get(
     "/api/v1/reconciliation", summary="Hàng đợi đối soát / reconciliation queue", dependencies=[allow(P.RECONCILE)]
 )
-def reconciliation(c: C, status: str | None = "open") -> list[dict[str, Any]]:
+def reconciliation(c: C, status: Literal["open", "accepted", "rejected"] | None = "open") -> list[dict[str, Any]]:
     return c.register_importer.queue(status)
 
 
@@ -309,6 +318,7 @@ def client_of(request: Request) -> str:
     response_model=PublicCheckOut,
     response_model_exclude_unset=True,
     dependencies=[allow(P.PUBLIC)],
+    responses={429: {"description": "Quá nhiều lượt tra cứu, chờ retry_after giây / too many checks: wait"}},
 )
 def public_check(body: CheckIn, request: Request, c: C) -> dict[str, Any]:
     return _svc(c).public_check(
@@ -323,7 +333,9 @@ def public_check(body: CheckIn, request: Request, c: C) -> dict[str, Any]:
     response_model_exclude_unset=True,
     dependencies=[allow(P.PUBLIC)],
 )
-def disclosure(school_code: str, year: int, c: C) -> list[dict[str, Any]]:
+def disclosure(
+    school_code: Annotated[str, Path(max_length=64)], year: Annotated[int, Path(ge=YEAR_MIN, le=YEAR_MAX)], c: C
+) -> list[dict[str, Any]]:
     return _svc(c).disclosure(school_code, year)
 
 

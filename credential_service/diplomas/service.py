@@ -54,7 +54,7 @@ from credential_service.ledger import storage as ledger
 from credential_service.ledger.service import publish_in_transaction
 from credential_service.platform.clock import Clock, SystemClock, vn_date
 from credential_service.platform.db import Database
-from credential_service.platform.errors import InvalidInput, Message, NotFound, Problem
+from credential_service.platform.errors import Conflict, InvalidInput, Message, NotFound, Problem
 from credential_service.platform.ratelimit import RateLimiter, database_limiter
 from credential_service.staff.tables import School
 from credential_service.transcripts.import_rules import FieldError, parse_date, parse_personal_id, parse_sex
@@ -146,6 +146,23 @@ class DiplomaService:
             school = session.execute(select(School).where(School.code == school_code)).scalar_one_or_none()
             if school is None:
                 raise NotFound(Message(f"Không có trường mã {school_code}.", f"No school {school_code}."))
+            existing = session.execute(
+                select(GraduationDecision.id).where(
+                    GraduationDecision.issuer_key == school.code, GraduationDecision.decision_no == decision_no
+                )
+            ).scalar_one_or_none()
+            if existing is not None:
+                raise Conflict(
+                    Message(
+                        f"Quyết định số {decision_no} của trường {school_code} đã được ghi (mã {existing}).",
+                        f"Decision {decision_no} of school {school_code} is already recorded (id {existing}).",
+                    ),
+                    hint=Message(
+                        "Dùng quyết định đã ghi để cấp văn bằng; một quyết định khác cần số khác.",
+                        "Issue from the recorded decision; a different decision needs its own number.",
+                    ),
+                    decision_id=existing,
+                )
             decision_id = str(uuid.uuid4())
             session.add(
                 GraduationDecision(

@@ -77,8 +77,8 @@ def _key(authorization: str | None, x_api_key: str | None) -> str | None:
 def _principal(scope: str) -> Any:
     async def dep(
         svc: Employers,
-        authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None,
-        x_api_key: Annotated[str | None, Header()] = None,
+        authorization: Annotated[str | None, Header(max_length=256, description="Bearer <API key>")] = None,
+        x_api_key: Annotated[str | None, Header(max_length=256)] = None,
     ) -> ApiPrincipal:
         return svc.authenticate(_key(authorization, x_api_key), scope)
 
@@ -101,7 +101,7 @@ class VerifyIn(BaseModel):
 
 
 class BatchIn(BaseModel):
-    codes: list[str] = Field(min_length=1, max_length=MAX_BATCH)
+    codes: list[Annotated[str, Field(max_length=32)]] = Field(min_length=1, max_length=MAX_BATCH)
     model_config = {"json_schema_extra": {"examples": [{"codes": ["K7QXM-3RT9P", "A2B3C-D4E5F"]}]}}
 
 
@@ -185,7 +185,8 @@ def verify(body: VerifyIn, principal: VerifyKey, svc: Employers, request: Reques
                     }
                 }
             },
-        }
+        },
+        429: {"description": "rate limit of the key (each code counts)"},
     },
     dependencies=[allow(P.EMPLOYER)],
 )

@@ -9,15 +9,15 @@ their own data: any other id answers 404, exactly like an id that does not exist
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, Field
 
 from credential_service.app.bootstrap import Container
-from credential_service.app.deps import container
+from credential_service.app.deps import PDF, container, file_response
 from credential_service.holders.service import COOKIE, NotAuthenticated, Principal
+from credential_service.platform.bounds import Day
 from credential_service.platform.client_address import request_client
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow
@@ -25,6 +25,7 @@ from credential_service.staff.access import allow
 router = APIRouter(prefix="/api/v1/holder", tags=["holders / người học"])
 PRE_COOKIE = "sogoc_pre"  # pre-session CSRF binding for the sign-in and activation forms
 TOO_MANY_FAILURES = "Quá nhiều lần sai, chờ retry_after giây / too many failures: wait retry_after seconds"
+WRONG_PASSWORD = "Sai tên đăng nhập hoặc mật khẩu / wrong username or password"
 
 
 class HolderStack:
@@ -34,6 +35,7 @@ class HolderStack:
         self.holders = c.holders
         self.registry = c.population_registry
         self.consent = c.consent
+        self.verification = c.verification
 
 
 def holder_stack(c: Annotated[Container, Depends(container)]) -> HolderStack:
@@ -68,7 +70,7 @@ def current_holder(request: Request, stack: Stack) -> Principal:
 def csrf_holder(
     request: Request,
     stack: Stack,
-    x_csrf_token: Annotated[str | None, Header(description="from sign-in or GET /me")] = None,
+    x_csrf_token: Annotated[str | None, Header(max_length=128, description="from sign-in or GET /me")] = None,
 ) -> Principal:
     principal = stack.holders.principal(request.cookies.get(COOKIE))
     stack.holders.check_csrf(principal.session_hash, x_csrf_token)
@@ -94,10 +96,12 @@ class SignInIn(BaseModel):
 
 
 class GrantIn(BaseModel):
-    credential_ids: list[str] = Field(min_length=1, max_length=20)
+    credential_ids: list[Annotated[str, Field(max_length=36)]] = Field(min_length=1, max_length=20)
     scope: Literal["status", "diploma_fields", "full_transcript"] = "status"
     purpose: str = Field(min_length=3, max_length=255, examples=["Tuyển dụng vị trí kế toán / recruitment"])
-    recipient_tax_code: str | None = Field(None, description="MST của tổ chức nhận; bỏ trống = ai giữ mã / bearer")
+    recipient_tax_code: str | None = Field(
+        None, max_length=20, description="MST của tổ chức nhận; bỏ trống = ai giữ mã / bearer"
+    )
     expires_in_days: int = Field(30, ge=1, le=365)
     max_uses: int = Field(5, ge=1, le=1000)
 
@@ -120,8 +124,8 @@ class GrantIn(BaseModel):
 class GuardianIn(BaseModel):
     guardian_name: str = Field(min_length=2, max_length=200)
     guardian_pin: str = Field(min_length=12, max_length=12, description="số định danh của cha mẹ/người giám hộ")
-    guardian_date_of_birth: date
-    guardian_sex: str = Field(examples=["Nữ"])
+    guardian_date_of_birth: Day
+    guardian_sex: str = Field(max_length=8, examples=["Nữ"])
     relation: Literal["cha", "me", "giam_ho"]
 
 
@@ -143,7 +147,7 @@ def activate(body: ActivateIn, stack: Stack, request: Request) -> dict[str, Any]
     "/session",
     summary="Đăng nhập / sign in (sets the session cookie)",
     dependencies=[allow(P.PUBLIC_SIGN_IN)],
-    responses={429: {"description": TOO_MANY_FAILURES}},
+    responses={401: {"description": WRONG_PASSWORD}, 429: {"description": TOO_MANY_FAILURES}},
 )
 def sign_in(
     body: SignInIn, request: Request, response: Response, stack: Stack, c: Annotated[Container, Depends(container)]
@@ -180,6 +184,7 @@ def my_credentials(principal: Holder, stack: Stack) -> dict[str, Any]:
     "/credentials/{credential_id}/pdf",
     summary="Tải PDF / download the PDF",
     response_class=Response,
+    responses=PDF,
     dependencies=[allow(P.HOLDER)],
 )
 def my_pdf(credential_id: str, principal: Holder, stack: Stack, request: Request) -> Response:
@@ -208,9 +213,28 @@ def my_pdf(credential_id: str, principal: Holder, stack: Stack, request: Request
 
 
 @router.get(
+    "/credentials/{credential_id}/bundle.json",
+    summary="Gói xác minh ngoại tuyến / offline verification bundle (inclusion proof, signed checkpoint, status)",
+    dependencies=[allow(P.HOLDER)],
+)
+def my_bundle(credential_id: str, principal: Holder, stack: Stack) -> Response:
+    stack.holders.credential_pdf(principal.person_id, credential_id)  # the holder's own, issued: else 404
+    bundle = stack.verification.bundle(credential_id)
+    return Response(
+        bundle.to_json(),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{credential_id}.sogoc-bundle.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get(
     "/credentials/{credential_id}/qr.png",
     summary="Mã QR ngoại tuyến / offline QR (verify link + signed payload)",
     response_class=Response,
+    responses=file_response("image/png", "Ảnh mã QR / the QR code image"),
     dependencies=[allow(P.HOLDER)],
 )
 def my_qr(credential_id: str, principal: Holder, stack: Stack) -> Response:

@@ -8,24 +8,27 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
+from credential_service.ledger.proofs import MAX_PAGE
 from credential_service.ledger.schemas import (
     CheckpointOut,
     ConsistencyProofOut,
     EntriesOut,
     InclusionProofOut,
 )
-from credential_service.ledger.service import MAX_PAGE, LedgerService
+from credential_service.ledger.service import LedgerService
+from credential_service.platform.bounds import INT32_MAX
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow
 
 router = APIRouter(prefix="/ledger", tags=["ledger / sổ gốc số"])
 NOTE = "text/plain; charset=utf-8"
+DEFAULT_LATEST = "mặc định: checkpoint mới nhất / default: latest"
 
 
 def ledger_service(c: Annotated[Container, Depends(container)]) -> LedgerService:
@@ -36,7 +39,9 @@ Ledger = Annotated[LedgerService, Depends(ledger_service)]
 
 
 class CosignatureIn(BaseModel):
-    size: int = Field(ge=0, description="cỡ của checkpoint được đồng ký / size of the cosigned checkpoint")
+    size: int = Field(
+        ge=0, le=INT32_MAX, description="cỡ của checkpoint được đồng ký / size of the cosigned checkpoint"
+    )
     cosignature: str = Field(
         min_length=1,
         max_length=1000,
@@ -71,7 +76,7 @@ def publish_checkpoint(svc: Ledger) -> dict[str, Any]:
     response_class=PlainTextResponse,
     dependencies=[allow(P.PUBLIC)],
 )
-def checkpoint_at(size: int, svc: Ledger) -> PlainTextResponse:
+def checkpoint_at(size: Annotated[int, Path(ge=0, le=INT32_MAX)], svc: Ledger) -> PlainTextResponse:
     return PlainTextResponse(svc.checkpoint(size).note, media_type=NOTE)
 
 
@@ -84,8 +89,8 @@ def checkpoint_at(size: int, svc: Ledger) -> PlainTextResponse:
 )
 def inclusion_proof(
     svc: Ledger,
-    seq: Annotated[int, Query(ge=0)],
-    size: Annotated[int | None, Query(ge=0, description="mặc định: checkpoint mới nhất / default: latest")] = None,
+    seq: Annotated[int, Query(ge=0, le=INT32_MAX)],
+    size: Annotated[int | None, Query(ge=0, le=INT32_MAX, description=DEFAULT_LATEST)] = None,
 ) -> dict[str, Any]:
     return svc.inclusion_proof(seq, size)
 
@@ -98,7 +103,7 @@ def inclusion_proof(
     dependencies=[allow(P.PUBLIC)],
 )
 def credential_inclusion_proof(
-    credential_id: str, svc: Ledger, size: Annotated[int | None, Query(ge=0)] = None
+    credential_id: str, svc: Ledger, size: Annotated[int | None, Query(ge=0, le=INT32_MAX)] = None
 ) -> dict[str, Any]:
     return svc.credential_inclusion_proof(credential_id, size)
 
@@ -112,8 +117,8 @@ def credential_inclusion_proof(
 )
 def consistency_proof(
     svc: Ledger,
-    from_: Annotated[int, Query(alias="from", ge=0)],
-    to: Annotated[int | None, Query(ge=0, description="mặc định: checkpoint mới nhất / default: latest")] = None,
+    from_: Annotated[int, Query(alias="from", ge=0, le=INT32_MAX)],
+    to: Annotated[int | None, Query(ge=0, le=INT32_MAX, description=DEFAULT_LATEST)] = None,
 ) -> dict[str, Any]:
     return svc.consistency_proof(from_, to)
 
@@ -127,7 +132,7 @@ def consistency_proof(
 )
 def entries(
     svc: Ledger,
-    start: Annotated[int, Query(ge=0)] = 0,
+    start: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> dict[str, Any]:
     return svc.entries(start, limit)

@@ -12,22 +12,24 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from datetime import UTC
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from credential_service.app.bootstrap import Container
-from credential_service.app.deps import container
+from credential_service.app.deps import PDF, container
+from credential_service.documents.service import DOC_KINDS
 from credential_service.ledger.routes import ledger_service
 from credential_service.ledger.service import LedgerService
+from credential_service.platform.bounds import INT32_MAX, Day, Moment
 from credential_service.signers.compromise import CompromiseService
 from credential_service.signers.schemas import TrustListOut
-from credential_service.signers.service import SignerRegistry
+from credential_service.signers.service import REVOCATION_REASONS, SignerRegistry
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow
 from credential_service.staff.policy import Actor
@@ -54,6 +56,15 @@ Registry = Annotated[SignerRegistry, Depends(registry)]
 def _started(c: Container) -> Container:
     c.start_dev_services()
     return c
+
+
+MAX_AUDIT_PAGE = 1000  # entries of the signing audit trail in one answer
+if TYPE_CHECKING:
+    RevocationReason: TypeAlias = str
+    DocumentKind: TypeAlias = str
+else:  # the service's own lists, as enums of the OpenAPI document
+    RevocationReason = Literal[REVOCATION_REASONS]
+    DocumentKind = Literal[tuple(DOC_KINDS)]
 
 
 # -- registry -----------------------------------------------------------------------------------
@@ -87,7 +98,7 @@ async def import_certificate(
 
 class IssueIn(BaseModel):
     valid_days: int = Field(default=3 * 365, ge=1, le=10 * 365)
-    unit: str | None = None
+    unit: str | None = Field(default=None, max_length=64)  # the certificate's organizational unit (X.520: 64)
 
 
 @router.post(
@@ -110,8 +121,8 @@ def renew_certificate(staff_id: str, reg: Registry) -> dict[str, Any]:
 
 
 class RevokeIn(BaseModel):
-    reason: str = "unspecified"
-    at: datetime | None = None
+    reason: RevocationReason = "unspecified"
+    at: Moment | None = None
 
 
 @router.post(
@@ -129,8 +140,8 @@ class AssignIn(BaseModel):
     school_id: str | None = Field(default=None, max_length=36)
     class_id: str | None = Field(default=None, max_length=36)
     commune: str | None = Field(default=None, max_length=100)
-    valid_from: date
-    valid_to: date | None = None
+    valid_from: Day
+    valid_to: Day | None = None
 
 
 @router.post(
@@ -148,10 +159,10 @@ def assign(staff_id: str, body: AssignIn, actor: Annotated[Actor, allow(P.SIGNER
 
 
 class TransferIn(BaseModel):
-    on: date
-    school_id: str | None = None
-    class_id: str | None = None
-    staff_id: str | None = None
+    on: Day
+    school_id: str | None = Field(default=None, max_length=36)
+    class_id: str | None = Field(default=None, max_length=36)
+    staff_id: str | None = Field(default=None, max_length=36)
 
 
 @router.post(
@@ -168,7 +179,7 @@ def transfer(
 
 
 class RetireIn(BaseModel):
-    on: date
+    on: Day
 
 
 @router.post(
@@ -182,7 +193,10 @@ def retire(staff_id: str, body: RetireIn, reg: Registry) -> list[dict[str, Any]]
 
 @router.get(API + "/signing-audit", summary="Nhật ký ký số / signing audit trail", dependencies=[allow(P.AUDIT_READ)])
 def signing_audit(
-    reg: Registry, document_id: str | None = None, staff_id: str | None = None, limit: int = 200
+    reg: Registry,
+    document_id: Annotated[str | None, Query(max_length=36)] = None,
+    staff_id: Annotated[str | None, Query(max_length=36)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_PAGE)] = 200,
 ) -> list[dict[str, Any]]:
     return reg.audit_trail(document_id=document_id, staff_id=staff_id, limit=limit)
 
@@ -202,8 +216,8 @@ async def sign_document(
     ],
     title: Annotated[str, Form(max_length=300)],
     file: Annotated[UploadFile, File(description="PDF")],
-    kind: Annotated[str, Form(description="grade-book | decision | report | other")] = "other",
-    school_code: Annotated[str | None, Form()] = None,
+    kind: Annotated[DocumentKind, Form()] = "other",
+    school_code: Annotated[str | None, Form(max_length=32)] = None,
 ) -> dict[str, Any]:
     data = await read_upload(file)
     c.staff_auth.consume_confirmation(actor, confirmation_id, f"sign:document:{hashlib.sha256(data).hexdigest()}")
@@ -224,9 +238,15 @@ def get_document(document_id: str, c: C) -> dict[str, Any]:
 
 
 @router.get(
-    API + "/documents/{document_id}/pdf", summary="Tải văn bản đã ký / download", dependencies=[allow(P.DOCUMENT_READ)]
+    API + "/documents/{document_id}/pdf",
+    summary="Tải văn bản đã ký / download",
+    dependencies=[allow(P.DOCUMENT_READ)],
+    response_class=Response,
+    responses=PDF,
 )
-def get_document_pdf(document_id: str, c: C, revision: int | None = None) -> Response:
+def get_document_pdf(
+    document_id: str, c: C, revision: Annotated[int | None, Query(ge=1, le=INT32_MAX)] = None
+) -> Response:
     row = c.any_documents.revision_row(document_id, revision)
     return Response(
         row.pdf,
@@ -250,8 +270,8 @@ async def verify_document(
 
 # -- compromise ---------------------------------------------------------------------------------
 class CompromiseIn(BaseModel):
-    certificate: str = Field(description="certificate id, SHA-256 or serial")
-    compromised_at: datetime
+    certificate: str = Field(max_length=64, description="certificate id, SHA-256 or serial")
+    compromised_at: Moment
     reason: str | None = Field(default=None, max_length=1000)
 
 
@@ -297,6 +317,7 @@ async def reseal(compromise_id: str, request: Request, c: C, svc: Compromises) -
     "/.well-known/sogoc-trust-list",
     summary="Danh sách tin cậy đã ký / signed trust list (note)",
     dependencies=[allow(P.PUBLIC)],
+    response_class=PlainTextResponse,
 )
 def trust_list_note(c: C) -> PlainTextResponse:
     note = c.key_rotation.signed_trust_list()

@@ -53,7 +53,9 @@ class AccountOut(BaseModel):
 
 class TokenRequest(BaseModel):
     name: str = Field(max_length=100)
-    scopes: list[str] = Field(description="tên chính sách được phép / policy names the token may use")
+    scopes: list[Annotated[str, Field(max_length=64)]] = Field(
+        max_length=100, description="tên chính sách được phép / policy names the token may use"
+    )
     days: int = Field(ge=1, le=90)
 
 
@@ -114,7 +116,10 @@ def me_of(actor: Actor, c: Container) -> Me:
     "/session",
     summary="Đăng nhập cán bộ / staff sign-in (password + TOTP)",
     dependencies=[allow(P.PUBLIC_SIGN_IN)],
-    responses={429: {"description": "Quá nhiều lần sai, chờ retry_after giây / too many failures: wait retry_after s"}},
+    responses={
+        401: {"description": "Sai tên đăng nhập, mật khẩu hoặc mã TOTP / wrong username, password or TOTP code"},
+        429: {"description": "Quá nhiều lần sai, chờ retry_after giây / too many failures: wait retry_after s"},
+    },
 )
 def sign_in(body: SignIn, request: Request, response: Response, c: C) -> Me:
     client = request_client(request, c.settings.trusted_proxies)
@@ -150,6 +155,7 @@ def issue_token(body: TokenRequest, actor: Annotated[Actor, allow(P.SIGNED_IN)],
 @router.post(
     "/confirmations",
     summary="Người ký tự xác nhận một lần ký (cả lớp) / the signer confirms one signing batch (a whole class)",
+    responses={429: {"description": "Quá nhiều lần sai mã, chờ retry_after giây / too many wrong codes: wait"}},
 )
 def confirm(body: ConfirmRequest, actor: Annotated[Actor, allow(P.SIGNED_IN)], c: C) -> Confirmation:
     confirmation_id, expires = c.staff_auth.confirm(actor, totp_code=body.totp, purpose=body.purpose)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from credential_service.app.bootstrap import Container
-from credential_service.app.deps import container
+from credential_service.app.deps import PDF, container
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow
 
@@ -39,6 +39,7 @@ def transcript(transcript_id: str, c: C) -> dict[str, Any]:
     "/transcripts/{transcript_id}/pdf",
     summary="Tải PDF / download the PDF",
     response_class=Response,
+    responses=PDF,
     dependencies=[allow(P.TRANSCRIPT_READ)],
 )
 def transcript_pdf(transcript_id: str, c: C) -> Response:

@@ -175,3 +175,11 @@ def test_each_copy_from_the_register_is_logged_with_who_why_and_the_hash(
                                purpose="xem", given_by="clerk-1")  # fmt: skip
     with container.db.reader() as s:
         assert len(list(s.execute(select(Diploma)).scalars())) == 3
+
+
+def test_recording_a_decision_number_twice_is_a_conflict_that_names_the_recorded_one(svc: DiplomaService) -> None:
+    first = decide(svc, "21/QĐ-THPTDEMO")
+    with pytest.raises(Conflict) as refused:
+        decide(svc, "21/QĐ-THPTDEMO")
+    assert refused.value.extra["decision_id"] == first
+    assert "21/QĐ-THPTDEMO" in refused.value.message.vi and "already recorded" in refused.value.message.en
