@@ -31,26 +31,28 @@ from typing import Any
 
 from credential_service.platform.errors import InvalidInput, Message, Problem
 from credential_service.transcripts.grading_primary import (
-    PRIMARY_GRADES,
-    OverallResult,
     PrimaryAward,
     PrimaryCompletion,
     PrimaryPeriod,
+    overall_result,
+    period_problems,
+    primary_award,
+    primary_completion,
+    year_problems,
+)
+from credential_service.transcripts.grading_types import Traced
+from credential_service.transcripts.primary_catalogue import (
+    PRIMARY_GRADES,
+    OverallResult,
     QualityLevel,
     canonical_competence,
     canonical_quality,
     find_primary_subject,
-    overall_result,
     parse_quality_level,
     parse_subject_level,
     parse_test_score,
-    period_problems,
-    primary_award,
-    primary_completion,
     primary_subjects_for_grade,
-    year_problems,
 )
-from credential_service.transcripts.grading_types import Traced
 from credential_service.transcripts.value_parsers import FieldError, parse_count
 
 _TOP_KEYS = {"grade", "subjects", "qualities", "competences", "award_proposal", "teacher_comment"}

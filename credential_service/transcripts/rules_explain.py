@@ -32,7 +32,7 @@ from credential_service.transcripts.grading import (
     semester_average,
     year_average,
 )
-from credential_service.transcripts.grading_primary import PRIMARY_GRADES
+from credential_service.transcripts.primary_catalogue import PRIMARY_GRADES
 from credential_service.transcripts.primary_year import explain_primary_year
 from credential_service.transcripts.record import CONDUCT_AFTER_SUMMER, LEARNING_AFTER_REASSESSMENT
 from credential_service.transcripts.subjects import AssessmentMode, Subject
@@ -97,9 +97,7 @@ class YearEvaluation:
         return {r.name: getattr(r, period) for r in self.subjects}
 
 
-def _semester_value(
-    item: SubjectInput, semester: SemesterInput, label: str, trace: list[TraceStep]
-) -> SubjectValue:
+def _semester_value(item: SubjectInput, semester: SemesterInput, label: str, trace: list[TraceStep]) -> SubjectValue:
     if isinstance(semester, ScoredSemester):
         result = semester_average(list(semester.tx), semester.gk, semester.ck)
         trace.extend(_prefixed(result.trace, f"{item.name} {label}"))

@@ -9,22 +9,24 @@ import pytest
 
 from credential_service.platform.errors import InvalidInput
 from credential_service.transcripts.grading_primary import (
+    TIEU_BIEU,
+    CompletionDecision,
+    PrimaryPeriod,
+    overall_result,
+    primary_award,
+    primary_completion,
+)
+from credential_service.transcripts.primary_catalogue import (
     GENERAL_COMPETENCES,
     QUALITIES,
     SPECIFIC_COMPETENCES,
-    TIEU_BIEU,
-    CompletionDecision,
     OverallResult,
-    PrimaryPeriod,
     QualityLevel,
     SubjectLevel,
     find_primary_subject,
-    overall_result,
     parse_quality_level,
     parse_subject_level,
     parse_test_score,
-    primary_award,
-    primary_completion,
     primary_subjects_for_grade,
 )
 from credential_service.transcripts.value_parsers import FieldError

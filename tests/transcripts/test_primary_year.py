@@ -9,7 +9,7 @@ import pytest
 from primary_fixture import ISSUE_EXAMPLE, example
 
 from credential_service.platform.errors import InvalidInput
-from credential_service.transcripts.grading_primary import GENERAL_COMPETENCES, QUALITIES, primary_subjects_for_grade
+from credential_service.transcripts.primary_catalogue import GENERAL_COMPETENCES, QUALITIES, primary_subjects_for_grade
 from credential_service.transcripts.primary_year import explain_primary_year, parse_primary_year
 
 
