@@ -29,3 +29,17 @@ def test_test_folders_mirror_the_packages() -> None:
     libraries = {p.name for p in repo.iterdir() if (p / "__init__.py").is_file() and p.name != "credential_service"}
     folders = {p.name for p in root.iterdir() if p.is_dir() and p.name != "__pycache__"}
     assert folders - packages - libraries - set(CROSS_CUTTING_SUITES) == set()
+
+
+def test_no_module_outside_tests_and_migrations_is_over_500_lines() -> None:
+    repo = Path(__file__).parent.parent
+    sources = [
+        p
+        for folder in ("credential_service", "signing", "verifier", "fuzz", "benchmarks", "scripts")
+        for p in (repo / folder).rglob("*.py")
+    ]
+    assert len(sources) > 100
+    too_long = {
+        str(p.relative_to(repo)): n for p in sources if (n := len(p.read_text(encoding="utf-8").splitlines())) > 500
+    }
+    assert too_long == {}
