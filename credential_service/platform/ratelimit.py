@@ -230,8 +230,12 @@ class RateLimiter:
                 attempt.taken.append((policy, key, number))
                 if policy.wait_after(number):  # the wait this attempt imposes if it fails
                     self.storage.incr(f"{key}/wait/{number}", policy.wait_after(number))
-                if number - 1 > before and policy.wait_after(number - 1):
-                    raced = max(raced, policy.wait_after(number - 1))  # another attempt got in first
+                # another attempt got in first: it counted after our read, or it set the wait of the failure
+                # before ours between our read and our count (it counts, then sets the wait: two steps)
+                if policy.wait_after(number - 1) and (
+                    number - 1 > before or self.storage.get(f"{key}/wait/{number - 1}")
+                ):
+                    raced = max(raced, policy.wait_after(number - 1))
         if raced:
             raise RateLimited(too_many(raced), retry_after=raced)
         return attempt

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from real_clock import real_clock_env
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -62,22 +63,6 @@ def require_chromium() -> str:
     return path
 
 
-def _browser_env() -> dict[str, str]:
-    """The browser's environment: ours, without libfaketime.
-
-    The suite runs a second time with the clock moved ahead (``scripts/test.sh``, faketime). The browser
-    stands for the user's own machine, whose clock is real; under a faked clock Chromium's rendering never
-    settles (Playwright waits for elements to be "stable" across animation frames).
-    """
-    env = dict(os.environ)
-    preload = [p for p in env.pop("LD_PRELOAD", "").split(":") if p and "libfaketime" not in p]
-    if preload:
-        env["LD_PRELOAD"] = ":".join(preload)
-    for name in [n for n in env if n.startswith("FAKETIME")]:
-        del env[name]
-    return env
-
-
 @contextmanager
 def open_browser(
     *, viewport: tuple[int, int] = (1280, 900), locale: str = "vi-VN", timeout_ms: int = 15_000
@@ -89,11 +74,11 @@ def open_browser(
     if executable is None:
         raise RuntimeError("Chromium not found; set SOGOC_TEST_CHROMIUM")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS, env=_browser_env())
+        browser = pw.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS, env=real_clock_env()
+        )
         try:
-            context = browser.new_context(
-                viewport={"width": viewport[0], "height": viewport[1]}, locale=locale
-            )
+            context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale=locale)
             context.set_default_timeout(timeout_ms)
             page = context.new_page()
             try:

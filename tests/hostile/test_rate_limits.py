@@ -24,6 +24,7 @@ from typing import Any
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
+from real_clock import real_clock_env
 from sqlalchemy import select, update
 
 from credential_service.app.bootstrap import Container, build
@@ -376,7 +377,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     pytest.importorskip("redis")
     socket = Path(tmp_path_factory.mktemp("redis")) / "redis.sock"
     args = [server, "--port", "0", "--unixsocket", str(socket), "--save", "", "--appendonly", "no"]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=real_clock_env())
     for _ in range(100):
         if socket.exists():
             break
