@@ -16,7 +16,8 @@
 # and commit it under fuzz/regressions/HARNESS/ (tests/fuzz/test_fuzz_regressions.py replays it): see
 # "A finding" in fuzz/README.md.
 #
-# Runs at the lowest CPU priority (FUZZ_NICE=19) unless FUZZ_NICE says otherwise.
+# Runs at the lowest CPU priority (FUZZ_NICE=19) unless FUZZ_NICE says otherwise. FUZZ_QUIET=1 keeps
+# libFuzzer's output in the log only and prints its last lines when there is a finding (CI does this).
 # Exit code: 0 when no finding, non-zero when there was one (or on a usage error).
 set -euo pipefail
 
@@ -62,18 +63,22 @@ fi
 # "#!/usr/bin/env python3" must find the venv's python.
 export PATH="$SOGOC_VENV/bin:$PATH"
 
-# fuzz_once NAME SECONDS LOG CORPUS...: one libFuzzer process; its exit code.
+# fuzz_once NAME SECONDS LOG CORPUS...: one libFuzzer process; its exit code. Its output goes to LOG,
+# and to the terminal too unless FUZZ_QUIET=1.
 fuzz_once() {
   local name="$1" secs="$2" log="$3" rc
   shift 3
+  local cmd=(nice -n "${FUZZ_NICE:-19}" "$SOGOC_VENV/bin/python" -m fuzz.common "$name"
+    -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="fuzz/crashes/$name/"
+    "${extra[@]}" "$@")
   set +e
-  nice -n "${FUZZ_NICE:-19}" "$SOGOC_VENV/bin/python" -m fuzz.common "$name" \
-    -max_total_time="$secs" \
-    -print_final_stats=1 \
-    -artifact_prefix="fuzz/crashes/$name/" \
-    "${extra[@]}" \
-    "$@" 2>&1 | tee -a "$log"
-  rc="${PIPESTATUS[0]}"
+  if [ "${FUZZ_QUIET:-0}" = 1 ]; then
+    "${cmd[@]}" >>"$log" 2>&1
+    rc=$?
+  else
+    "${cmd[@]}" 2>&1 | tee -a "$log"
+    rc="${PIPESTATUS[0]}"
+  fi
   set -e
   return "$rc"
 }
@@ -136,6 +141,10 @@ run_one() {
     note "new findings:"
     printf '      %s\n' $found
     [ "$rc" -ne 0 ] || rc=1
+  fi
+  if [ "$rc" -ne 0 ] && [ "${FUZZ_QUIET:-0}" = 1 ]; then
+    note "the last lines of $log:"
+    tail -n 40 "$log" | sed 's/^/      /'
   fi
   if [ "$rc" -eq 0 ]; then
     note "$name: no finding"
