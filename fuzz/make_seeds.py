@@ -200,7 +200,7 @@ def _record_variants() -> dict[str, dict[str, Any]]:
     reassessed = _record()
     reassessed["results"] = {
         "learning_result": {"year": "Chưa đạt", "after_reassessment": "Đạt"},
-        "conduct": {"year": "Khá", "after_summer_training": None},
+        "conduct": {"year": "Khá", "after_summer": None},
     }
     no_results = _record()
     no_results["results"] = {}

@@ -214,7 +214,9 @@ def claims_from_record(record: Mapping[str, Any], record_sha256: str, *, issued_
         class_name=nfc(str(record["class"]["name"])),
         school_year=str(record["school_year"]),
         learning_result=learning.get("after_reassessment") or learning.get("year"),
-        conduct=conduct.get("after_summer_training") or conduct.get("year"),
+        # The year's final level: after re-assessment / summer training when there was one (TT22 Art. 13-14).
+        # Records before issue #14's fix named the summer key "after_summer_training"; both are read.
+        conduct=conduct.get("after_summer") or conduct.get("after_summer_training") or conduct.get("year"),
         record_sha256=record_sha256,
     )
 

@@ -187,3 +187,17 @@ def test_production_refuses_the_dev_qr_key(tmp_path: Path) -> None:
     s = Settings(env="production", keys_dir=tmp_path, trust_roots=[tmp_path / "r.pem"], ledger_key_path=tmp_path / "l")
     assert s.qr_key_path == tmp_path / "qr" / "qr.key"
     assert Settings(env="test").qr_key_path == DEV_KEYS_DIR / "qr" / "qr.key"
+
+
+def test_the_qr_carries_the_conduct_after_summer_training_when_there_was_one() -> None:
+    # TT22 Art. 13: conduct re-evaluated after summer training replaces the year's level on the printed record.
+    record = _record()
+    record["results"]["conduct"] = {"hk1": "Chưa đạt", "hk2": "Chưa đạt", "year": "Chưa đạt", "after_summer": "Đạt"}
+    record["results"]["learning_result"] = {"year": "Chưa đạt", "after_reassessment": "Đạt"}
+    claims = claims_from_record(record, _sha(record))
+    assert (claims.learning_result, claims.conduct) == ("Đạt", "Đạt")
+    # a record issued before the key was renamed still reads the same
+    record["results"]["conduct"] = {"year": "Chưa đạt", "after_summer_training": "Đạt"}
+    assert claims_from_record(record, _sha(record)).conduct == "Đạt"
+    record["results"]["conduct"] = {"year": "Khá", "after_summer": None}
+    assert claims_from_record(record, _sha(record)).conduct == "Khá"
