@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 
 from credential_service.diplomas import rules
 from credential_service.diplomas.rules import REVOCATION_GROUND_LABELS, STATUS_LABELS, Status
@@ -39,8 +39,16 @@ class RateLimited(TooManyRequests):
 
 
 class PublicRegister:
-    def __init__(self, db: Database, clock: Clock, limiter: RateLimiter, client_key: bytes) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        limiter: RateLimiter,
+        client_key: bytes,
+        register_format: str = rules.DEFAULT_REGISTER_FORMAT,
+    ) -> None:
         self.db = db
+        self.register_format = register_format
         self.clock = clock
         self.limiter = limiter
         self.check_limits: Sequence[RateLimitItem] = CHECK_LIMITS
@@ -84,15 +92,27 @@ class PublicRegister:
             raise InvalidInput(Message("Thông tin tra cứu chưa đủ.", "The check needs all three fields."),
                                problems=problems)  # fmt: skip
         key = rules.name_key(full_name)
+        # A register number is compared normalised on both sides (case, zero padding as printed): by its
+        # parts when it parses, else as written, upper-cased.
+        parsed = rules.parse_register_no(number, self.register_format) or rules.parse_register_no(number)
+        by_number = [Diploma.serial_no == number, func.upper(Diploma.register_no) == number.upper()]
+        if parsed is not None:
+            by_parts = [Diploma.register_seq == parsed.seq]
+            if parsed.year is not None:
+                by_parts.append(Diploma.register_year == parsed.year)
+            by_number.append(and_(*by_parts))
         with self.db.reader() as session:
-            rows = list(
-                session.execute(
-                    select(Diploma)
-                    .where(or_(Diploma.serial_no == number, Diploma.register_no == number))
-                    .where(Diploma.name_key == key, Diploma.date_of_birth == dob)
-                    .order_by(Diploma.version)
-                ).scalars()
-            )
+            candidates = session.execute(
+                select(Diploma)
+                .where(or_(*by_number))
+                .where(Diploma.name_key == key, Diploma.date_of_birth == dob)
+                .order_by(Diploma.version)
+            ).scalars()
+            rows = [
+                d
+                for d in candidates
+                if d.serial_no == number or rules.same_register_no(number, d.register_no, self.register_format)
+            ]
         # the version that carries this number first (the paper in the holder's hands), as it stands now
         row = rows[0] if rows else None
         self._log_check(who, kind, "match" if row else "no_match")

@@ -25,6 +25,7 @@ class Holder:
     sex: str
     ethnicity: str | None
     personal_id: str | None
+    old_id_number: str | None = None  # an old 9-digit CMND on a paper register: kept, not a personal ID
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,16 @@ def build_diploma_record(
     decision: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     title = TYPE_LABELS[diploma_type]
+    holder_fields: dict[str, Any] = {
+        "full_name": holder.full_name,
+        "date_of_birth": holder.date_of_birth.isoformat(),
+        "place_of_birth": holder.place_of_birth,
+        "sex": holder.sex,
+        "ethnicity": holder.ethnicity,
+        "personal_id": holder.personal_id,
+    }
+    if holder.old_id_number:  # only when there is one: records without it keep their exact bytes
+        holder_fields["old_id_number"] = holder.old_id_number
     return {
         "schema": DIPLOMA_SCHEMA,
         "credential_id": credential_id,
@@ -70,14 +81,7 @@ def build_diploma_record(
         "issued_at": issued_on.isoformat(),
         "type": {"code": diploma_type.value, "title_vi": title.vi, "title_en": title.en},
         "form": form,
-        "holder": {
-            "full_name": holder.full_name,
-            "date_of_birth": holder.date_of_birth.isoformat(),
-            "place_of_birth": holder.place_of_birth,
-            "sex": holder.sex,
-            "ethnicity": holder.ethnicity,
-            "personal_id": holder.personal_id,
-        },
+        "holder": holder_fields,
         "graduation": {
             "decision_no": graduation.decision_no,
             "decision_date": graduation.decision_date.isoformat(),

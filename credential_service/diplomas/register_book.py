@@ -53,6 +53,7 @@ class LegacyRow:
     scan_ref: str | None
     note: str | None
     name_key: str = field(default="")
+    old_id_number: str | None = None  # an old 9-digit CMND (the holder's identifier history keeps it)
 
     def to_json(self) -> dict[str, Any]:
         out = dict(self.__dict__)

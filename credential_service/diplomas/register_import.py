@@ -71,7 +71,8 @@ def fast_canonical_json(document: dict[str, Any]) -> bytes:
 def _record(book: BookInfo, r: LegacyRow, cid: str, issued_on: date) -> dict[str, Any]:
     return build_diploma_record(
         credential_id=cid, version=1, issued_on=issued_on, diploma_type=book.diploma_type, form="paper",
-        holder=Holder(r.full_name, r.date_of_birth, r.place_of_birth, r.sex, r.ethnicity, r.personal_id),
+        holder=Holder(r.full_name, r.date_of_birth, r.place_of_birth, r.sex, r.ethnicity, r.personal_id,
+                      r.old_id_number),
         graduation=Graduation(r.decision_no or "", r.decision_date or issued_on, r.graduation_year, None, r.school,
                               "Thành phố Hải Phòng", classification=r.classification),
         issuer=Issuer(book.issuer_role, book.issuer_name, book.signer_name),

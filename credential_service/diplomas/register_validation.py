@@ -130,11 +130,12 @@ def validate_register(table: Table, book: BookInfo, *, register_format: str, tod
                 report.add(n, "Giới tính", err.message.vi, err.message.en, cell(values, "Giới tính"), err.expected)
                 ok = False
         pin: str | None = None
+        old_id: str | None = None
         raw_pin = cell(values, "Số định danh")
         if raw_pin is not None:
             digits = clean_text(raw_pin).replace(" ", "")
             if len(digits) == 9 and digits.isdigit() and digits.isascii():
-                pin = None  # an old 9-digit CMND: valid, not a personal ID number; kept in the note [B]
+                old_id = digits  # an old 9-digit CMND: valid, not a personal ID number; kept as history [B]
             else:
                 try:
                     pin = parse_personal_id(raw_pin, dob)
@@ -164,7 +165,7 @@ def validate_register(table: Table, book: BookInfo, *, register_format: str, tod
                 f"dạng {register_format}, loại {type_code}",
                 f"formatted {register_format}, type {type_code}",
             )
-            if parsed is None or parsed.type != type_code:
+            if parsed is None or parsed.type not in (None, type_code):
                 report.add(n, "Số vào sổ", "Số vào sổ sai dạng", "Malformed register number", register_no, expected_no)
                 ok = False
             elif parsed.seq < 1:  # Circular 21/2019 Art. 13: natural numbers, from 1 in each year
@@ -174,8 +175,10 @@ def validate_register(table: Table, book: BookInfo, *, register_format: str, tod
                                    f"a sequence number from 1, formatted {register_format}"))  # fmt: skip
                 ok = False
             else:
-                register_no = rules.format_register_no(parsed.seq, parsed.type, parsed.year, register_format)
-                seq, reg_year = parsed.seq, parsed.year
+                # a format without {year} numbers within the graduation year's book
+                reg_year = parsed.year if parsed.year is not None else (year or 0)
+                register_no = rules.format_register_no(parsed.seq, type_code, reg_year, register_format)
+                seq = parsed.seq
                 if register_no in numbers:
                     report.add(n, "Số vào sổ", f"Trùng số vào sổ với dòng {numbers[register_no]}",
                                f"Duplicate register number: also on row {numbers[register_no]}",
@@ -233,6 +236,7 @@ def validate_register(table: Table, book: BookInfo, *, register_format: str, tod
                 decision_no=clean_text(cell(values, "Số quyết định")) or None, decision_date=decision_date,
                 personal_id=pin, page=page, line=line, scan_ref=clean_text(cell(values, "Ảnh quét")) or None,
                 note=clean_text(cell(values, "Ghi chú")) or None, name_key=rules.name_key(full_name),
+                old_id_number=old_id,
             )
         )  # fmt: skip
     if report.problems:

@@ -88,22 +88,41 @@ def _format_regex(fmt: str) -> re.Pattern[str]:
             out.append(r"(?P<year>\d{4})")
         else:
             out.append(re.escape(part))
-    return re.compile("^" + "".join(out) + "$")
+    return re.compile("^" + "".join(out) + "$", re.IGNORECASE)  # as typed: any case
 
 
 @dataclass(frozen=True)
 class RegisterNo:
     seq: int
-    type: str
-    year: int
+    type: str | None  # None when the format has no {type}
+    year: int | None  # None when the format has no {year}
+
+    def key(self) -> tuple[int, str | None, int | None]:
+        """What identifies the number whatever way it was written (zero padding, case, spaces)."""
+        return (self.seq, self.type, self.year)
 
 
 def parse_register_no(text: str, fmt: str = DEFAULT_REGISTER_FORMAT) -> RegisterNo | None:
-    """Split a register number written in ``fmt`` (spaces tolerated); None when it does not fit."""
+    """Split a register number written in ``fmt`` (spaces tolerated, any case, zero-padded sequence numbers
+    as printed, e.g. 00171/thpt/2005); None when it does not fit. A format may leave out {type} or {year}."""
     m = _format_regex(fmt).match("".join(str(text).split()))
     if m is None:
         return None
-    return RegisterNo(int(m["seq"]), m["type"].upper(), int(m["year"]))
+    groups = m.groupdict()
+    kind, year = groups.get("type"), groups.get("year")
+    return RegisterNo(int(groups["seq"]), kind.upper() if kind else None, int(year) if year else None)
+
+
+def same_register_no(typed: str, stored: str, fmt: str = DEFAULT_REGISTER_FORMAT) -> bool:
+    """Whether a register number typed by a person names the stored one: both sides are normalised
+    (case, spaces, zero padding) by the issuer's format, then by the default one."""
+    if "".join(typed.split()).upper() == "".join(stored.split()).upper():
+        return True
+    for f in dict.fromkeys((fmt, DEFAULT_REGISTER_FORMAT)):
+        a, b = parse_register_no(typed, f), parse_register_no(stored, f)
+        if a is not None and b is not None:
+            return a.key() == b.key()
+    return False
 
 
 # ---------------------------------------------------------------------------------------------

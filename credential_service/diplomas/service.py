@@ -94,6 +94,7 @@ class DiplomaService:
             self.clock,
             limiter or database_limiter(db, self.clock),
             client_key or secrets.token_bytes(32),  # logs keep a keyed hash, never the address
+            register_format,
         )
 
     # ------------------------------------------------------------------------------ decisions

@@ -48,7 +48,9 @@ from credential_service.staff.tables import Staff
 
 
 def _holder_of(d: Diploma) -> Holder:
-    return Holder(d.full_name, d.date_of_birth, d.place_of_birth, d.sex, d.ethnicity, d.personal_id)
+    """The holder as the row stands; an old CMND carried by the record goes on into new versions."""
+    old_id = (json.loads(d.record_json).get("holder") or {}).get("old_id_number") if d.record_json else None
+    return Holder(d.full_name, d.date_of_birth, d.place_of_birth, d.sex, d.ethnicity, d.personal_id, old_id)
 
 
 def _printed(d: Diploma) -> dict[str, str | None]:

@@ -31,13 +31,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credential_service.diplomas.tables import Diploma
-from credential_service.holders.identity_rules import IdentifierKind, check_personal_id, mask, normalise_sex
+from credential_service.holders.person_links import keep_old_id_number, person_for
 from credential_service.holders.tables import (
     DiplomaPerson,
     HolderAccount,
     HolderSession,
     Person,
-    PersonIdentifier,
     StudentPerson,
 )
 from credential_service.platform.clock import Clock, SystemClock
@@ -151,42 +150,6 @@ class HolderService:
         self.limiter = limiter or limiter_from_settings(db, settings, self.clock)
 
     # ------------------------------------------------------------------ persons and links
-    def _person_by_pin(self, session: Session, pin: str) -> Person | None:
-        row = session.execute(
-            select(Person)
-            .join(PersonIdentifier, PersonIdentifier.person_id == Person.id)
-            .where(PersonIdentifier.kind == IdentifierKind.PIN.value, PersonIdentifier.value == pin)
-        ).first()
-        return row[0] if row else None
-
-    def _person_for(
-        self, session: Session, full_name: str, dob: date, sex: str, pin: str | None, source: str
-    ) -> Person:
-        if pin and not check_personal_id(pin, sex=sex, date_of_birth=dob, today=self.clock.today()).ok:
-            log.warning("personal ID on a %s record fails validation; not used to link (masked %s)", source, mask(pin))
-            pin = None  # a number that contradicts the record links nothing; the person is linked without it
-        person = self._person_by_pin(session, pin) if pin else None
-        if person is None:
-            person = Person(
-                id=new_id(), full_name=full_name, date_of_birth=dob, sex=normalise_sex(sex), created_at=self.clock.now()
-            )
-            session.add(person)
-            session.flush()
-            if pin:
-                session.add(
-                    PersonIdentifier(
-                        id=new_id(),
-                        person_id=person.id,
-                        kind=IdentifierKind.PIN.value,
-                        value=pin,
-                        valid_from=None,
-                        valid_to=None,
-                        source=source,
-                        created_at=self.clock.now(),
-                    )
-                )
-        return person
-
     def link_student(self, student_id: str, *, linked_by: str) -> str:
         """Link a student record to its person (found by PIN, else a new person); returns the person id."""
         with self.db.transaction() as session:
@@ -196,7 +159,9 @@ class HolderService:
             st = session.get(Student, student_id)
             if st is None:
                 raise NotFound(Message("Không có học sinh này.", "No such student."))
-            person = self._person_for(session, st.full_name, st.date_of_birth, st.sex, st.personal_id, "school_record")
+            person = person_for(
+                session, self.clock, st.full_name, st.date_of_birth, st.sex, st.personal_id, "school_record"
+            )
             session.add(
                 StudentPerson(
                     student_id=st.id,
@@ -217,7 +182,10 @@ class HolderService:
             if d is None:
                 raise NotFound(Message("Không có văn bằng này.", "No such diploma."))
             if person_id is None:
-                person_id = self._person_for(session, d.full_name, d.date_of_birth, d.sex, d.personal_id, "register").id
+                person_id = person_for(
+                    session, self.clock, d.full_name, d.date_of_birth, d.sex, d.personal_id, "register"
+                ).id
+            keep_old_id_number(session, self.clock, person_id, d.record_json)
             session.add(
                 DiplomaPerson(
                     diploma_id=d.id,

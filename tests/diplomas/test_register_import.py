@@ -3,6 +3,7 @@ cross-book conflicts in the reconciliation queue, and the public check on the le
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -86,6 +87,58 @@ def test_legacy_diplomas_then_pass_the_public_check(container: Container, import
     assert svc.public_check(number=serial, full_name=name + " X", date_of_birth=dob, client="1.2.3.4") == {
         "match": False
     }
+
+
+def test_the_public_check_accepts_a_register_number_typed_as_printed_or_in_lower_case(
+    importer: RegisterImporter, svc: DiplomaService
+) -> None:
+    rows = demo_register_rows(5, seed=3)
+    importer.import_file(register_xlsx(rows), "b.xlsx", BOOK, actor="clerk")
+    name, dob, number = (rows[2][COLUMNS.index(c)] for c in ("Họ và tên", "Ngày sinh", "Số vào sổ"))
+    seq, kind, year = number.split("/")
+    for typed in (f"{int(seq):05d}/{kind}/{year}", number.lower(), f" {seq} / {kind.lower()} / {year} "):
+        assert svc.public_check(number=typed, full_name=name, date_of_birth=dob, client="1.2.3.4")["match"], typed
+    for wrong in (f"{int(seq) + 1}/{kind}/{year}", f"{seq}/{kind}/{int(year) + 1}", f"{seq}/TC/{year}"):
+        assert not svc.public_check(number=wrong, full_name=name, date_of_birth=dob, client="1.2.3.4")["match"]
+
+
+def test_an_old_9_digit_cmnd_in_a_register_is_kept_in_the_record_and_the_holders_identifier_history(
+    container: Container, importer: RegisterImporter
+) -> None:
+    from credential_service.holders.tables import PersonIdentifier
+
+    rows = demo_register_rows(3, seed=4)
+    rows[1][COLUMNS.index("Số định danh")] = "031 234 567"
+    importer.import_file(register_xlsx(rows), "b.xlsx", BOOK, actor="clerk")
+    with container.db.reader() as s:
+        d = s.execute(select(Diploma).where(Diploma.register_no == rows[1][COLUMNS.index("Số vào sổ")])).scalar_one()
+    holder = json.loads(d.record_json)["holder"]
+    assert (holder["personal_id"], holder["old_id_number"]) == (None, "031234567")
+    person = container.holders.link_diploma(d.id, linked_by="test")
+    with container.db.reader() as s:
+        ids = {(i.kind, i.value, i.source) for i in s.execute(
+            select(PersonIdentifier).where(PersonIdentifier.person_id == person)).scalars()}  # fmt: skip
+    assert ids == {("cmnd9", "031234567", "register")}
+    # linking again adds nothing; a row without a CMND has no such key (its record bytes are unchanged)
+    container.holders.link_diploma(d.id, linked_by="test")
+    with container.db.reader() as s:
+        others = list(s.execute(select(Diploma).where(Diploma.id != d.id)).scalars())
+    assert all("old_id_number" not in json.loads(o.record_json)["holder"] for o in others)
+
+
+def test_a_register_book_whose_numbers_have_no_type_imports(container: Container) -> None:
+    # Some old books number "171/2004" (no type): the format "{seq}/{year}" reads them, no IndexError.
+    rows = demo_register_rows(3, seed=5)
+    col = COLUMNS.index("Số vào sổ")
+    for r in rows:
+        seq, _kind, year = r[col].split("/")
+        r[col] = f"{seq}/{year}"
+    importer = RegisterImporter(container.db, container.settings, register_format="{seq}/{year}")
+    report = importer.import_file(register_xlsx(rows), "b.xlsx", BOOK, actor="clerk")
+    assert report.imported == 3
+    with container.db.reader() as s:
+        numbers = sorted(s.execute(select(Diploma.register_no)).scalars())
+    assert numbers == sorted(r[col] for r in rows)
 
 
 def test_cross_book_conflicts_go_to_the_queue_and_the_clerks_resolution_is_ledgered(

@@ -14,6 +14,7 @@ from credential_service.diplomas.rules import (
     DiplomaType,
     Form,
     IssuerRole,
+    RegisterNo,
     RevocationGround,
     deadline_status,
     format_register_no,
@@ -22,6 +23,7 @@ from credential_service.diplomas.rules import (
     name_key,
     parse_register_no,
     parse_revocation_ground,
+    same_register_no,
     validate_correction,
 )
 from credential_service.platform.canonical import canonical_json, sha256_hex
@@ -41,6 +43,21 @@ def test_register_number_format_is_configurable() -> None:
     assert format_register_no(7, "THPT", 2026, fmt) == "HP-2026-THPT-00007"
     parsed = parse_register_no("HP-2026-THPT-00007", fmt)
     assert parsed is not None and parsed.seq == 7
+
+
+def test_a_register_format_without_type_or_year_parses_without_error() -> None:
+    assert parse_register_no("171/2005", "{seq}/{year}") == RegisterNo(171, None, 2005)
+    assert parse_register_no("A-00171", "A-{seq:05d}") == RegisterNo(171, None, None)
+    assert parse_register_no("171/THPT/2005", "{seq}/{year}") is None
+
+
+def test_a_register_number_is_the_same_typed_as_printed_zero_padded_or_in_lower_case() -> None:
+    assert same_register_no("00171/THPT/2005", "171/THPT/2005")
+    assert same_register_no("171/thpt/2005", "171/THPT/2005")
+    assert same_register_no("171/THPT/2005", "HP-2005-THPT-00171", "HP-{year}-{type}-{seq:05d}") is False
+    assert same_register_no("hp-2005-thpt-171", "HP-2005-THPT-00171", "HP-{year}-{type}-{seq:05d}")
+    assert not same_register_no("172/THPT/2005", "171/THPT/2005")
+    assert not same_register_no("171/TC/2005", "171/THPT/2005")
 
 
 def test_register_sequence_starts_at_one() -> None:
