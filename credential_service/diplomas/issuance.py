@@ -144,8 +144,11 @@ def require_role(session: Session, staff_id: str, role: str, school_id: str | No
         RoleAssignment.role == role,
         in_force(on),
     )
-    if school_id is not None:
-        query = query.where(RoleAssignment.school_id == school_id)
+    # a school's diploma: the role at that school; a Sở-issued one: the role held at the Sở (or, for a Phòng
+    # head, where the legacy books are kept), never a school's (a school seal does not seal a Sở diploma)
+    query = query.where(
+        RoleAssignment.school_id == school_id if school_id is not None else RoleAssignment.school_id.is_(None)
+    )
     if session.execute(query).first() is None:
         raise NotAuthorised(
             Message(

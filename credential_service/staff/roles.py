@@ -20,6 +20,8 @@ class Role(StrEnum):
     SO_CLERK = "so_clerk"  # Sở: the register of diplomas, paper-register digitisation
     INSPECTOR = "inspector"  # Sở: reads and audits, changes nothing
     SO_ADMISSIONS = "so_admissions"  # Sở: grade-10 admissions (rules of the year, applicants, allocation)
+    SO_DIRECTOR = "so_director"  # Giám đốc Sở: signs Sở-issued diplomas (THPT until 14/4/2026) and their new versions
+    PHONG_HEAD = "phong_head"  # Trưởng phòng GDĐT (legacy THCS books), held where the books are now kept
     COMMUNE_OFFICER = "commune_officer"  # xã/phường: primary and lower-secondary schools of the commune
     PRINCIPAL = "principal"
     GVCN = "gvcn"  # homeroom teacher of one class
@@ -34,18 +36,20 @@ LABELS: dict[Role, Message] = {
     Role.SO_CLERK: Message("cán bộ quản lý văn bằng của Sở", "Sở register clerk"),
     Role.INSPECTOR: Message("thanh tra Sở", "Sở inspector"),
     Role.SO_ADMISSIONS: Message("cán bộ tuyển sinh của Sở", "Sở admissions officer"),
+    Role.SO_DIRECTOR: Message("giám đốc Sở", "Sở director"),
+    Role.PHONG_HEAD: Message("trưởng phòng GDĐT (sổ gốc THCS cũ)", "head of a district education office (legacy THCS)"),
     Role.COMMUNE_OFFICER: Message("cán bộ giáo dục xã/phường", "commune/ward education officer"),
     Role.PRINCIPAL: Message("hiệu trưởng", "principal"),
     Role.GVCN: Message("giáo viên chủ nhiệm", "homeroom teacher"),
     Role.SUBJECT_TEACHER: Message("giáo viên bộ môn", "subject teacher"),
     Role.SCHOOL_CLERK: Message("văn thư/giáo vụ", "school clerk"),
     Role.SEAL_OPERATOR: Message("người được giao đóng dấu", "seal operator"),
-    Role.SEAL: Message("dấu (chứng thư tổ chức) của trường", "school organisation seal"),
+    Role.SEAL: Message("dấu (chứng thư tổ chức) của trường hoặc của Sở", "organisation seal of a school or the Sở"),
 }
 
 SO_ROLES = frozenset({Role.SO_ADMIN, Role.SO_CLERK, Role.INSPECTOR})
 # City-wide like the Sở roles, but reading no transcripts or diplomas (not in SO_ROLES, so not a school reader).
-CITY_WIDE_ROLES = SO_ROLES | {Role.SO_ADMISSIONS}
+CITY_WIDE_ROLES = SO_ROLES | {Role.SO_ADMISSIONS, Role.SO_DIRECTOR}
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,14 @@ def place_problem(role: Role, *, school_id: str | None, class_id: str | None, co
         return Message("Vai trò của Sở áp dụng cho toàn thành phố, không gắn với trường.", "A Sở role is city-wide.")
     if role is Role.COMMUNE_OFFICER and (not commune or school_id or class_id):
         return Message("Cán bộ xã/phường cần tên xã/phường.", "A commune officer needs a commune.")
-    if role in SCHOOL_ROLES and not school_id:
+    # The dissolved Phòng GDĐT's books moved to the Sở or a commune (7/2025): the legacy signer is held there.
+    if role is Role.PHONG_HEAD and (school_id or class_id):
+        return Message("Trưởng phòng GDĐT gắn với Sở hoặc một xã/phường, không với trường.",
+                       "A Phòng head is held at the Sở or a commune, not at a school.")  # fmt: skip
+    # A seal is an organisation's: a school's, or the Sở's own (no school, no commune) for Sở-issued diplomas.
+    if role is Role.SEAL and (commune or class_id) and not school_id:
+        return Message("Dấu là của một trường hoặc của Sở.", "A seal belongs to a school or to the Sở.")
+    if role in SCHOOL_ROLES - {Role.SEAL} and not school_id:
         return Message("Vai trò này cần một trường.", "This role needs a school.")
     if role is Role.GVCN and not class_id:
         return Message("Giáo viên chủ nhiệm cần một lớp.", "A homeroom teacher needs a class.")
