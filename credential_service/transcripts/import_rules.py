@@ -57,6 +57,7 @@ from datetime import date
 from typing import Any
 
 from credential_service.platform.errors import InvalidInput, Message, Problem
+from credential_service.transcripts.assessment_counts import tx_count_for_subject_problem
 from credential_service.transcripts.grading_types import Level
 from credential_service.transcripts.import_cells import (
     DATE_EXPECTED,
@@ -327,6 +328,13 @@ def _read_results(
             continue
         hk1 = _semester(report, sheet, row, values, subject, "HK1")
         hk2 = _semester(report, sheet, row, values, subject, "HK2")
+        for hk, semester in (("HK1", hk1), ("HK2", hk2)):
+            if isinstance(semester, ScoredSemester):
+                problem = tx_count_for_subject_problem(subject.name, grade, len(semester.tx))
+                if problem is not None:
+                    expected = Message("số điểm theo số tiết/năm của môn", "as many scores as the subject's periods")
+                    report.add(name, row, f"{hk} TX", problem, "; ".join(str(s) for s in semester.tx), expected)
+                    hk1 = hk2 = None
         if hk1 is None or hk2 is None or code not in roster_codes:
             continue
         comment = clean_text(sheet.cell(values, "Nhận xét")) or None

@@ -15,7 +15,7 @@ router = APIRouter(tags=["rules / quy chế đánh giá"])
 EXAMPLE = {
     "grade": 10,
     "subjects": {
-        "Toán": {"hk1": {"tx": [8, 7.5, 9], "gk": 7, "ck": 8.5}, "hk2": {"tx": [8, 8, 9], "gk": 8, "ck": 8}},
+        "Toán": {"hk1": {"tx": [8, 7.5, 9, 8], "gk": 7, "ck": 8.5}, "hk2": {"tx": [8, 8, 9, 9], "gk": 8, "ck": 8}},
         "Giáo dục thể chất": {"hk1": "Đ", "hk2": "Đ"},
     },
     "conduct": {"hk1": "Tốt", "hk2": "Khá"},

@@ -25,6 +25,7 @@ from openpyxl import Workbook
 from credential_service.platform.errors import InvalidInput, Message, Problem
 from credential_service.platform.spreadsheet_input import csv_rows, open_xlsx, sheet_rows
 from credential_service.platform.upload_limits import MB, SpreadsheetLimits
+from credential_service.transcripts.assessment_counts import allowed_tx_counts
 from credential_service.transcripts.grading import Level, Verdict
 from credential_service.transcripts.import_rules import (
     RESULTS_HEADERS,
@@ -241,12 +242,12 @@ def _score(rng: random.Random, mean: float, spread: float) -> Decimal:
     return Decimal(str(round(value * 2) / 2))  # half points, as teachers mostly give
 
 
-def _scored_semester(rng: random.Random, mean: float, spread: float) -> ScoredSemester:
-    tx = tuple(_score(rng, mean, spread) for _ in range(3))
+def _scored_semester(rng: random.Random, mean: float, spread: float, n_tx: int) -> ScoredSemester:
+    tx = tuple(_score(rng, mean, spread) for _ in range(n_tx))
     return ScoredSemester(tx, _score(rng, mean, spread), _score(rng, mean, spread))
 
 
-def _subject_input(rng: random.Random, subject: Subject, profile: str, weak: set[str]) -> SubjectInput:
+def _subject_input(rng: random.Random, subject: Subject, profile: str, weak: set[str], grade: int) -> SubjectInput:
     mean, spread, _ = _PROFILES[profile]
     if not subject.is_scored:
         verdict = Verdict.CHUA_DAT if subject.name in weak else Verdict.DAT
@@ -255,8 +256,10 @@ def _subject_input(rng: random.Random, subject: Subject, profile: str, weak: set
         mean, spread = 3.0, 0.3
     elif profile == "excellent" and subject.name in {"Toán", "Ngữ văn", "Ngoại ngữ 1"}:
         mean = 9.4
-    hk1 = _scored_semester(rng, mean, spread)
-    hk2 = _scored_semester(rng, mean + 0.1, spread)
+    allowed = allowed_tx_counts(subject.name, grade)
+    n_tx = allowed.start if allowed is not None else 3  # TT22 Art. 7.1: as many as the subject's periods
+    hk1 = _scored_semester(rng, mean, spread, n_tx)
+    hk2 = _scored_semester(rng, mean + 0.1, spread, n_tx)
     return SubjectInput(subject, hk1, hk2)
 
 
@@ -290,7 +293,7 @@ def demo_class(class_name: str, grade: int, n: int = 40, seed: int = 1) -> list[
         profile = _profile_for(i, n)
         weak = {"Toán", "Vật lí" if grade >= 10 else "Khoa học tự nhiên"} if profile == "failing" else set()
         base = "pass" if profile == "failing" else profile
-        items = tuple(_subject_input(rng, s, base, weak) for s in subjects)
+        items = tuple(_subject_input(rng, s, base, weak, grade) for s in subjects)
         conduct = _PROFILES[base][2]
         year = YearInput(
             grade=grade,

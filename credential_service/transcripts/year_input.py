@@ -5,7 +5,7 @@ JSON shape (``parse_year_input`` accepts exactly these keys)::
     {
       "grade": 10,
       "subjects": {
-        "Toán": {"hk1": {"tx": [8, 7.5, 9], "gk": 7, "ck": 8.5}, "hk2": {"tx": ["8"], "gk": "7", "ck": 8}},
+        "Toán": {"hk1": {"tx": [8, 7.5, 9, 8], "gk": 7, "ck": 8.5}, "hk2": {"tx": ["8", 8, 8, 8], "gk": "7", "ck": 8}},
         "Giáo dục thể chất": {"hk1": "Đ", "hk2": "Đạt"}
       },
       "conduct": {"hk1": "Tốt", "hk2": "Khá"},
@@ -33,6 +33,7 @@ from types import MappingProxyType
 from typing import Any
 
 from credential_service.platform.errors import InvalidInput, Message, Problem
+from credential_service.transcripts.assessment_counts import tx_count_for_subject_problem
 from credential_service.transcripts.grading_scores import tx_count_problem
 from credential_service.transcripts.grading_types import Level, SubjectValue, Verdict
 from credential_service.transcripts.subjects import (
@@ -169,6 +170,14 @@ def parse_year_input(data: Mapping[str, Any]) -> YearInput:
             c.add(key, _missing(key))
     grade = c.run("grade", parse_grade, data["grade"]) if "grade" in data else None
     subjects = _parse_subjects(c, data.get("subjects"), grade) if "subjects" in data else []
+    if grade is not None:
+        for s in subjects:
+            for hk in ("hk1", "hk2"):
+                semester = getattr(s, hk)
+                if isinstance(semester, ScoredSemester):
+                    problem = tx_count_for_subject_problem(s.name, grade, len(semester.tx))
+                    if problem is not None:
+                        c.add(f"subjects.{s.name}.{hk}.tx", problem, len(semester.tx))
     conduct = data.get("conduct")
     hk1 = hk2 = None
     if "conduct" in data:

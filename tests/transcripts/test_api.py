@@ -174,7 +174,7 @@ def test_rules_explain_rejects_a_comma_decimal_with_the_field_named(client: Test
         **EXAMPLE,
         "subjects": {
             **EXAMPLE["subjects"],
-            "Toán": {"hk1": {"tx": [8, 7, 9], "gk": "8,5", "ck": 8}, "hk2": {"tx": [8, 8, 9], "gk": 8, "ck": 8}},
+            "Toán": {"hk1": {"tx": [8, 7, 9, 8], "gk": "8,5", "ck": 8}, "hk2": {"tx": [8, 8, 9, 9], "gk": 8, "ck": 8}},
         },
     }
     r = client.post("/api/v1/rules/explain", json=year)

@@ -218,8 +218,14 @@ def _grade9_after_summer_training() -> dict[str, Any]:
         "Tin học",
     ]  # fmt: skip
     comment = ["Giáo dục thể chất", "Nghệ thuật", "Hoạt động trải nghiệm, hướng nghiệp"]
-    semester = {"tx": [7, 7, 7], "gk": 7, "ck": 7}
-    subjects: dict[str, Any] = {n: {"hk1": semester, "hk2": semester} for n in scored}
+    from credential_service.transcripts.assessment_counts import allowed_tx_counts
+
+    def semester(name: str) -> dict[str, Any]:
+        allowed = allowed_tx_counts(name, 9)  # TT22 Art. 7.1: by the subject's periods a year
+        assert allowed is not None
+        return {"tx": [7] * allowed.start, "gk": 7, "ck": 7}
+
+    subjects: dict[str, Any] = {n: {"hk1": semester(n), "hk2": semester(n)} for n in scored}
     subjects.update({n: {"hk1": "Đ", "hk2": "Đ"} for n in comment})
     return {
         "grade": 9,

@@ -8,6 +8,7 @@ import pytest
 from primary_fixture import ISSUE_EXAMPLE, example
 
 from credential_service.platform.errors import InvalidInput
+from credential_service.transcripts.assessment_counts import allowed_tx_counts
 from credential_service.transcripts.grading import Level, PromotionDecision
 from credential_service.transcripts.rules_explain import evaluate_year, explain_year
 from credential_service.transcripts.year_input import parse_year_input
@@ -16,13 +17,21 @@ SCORED = ["Ngữ văn", "Toán", "Ngoại ngữ 1", "Lịch sử", "Vật lí", 
 COMMENT = ["Giáo dục thể chất", "Hoạt động trải nghiệm, hướng nghiệp", "Nội dung giáo dục của địa phương"]
 
 
-def semester(score: float) -> dict[str, Any]:
-    return {"tx": [score, score, score], "gk": score, "ck": score}
+def semester(score: float, n_tx: int = 3) -> dict[str, Any]:
+    return {"tx": [score] * n_tx, "gk": score, "ck": score}
+
+
+def _n_tx(name: str) -> int:
+    allowed = allowed_tx_counts(name, 10)  # TT22 Art. 7.1: by the subject's periods a year
+    assert allowed is not None
+    return allowed.start
 
 
 def year(scores: dict[str, float], **extra: Any) -> dict[str, Any]:
-    subjects: dict[str, Any] = {n: {"hk1": semester(scores.get(n, 7.0)), "hk2": semester(scores.get(n, 7.0))}
-                                for n in SCORED}  # fmt: skip
+    subjects: dict[str, Any] = {
+        n: {"hk1": semester(scores.get(n, 7.0), _n_tx(n)), "hk2": semester(scores.get(n, 7.0), _n_tx(n))}
+        for n in SCORED
+    }
     subjects.update({n: {"hk1": "Đ", "hk2": "Đ"} for n in COMMENT})
     data = {"grade": 10, "subjects": subjects, "conduct": {"hk1": "Tốt", "hk2": "Tốt"}, "absences": 2}
     data.update(extra)
@@ -43,7 +52,7 @@ def test_explanation_has_the_documented_keys() -> None:
 
 def test_year_average_example_in_explanation() -> None:
     data = year({})
-    data["subjects"]["Toán"] = {"hk1": semester(7.2), "hk2": semester(7.3)}
+    data["subjects"]["Toán"] = {"hk1": semester(7.2, 4), "hk2": semester(7.3, 4)}
     assert explain_year(data)["subjects"]["Toán"]["year"] == "7.3"
 
 
@@ -109,3 +118,14 @@ def test_a_secondary_grade_still_gets_the_circular_22_rules() -> None:
     with pytest.raises(InvalidInput) as err:
         explain_year(year({}) | {"grade": 13})
     assert [p.location["field"] for p in err.value.problems] == ["grade"]
+
+
+def test_a_student_retained_for_46_absences_keeps_the_art_15_title_and_the_trace_says_why() -> None:
+    # Decided: TT22 Art. 15.1 names conduct and learning only; retention for absences (Art. 12.1.c) is separate.
+    out = explain_year(year({n: 8.5 for n in SCORED}, absences=46))
+    assert out["promotion"]["decision"] == "O_LAI_LOP"
+    assert out["award"]["label_vi"] == "Học sinh Giỏi"
+    rules = [step["rule"] for step in out["trace"]]
+    assert "TT22/Điều 15.1, Điều 12.1.c" in rules
+    promoted = explain_year(year({n: 8.5 for n in SCORED}))
+    assert "TT22/Điều 15.1, Điều 12.1.c" not in [step["rule"] for step in promoted["trace"]]

@@ -18,8 +18,8 @@ def sample(**overrides: Any) -> dict[str, Any]:
         "grade": 10,
         "subjects": {
             "Toán": {
-                "hk1": {"tx": [8, 7.5, "9"], "gk": 7, "ck": "8.5"},
-                "hk2": {"tx": [8], "gk": 7, "ck": 8},
+                "hk1": {"tx": [8, 7.5, "9", 8], "gk": 7, "ck": "8.5"},
+                "hk2": {"tx": [8, 8, 8, 8], "gk": 7, "ck": 8},
             },
             "Giáo dục thể chất": {"hk1": "Đ", "hk2": "Đạt"},
         },
@@ -38,7 +38,7 @@ def test_parses_scores_from_int_float_and_string_to_decimal() -> None:
     year = parse_year_input(sample())
     toan = year.subject("Toán").hk1
     assert isinstance(toan, ScoredSemester)
-    assert toan.tx == (D("8"), D("7.5"), D("9")) and toan.ck == D("8.5")
+    assert toan.tx == (D("8"), D("7.5"), D("9"), D("8")) and toan.ck == D("8.5")
     assert all(isinstance(v, D) for v in toan.tx)
     assert year.subject("Giáo dục thể chất").hk2 is Verdict.DAT
     assert year.conduct_hk1 is Level.TOT and year.absences == 12
@@ -127,9 +127,44 @@ def test_optional_parts_are_normalised() -> None:
 def test_canonical_json_round_trips() -> None:
     year = parse_year_input(sample(reassessment={"Toán": 5}, summer_conduct="Đ", comments={"Toán": "Tốt"}))
     canonical = year_input_to_json(year)
-    assert canonical["subjects"]["Toán"]["hk1"] == {"tx": ["8.0", "7.5", "9.0"], "gk": "7.0", "ck": "8.5"}
+    assert canonical["subjects"]["Toán"]["hk1"] == {"tx": ["8.0", "7.5", "9.0", "8.0"], "gk": "7.0", "ck": "8.5"}
     assert canonical["subjects"]["Giáo dục thể chất"] == {"hk1": "Đạt", "hk2": "Đạt"}
     assert canonical["reassessment"] == {"Toán": "5.0"} and canonical["summer_conduct"] == "Đạt"
     again = parse_year_input(json.loads(json.dumps(canonical)))
     assert again == year
     assert year_input_to_json(again) == canonical
+
+
+@pytest.mark.parametrize(
+    ("grade", "subject", "counts"),
+    [
+        (10, "Toán", (4, 5)),  # 105 periods a year: 4, one more with learning topics
+        (10, "Giáo dục quốc phòng và an ninh", (2,)),  # 35 periods
+        (10, "Vật lí", (3, 4)),  # 70 periods
+        (7, "Công nghệ", (2,)),  # 35 periods
+        (8, "Công nghệ", (3,)),  # 52.5 periods
+        (6, "Khoa học tự nhiên", (4,)),  # 140 periods
+    ],
+)
+def test_a_semester_has_as_many_regular_scores_as_the_subjects_periods_a_year(
+    grade: int, subject: str, counts: tuple[int, ...]
+) -> None:
+    # TT22 Art. 7.1: <= 35 periods a year -> 2, > 35 to 70 -> 3, > 70 -> 4.
+    from credential_service.transcripts.assessment_counts import allowed_tx_counts, tx_count_for_subject_problem
+
+    assert tuple(allowed_tx_counts(subject, grade) or ()) == counts
+    for n in range(1, 7):
+        problem = tx_count_for_subject_problem(subject, grade, n)
+        assert (problem is None) == (n in counts), n
+    one = tx_count_for_subject_problem(subject, grade, 1)
+    assert one is not None and "Điều 7" in one.vi and "Art. 7" in one.en
+
+
+def test_one_regular_score_for_maths_is_refused_with_the_field_and_the_rule() -> None:
+    data = sample()
+    data["subjects"]["Toán"]["hk2"]["tx"] = [8]
+    with pytest.raises(InvalidInput) as err:
+        parse_year_input(data)
+    (problem,) = err.value.problems
+    assert problem.location == {"field": "subjects.Toán.hk2.tx"}
+    assert "4 hoặc 5" in problem.message.vi
