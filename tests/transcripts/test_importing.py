@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from credential_service.platform.errors import InvalidInput, Problem
+from credential_service.transcripts.assessment_counts import allowed_tx_counts
 from credential_service.transcripts.grading import Level, Verdict
 from credential_service.transcripts.import_rules import (
     RESULTS_HEADERS,
@@ -32,10 +33,17 @@ def roster_row(code: str = "HS01", **kw: Any) -> list[Any]:
     return [row[h] for h in ROSTER_HEADERS]
 
 
+def _tx(subject: str, scores: list[str], sep: str) -> str:
+    """As many regular scores as the subject has in grade 10 (TT22 Art. 7.1)."""
+    allowed = allowed_tx_counts(subject, 10)
+    return sep.join(scores[: allowed.start if allowed else 3])
+
+
 def result_row(code: str = "HS01", subject: str = "Toán", **kw: Any) -> list[Any]:
     row = {
-        "Mã HS": code, "Môn học": subject, "HK1 TX": "8; 7.5 9", "HK1 GK": "7", "HK1 CK": 8.5,
-        "HK2 TX": "8;8", "HK2 GK": "7.5", "HK2 CK": "8", "HK1 Đánh giá": "", "HK2 Đánh giá": "",
+        "Mã HS": code, "Môn học": subject, "HK1 TX": _tx(subject, ["8", "7.5", "9", "8"], "; "), "HK1 GK": "7",
+        "HK1 CK": 8.5, "HK2 TX": _tx(subject, ["8"] * 4, ";"), "HK2 GK": "7.5", "HK2 CK": "8", "HK1 Đánh giá": "",
+        "HK2 Đánh giá": "",
         "Nhận xét": "",
     }  # fmt: skip
     row.update(kw)
@@ -78,7 +86,7 @@ def test_a_valid_class_is_returned_in_roster_order() -> None:
         "Nguyễn Thị Hương", date(2010, 9, 5), Sex.NU, "031310123456",
     )  # fmt: skip
     toan = s.year.subject("Toán").hk1
-    assert isinstance(toan, ScoredSemester) and toan.tx == (D("8"), D("7.5"), D("9")) and toan.ck == D("8.5")
+    assert isinstance(toan, ScoredSemester) and toan.tx == (D("8"), D("7.5"), D("9"), D("8")) and toan.ck == D("8.5")
     assert s.year.subject("Giáo dục thể chất").hk2 is Verdict.CHUA_DAT
     assert s.year.conduct_hk2 is Level.KHA and s.year.absences == 3 and s.year.teacher_comment == "Chăm ngoan"
 
