@@ -1,5 +1,10 @@
 """Hostile-input guards of :func:`verifier.pdf.verify_pdf`: cheap checks before parsing, and the
-worker thread with a wall-clock deadline around the parsing and validation (see :mod:`verifier.pdf`).
+worker thread with a time budget around the parsing and validation (see :mod:`verifier.pdf`).
+
+The budget is the worker's own CPU time, not the wall clock: a crafted file that makes the parser spin
+uses it up whatever the load, while a genuine document on a busy machine (other requests, other test
+workers) waits for the CPU without being taken for a hostile one. A worker that is blocked rather than
+computing is stopped by a wall-clock cap of several times the budget.
 """
 
 from __future__ import annotations
@@ -8,6 +13,7 @@ import asyncio
 import ctypes
 import re
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import Any
@@ -28,6 +34,13 @@ __all__ = [
     "prescan",
     "run_with_deadline",
 ]
+
+
+# A worker that waits (blocked I/O, a starved CPU) instead of computing may take this many times its CPU
+# budget, plus a few seconds, in wall-clock time before it is stopped.
+WALL_FACTOR = 4
+WALL_EXTRA = 5.0
+_POLL = 0.02
 
 
 class _Deadline(BaseException):
@@ -114,8 +127,7 @@ def run_with_deadline(
 
     worker = threading.Thread(target=work, name="verifier-pdf", daemon=True)
     worker.start()
-    worker.join(limit)
-    if worker.is_alive():
+    if _wait(worker, limit):
         _interrupt(worker)
         return format_failure(
             base,
@@ -147,6 +159,42 @@ def run_with_deadline(
         f"The file could not be processed because of an internal error: {error!r}",
         code="internal_error",
     ) from error
+
+
+def _cpu_seconds(worker: threading.Thread) -> Callable[[], float | None] | None:
+    """The worker's CPU time so far (None once it has ended), or None where threads have no CPU clock."""
+    try:
+        clock_id = time.pthread_getcpuclockid(worker.ident or 0)
+    except (AttributeError, OSError):  # pragma: no cover - not Linux/BSD
+        return None
+
+    def read() -> float | None:
+        try:
+            return time.clock_gettime(clock_id)
+        except OSError:  # the thread has ended
+            return None
+
+    return read
+
+
+def _wait(worker: threading.Thread, budget: float) -> bool:
+    """Wait for ``worker``; True when it overran: more than ``budget`` seconds of its own CPU time, or
+    ``WALL_FACTOR`` times that (plus ``WALL_EXTRA``) on the wall clock."""
+    cpu = _cpu_seconds(worker)
+    if cpu is None:  # pragma: no cover - no per-thread CPU clock: the wall clock alone
+        worker.join(budget)
+        return worker.is_alive()
+    started_cpu = cpu() or 0.0
+    wall_cap = time.monotonic() + budget * WALL_FACTOR + WALL_EXTRA
+    while True:
+        worker.join(_POLL)
+        if not worker.is_alive():
+            return False
+        used = cpu()
+        if used is None:
+            return False
+        if used - started_cpu > budget or time.monotonic() > wall_cap:
+            return worker.is_alive()
 
 
 def _interrupt(worker: threading.Thread) -> None:

@@ -174,7 +174,8 @@ def test_the_seal_after_an_external_teacher_signature_issues_verifiable_transcri
         assert {t.status for t in issued} == {"issued"}
         for t in issued:
             v = verify_pdf(t.pdf, trust=[ROOT])
-            assert v.indication == "PASSED", v.to_dict()
+            verdicts = [(sig.field, sig.indication, sig.sub_indication, sig.detail) for sig in v.signatures]
+            assert v.indication == "PASSED", f"{v.indication}/{v.sub_indication}: {verdicts} {v.warnings}"
             assert [sig.field for sig in v.signatures if sig.kind == "signature"] == SIGNATURES
         assert s.execute(select(func.count()).select_from(LedgerEntry)).scalar_one() == N
         assert s.execute(select(func.count()).select_from(SigningEvent)).scalar_one() == 3 * N
