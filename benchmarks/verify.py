@@ -7,9 +7,10 @@
 2. As a whole process, on the same file in the same run: poppler's ``pdfsig FILE`` (the baseline) and
    ``sogoc-verify FILE --offline --trust-root ROOT``, ``--runs`` times each (median), and the ratio.
 3. Load: ``uvicorn credential_service.app.factory:create_app --factory --workers 2`` on loopback over the
-   same SQLite database; an asyncio keep-alive HTTP/1.1 client with ``--concurrency`` connections
-   sends ``GET /api/v1/credentials/{id}/status`` until ``--requests`` are done or ``--seconds`` pass.
-   The client shares the machine's cores with the server, so the figure is a lower bound.
+   same SQLite database, ``GET /api/v1/credentials/{id}/status`` with ``--concurrency`` keep-alive
+   connections for ``--seconds``: first from ``wrk`` (compiled; Debian package ``wrk``, installed by
+   ``scripts/test.sh``), then from the asyncio client of ``loopback_load.py`` for comparison. Either client
+   shares the machine's two cores with the server, so the figures are lower bounds; wrk takes less of them.
 
 Targets (issues 6 and 17, 2 cores): ≤ 25 ms p50 per three-signature PDF in process, ≤ 0.5 s for
 ``sogoc-verify FILE`` as a process; ≥ 1,000 status requests/s, p99 < 50 ms.
@@ -121,6 +122,19 @@ def as_processes(pdf: bytes, url: str, tmp: Path, runs: int) -> None:
         print(f"  sogoc-verify / pdfsig: {mine / base:.1f}x")
 
 
+def wrk_load(port: int, path: str, seconds: float, concurrency: int) -> None:
+    """The compiled load generator: requests/s and latency percentiles as wrk prints them."""
+    if shutil.which("wrk") is None:
+        print("  wrk: not installed (apt install wrk; scripts/test.sh installs it)")
+        return
+    argv = ["wrk", "-t2", f"-c{concurrency}", f"-d{max(1, int(seconds))}s", "--latency",
+            f"http://127.0.0.1:{port}{path}"]  # fmt: skip
+    out = subprocess.run(argv, capture_output=True, check=True, text=True).stdout
+    wanted = ("Requests/sec", "50%", "90%", "99%", "Non-2xx", "Socket errors")
+    lines = [line.strip() for line in out.splitlines() if line.strip().startswith(wanted)]
+    print(f"status endpoint, 2 workers, wrk {concurrency} connections: " + "; ".join(lines))
+
+
 def serve_and_load(url: str, cid: str, requests: int, seconds: float, concurrency: int) -> None:
     proc, port = serve(url)
     try:
@@ -128,6 +142,7 @@ def serve_and_load(url: str, cid: str, requests: int, seconds: float, concurrenc
         # warm every worker (the service objects are built on first use)
         for _ in range(20):
             urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5).read()
+        wrk_load(port, path, seconds, concurrency)
         req = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n".encode()
         result = asyncio.run(
             run_load(port, lambda _i: req, requests=requests, seconds=seconds, concurrency=concurrency)

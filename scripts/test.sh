@@ -28,6 +28,7 @@ APT_PACKAGES=(
   fonts-dejavu-core   # a system font for Chromium / poppler rendering
   redis-server        # the rate limits' Redis store (tests/hostile/test_rate_limits.py)
   faketime            # the suite runs again with the clock moved 400 days ahead
+  wrk                 # benchmarks/verify.py: a compiled load generator (not used by the tests)
 )
 
 # ---------------------------------------------------------------------------
