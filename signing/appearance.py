@@ -153,6 +153,11 @@ class CachedStampAppearance(SignatureAppearance):
     signing step. Here the stamp is drawn once (a one-page PDF in an embedded, subset DejaVu
     font) and each signature imports it as its appearance. The stamp shows the signing time to
     the minute; the exact time is in the signature itself.
+
+    What is cached is the drawn stamp file, never the pyHanko style object: a style's content keeps
+    the XObject references of every document it was rendered into, so one style shared by a batch
+    left each signed document with references into the other documents' object numbers (dangling in
+    a document numbered differently, such as a summer amendment; pyHanko's check then failed).
     """
 
     STAMP_SIZE = (166.0, 54.0)  # points; pyHanko scales it into the field's box
@@ -161,7 +166,7 @@ class CachedStampAppearance(SignatureAppearance):
         super().__init__(font_path, font_size=font_size)
         self._font_size = font_size
         self._dir = tempfile.TemporaryDirectory(prefix="sogoc-stamps-")
-        self._styles: dict[tuple[str, str, str], StaticStampStyle] = {}
+        self._stamps: dict[tuple[str, str, str], Path] = {}
         self._lock = threading.Lock()
 
     def style_for(self, *, signer_name: str, role: str, when: datetime | None = None) -> StaticStampStyle:
@@ -169,12 +174,12 @@ class CachedStampAppearance(SignatureAppearance):
         minute = params["signed_at"][:16]  # dd/mm/yyyy HH:MM
         key = (params["signer"], params["role"], minute)
         with self._lock:
-            style = self._styles.get(key)
-            if style is None:
-                path = Path(self._dir.name) / f"stamp-{len(self._styles)}.pdf"
+            path = self._stamps.get(key)
+            if path is None:
+                path = Path(self._dir.name) / f"stamp-{len(self._stamps)}.pdf"
                 path.write_bytes(self._draw(params["role"], params["signer"], f"Ký lúc: {minute} (GMT+7)"))
-                style = self._styles[key] = StaticStampStyle.from_pdf_file(str(path), border_width=0)
-        return style
+                self._stamps[key] = path
+        return StaticStampStyle.from_pdf_file(str(path), border_width=0)  # a fresh style for each document
 
     def _draw(self, *lines: str) -> bytes:
         from reportlab.pdfbase import pdfmetrics

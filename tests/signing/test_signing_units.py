@@ -140,3 +140,28 @@ def test_prepare_fields_rejects_existing_name(prepared_pdf: bytes) -> None:
     with pytest.raises(SigningError) as exc_info:
         prepare_signature_fields(prepared_pdf, FIELDS[:1])
     assert exc_info.value.reason == "field_exists"
+
+
+def test_a_cached_stamp_signs_each_document_with_references_to_its_own_objects_only(
+    dev_signer: Callable[[str], CachedKeySigner], signing_ctx: SigningContext
+) -> None:
+    # One stamp drawn for a batch, used on documents numbered differently (an unsigned one, and one already
+    # certified): each appearance holds exactly one imported stamp, an object of that same document.
+    from signing_fixtures import FONT_PATH
+
+    from signing.appearance import CachedStampAppearance
+    from signing.fields import FIELD_GVCN, FIELD_PRINCIPAL
+    from signing.pades import sign_approve, sign_certify
+
+    stamp = CachedStampAppearance(FONT_PATH)
+    plain = prepare_signature_fields(make_pdf(), FIELDS)
+    vc = signing_ctx.validation_context
+    certified = sign_certify(plain, FIELD_GVCN, dev_signer("gvcn-10a1"), appearance=stamp, validation_context=vc())
+    for pdf in (plain, certified, plain):
+        signed = sign_approve(pdf, FIELD_PRINCIPAL, dev_signer("principal"), appearance=stamp, validation_context=vc())
+        reader = PdfFileReader(BytesIO(signed))
+        (sig,) = [s for s in reader.embedded_signatures if s.field_name == FIELD_PRINCIPAL]
+        xobjects = sig.sig_field["/AP"]["/N"]["/Resources"]["/XObject"]
+        assert len(xobjects) == 1
+        (ref,) = [xobjects.raw_get(name) for name in xobjects]
+        assert reader.xrefs.get_introducing_revision(ref.reference) == reader.xrefs.total_revisions - 1
