@@ -34,6 +34,7 @@ from credential_service.platform.db import Database, migrate
 from credential_service.platform.library_errors import dev_pki_unavailable
 from credential_service.platform.ratelimit import RateLimiter, limiter_from_settings
 from credential_service.platform.settings import Settings
+from credential_service.reporting.service import ReportingService
 from credential_service.signers.compromise import CompromiseService
 from credential_service.signers.external_signing import ExternalSigningService
 from credential_service.signers.service import SignerRegistry
@@ -148,6 +149,11 @@ class Container:
             )
 
         return AdmissionsService(self.db, clock=self.clock, log_reads=log_reads)
+
+    @cached_property
+    def reporting(self) -> ReportingService:
+        """The Sở's progress: reads the register through the transcripts and diplomas services."""
+        return ReportingService(self.transcripts, self.diplomas, clock=self.clock)
 
     # -- lifecycle --------------------------------------------------------------------------------
     @cached_property

@@ -1,0 +1,41 @@
+"""The demo city (one school, two classes of imported results) behind the progress API, on SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from credential_service.app.bootstrap import Container, build
+from credential_service.app.demo import seed_demo
+from credential_service.app.factory import create_app
+from credential_service.documents.factory import DocumentFactory
+from credential_service.platform.clock import FixedClock, SystemClock
+from credential_service.platform.settings import Settings
+
+_DOCUMENTS: dict[str, DocumentFactory] = {}
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """Stopped at the moment the test starts: signing checks certificates against the dev OCSP/CRL, which
+    answer with the real time."""
+    return FixedClock(SystemClock().now())
+
+
+@pytest.fixture
+def container(sqlite_db_url: str, clock: FixedClock) -> Iterator[Container]:
+    c = build(Settings(env="test", database_url=sqlite_db_url), clock=clock)
+    if "dev" not in _DOCUMENTS:
+        _DOCUMENTS["dev"] = c.documents  # the dev keys are loaded once for the module's tests
+    c.__dict__["documents"] = _DOCUMENTS["dev"]
+    seed_demo(c.transcripts, import_results=True)
+    yield c
+    c.db.dispose()
+
+
+@pytest.fixture
+def client(container: Container) -> Iterator[TestClient]:
+    with TestClient(create_app(container)) as tc:
+        yield tc
