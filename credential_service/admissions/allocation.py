@@ -30,7 +30,7 @@ from typing import Any
 
 from credential_service.admissions import explanations as why
 from credential_service.admissions.applicants import Applicant
-from credential_service.admissions.values import ZERO, cents
+from credential_service.admissions.values import ZERO, cents, paused_gc
 from credential_service.admissions.year_rules import SchoolRule, YearConfig
 from credential_service.platform.errors import Message
 
@@ -95,6 +95,10 @@ class Allocation:
     schools: tuple[SchoolResult, ...]  # sorted by code
 
     def to_data(self) -> dict[str, Any]:
+        with paused_gc():
+            return self._data()
+
+    def _data(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "assignments": {a.applicant: _assignment_data(a) for a in self.assignments},
@@ -150,7 +154,9 @@ class _Entrant:
     applicant: Applicant
     disqualified: Message | None
     base: Decimal  # Σ coefficient × score over the rules' subjects (exact)
+    regular: Decimal  # the total at any non-specialised school: base + priority points, in cents
     ties: tuple[Decimal, ...]
+    tail: tuple[Any, ...]  # the rank key after the total: each tie-break key negated, then the id
     outcomes: list[WishOutcome]
     school: str | None = None
     wish: int | None = None
@@ -170,13 +176,25 @@ def _disqualification(a: Applicant, config: YearConfig) -> Message | None:
     return why.VIOLATION if a.violation else None
 
 
-def _entrant(a: Applicant, config: YearConfig) -> _Entrant:
-    base = sum((c * a.scores.get(s, ZERO) for s, c in config.rules.subjects), ZERO)
-    ties = tuple(
-        sum((a.scores[s] for s in key.subjects), ZERO) if all(s in a.scores for s in key.subjects) else MISSING
-        for key in config.rules.tie_break
-    )
-    return _Entrant(a, _disqualification(a, config), base, ties, [])
+def _entrant(a: Applicant, config: YearConfig, points: dict[str, Decimal]) -> _Entrant:
+    # Plain loops, adding in the same order as sum(…, ZERO) would: the same exact Decimals, made faster.
+    scores = a.scores
+    base = ZERO
+    for subject, coefficient in config.rules.subjects:
+        base += coefficient * scores.get(subject, ZERO)
+    ties = []
+    for key in config.rules.tie_break:
+        tie = ZERO
+        for subject in key.subjects:
+            if subject not in scores:
+                tie = MISSING
+                break
+            tie += scores[subject]
+        ties.append(tie)
+    group = a.priority_group
+    regular = cents(base + (points.get(group, ZERO) if group is not None else ZERO))
+    tail = (*(-t for t in ties), a.id)
+    return _Entrant(a, _disqualification(a, config), base, regular, tuple(ties), tail, [])
 
 
 def _specialised_problem(e: _Entrant, school: SchoolRule, config: YearConfig) -> Message | None:
@@ -201,18 +219,18 @@ def _specialised_problem(e: _Entrant, school: SchoolRule, config: YearConfig) ->
     return None
 
 
-def _total(e: _Entrant, school: SchoolRule, config: YearConfig) -> Decimal:
-    if school.is_specialised:
-        assert school.specialised_subject is not None and school.specialised_coefficient is not None
+def _total(e: _Entrant, school: SchoolRule) -> Decimal:
+    if school.specialised_subject is not None:
+        assert school.specialised_coefficient is not None
         return cents(e.base + school.specialised_coefficient * e.applicant.scores[school.specialised_subject])
-    return cents(e.base + config.rules.points_of(e.applicant.priority_group))
+    return e.regular  # the same at every non-specialised school (YearRules.points_of, computed once)
 
 
 # ------------------------------------------------------------------------------------ the rounds
 
 
 def _rank_key(e: _Entrant, total: Decimal) -> tuple[Any, ...]:
-    return (-total, *(-t for t in e.ties), e.applicant.id)
+    return (-total, *e.tail)  # total, then each tie-break key, all descending; the id orders only the listing
 
 
 def _first_difference(e: _Entrant, last: _Entrant, config: YearConfig) -> tuple[str, Decimal, Decimal] | None:
@@ -224,9 +242,15 @@ def _first_difference(e: _Entrant, last: _Entrant, config: YearConfig) -> tuple[
 
 def allocate(config: YearConfig, applicants: list[Applicant] | tuple[Applicant, ...]) -> Allocation:
     """Every applicant's school (or none) with the reason for each wish, and each school's cutoffs."""
+    with paused_gc():
+        return _allocate(config, applicants)
+
+
+def _allocate(config: YearConfig, applicants: list[Applicant] | tuple[Applicant, ...]) -> Allocation:
     schools = {s.code: s for s in config.schools}
     offsets = config.rules.wish_offsets
-    entrants = sorted((_entrant(a, config) for a in applicants), key=lambda e: e.applicant.id)
+    points = dict(config.rules.priority_points)
+    entrants = sorted((_entrant(a, config, points) for a in applicants), key=lambda e: e.applicant.id)
     remaining = {code: s.quota for code, s in schools.items()}
     direct = dict.fromkeys(schools, 0)
     by_round = {code: [0] * len(offsets) for code in schools}
@@ -246,42 +270,51 @@ def allocate(config: YearConfig, applicants: list[Applicant] | tuple[Applicant, 
         code = a.wishes[first]
         e.school, e.wish = code, first + 1
         if e.disqualified is None:
-            e.total = _total(e, schools[code], config)
+            e.total = _total(e, schools[code])
         e.outcomes.append(WishOutcome(first + 1, code, Outcome.DIRECT, why.direct(first + 1, code), e.total))
         remaining[code] -= 1
         direct[code] += 1
 
+    # Outcomes that read the same for many applicants (no places left, below the cutoff, outranked on the total,
+    # disqualified for the same reason) are made once per school, wish rank and figures, and shared: they are
+    # immutable, and a city of a million applicants would otherwise build millions of equal sentences.
+    shared: dict[tuple[Any, ...], WishOutcome] = {}
+    active = entrants  # in id order; an admitted applicant leaves, and so does one without a k-th wish
     for k in range(len(offsets)):
         rank = k + 1
+        active = [e for e in active if e.school is None and len(e.applicant.wishes) >= rank]
         competing: dict[str, list[tuple[tuple[Any, ...], Decimal, _Entrant]]] = defaultdict(list)
-        for e in entrants:
-            a = e.applicant
-            if e.school is not None or len(a.wishes) < rank:
-                continue
-            code = a.wishes[k]
+        needs = {code: cut + offsets[k] for code, cut in cutoff.items()} if k > 0 else {}
+        for e in active:
+            code = e.applicant.wishes[k]
             school = schools[code]
             if e.disqualified is not None:
-                e.outcomes.append(WishOutcome(rank, code, Outcome.DISQUALIFIED, why.disqualified(e.disqualified)))
+                key: tuple[Any, ...] = (Outcome.DISQUALIFIED, rank, code, e.disqualified)
+                if (outcome := shared.get(key)) is None:
+                    outcome = shared[key] = WishOutcome(
+                        rank, code, Outcome.DISQUALIFIED, why.disqualified(e.disqualified)
+                    )
+                e.outcomes.append(outcome)
                 continue
-            problem = _specialised_problem(e, school, config) if school.is_specialised else None
+            problem = _specialised_problem(e, school, config) if school.specialised_subject is not None else None
             if problem is not None:
                 e.outcomes.append(WishOutcome(rank, code, Outcome.INELIGIBLE, why.ineligible(rank, code, problem)))
                 continue
-            total = _total(e, school, config)
-            if k > 0 and code in cutoff and total < cutoff[code] + offsets[k]:
-                e.outcomes.append(
-                    WishOutcome(
-                        rank,
-                        code,
-                        Outcome.BELOW_CUTOFF,
-                        why.below_threshold(rank, code, total, cutoff[code], offsets[k]),
-                        total,
-                        cutoff[code] + offsets[k],
-                    )
-                )
+            total = _total(e, school)
+            need = needs.get(code)
+            if need is not None and total < need:
+                key = (Outcome.BELOW_CUTOFF, rank, code, total, total.is_signed())
+                if (outcome := shared.get(key)) is None:
+                    message = why.below_threshold(rank, code, total, cutoff[code], offsets[k])
+                    outcome = shared[key] = WishOutcome(rank, code, Outcome.BELOW_CUTOFF, message, total, need)
+                e.outcomes.append(outcome)
                 continue
             if remaining[code] <= 0:
-                e.outcomes.append(WishOutcome(rank, code, Outcome.FULL, why.full(rank, code, school.quota), total))
+                key = (Outcome.FULL, rank, code, total, total.is_signed())
+                if (outcome := shared.get(key)) is None:
+                    message = why.full(rank, code, school.quota)
+                    outcome = shared[key] = WishOutcome(rank, code, Outcome.FULL, message, total)
+                e.outcomes.append(outcome)
                 continue
             competing[code].append((_rank_key(e, total), total, e))
         for code in sorted(competing):
@@ -293,7 +326,7 @@ def allocate(config: YearConfig, applicants: list[Applicant] | tuple[Applicant, 
                 taken = places
                 while taken < len(ranked) and ranked[taken][0][:-1] == boundary:
                     taken += 1
-            need = cutoff[code] + offsets[k] if k > 0 and code in cutoff else None
+            need = needs.get(code)
             for _, total, e in ranked[:taken]:
                 e.school, e.wish, e.total = code, rank, total
                 e.outcomes.append(
@@ -307,20 +340,18 @@ def allocate(config: YearConfig, applicants: list[Applicant] | tuple[Applicant, 
             for _, total, e in ranked[taken:]:
                 assert last is not None and last_total is not None
                 tie = _first_difference(e, last, config) if total == last_total else None
-                e.outcomes.append(
-                    WishOutcome(
-                        rank,
-                        code,
-                        Outcome.OUTRANKED,
-                        why.outranked(rank, code, total, last_total, tie),
-                        total,
-                        last_total,
-                    )
-                )
+                key = (Outcome.OUTRANKED, rank, code, total, total.is_signed())
+                if tie is not None or (outcome := shared.get(key)) is None:
+                    message = why.outranked(rank, code, total, last_total, tie)
+                    outcome = WishOutcome(rank, code, Outcome.OUTRANKED, message, total, last_total)
+                    if tie is None:
+                        shared[key] = outcome
+                e.outcomes.append(outcome)
             remaining[code] = places - taken
             by_round[code][k] += taken
 
-    assignments = tuple(_assignment(e) for e in entrants)
+    reasons: dict[Any, Message] = {}  # shared as the outcomes are
+    assignments = tuple(_assignment(e, reasons) for e in entrants)
     results = tuple(
         SchoolResult(code, schools[code].quota, direct[code], tuple(by_round[code]), cutoff.get(code), offsets)
         for code in sorted(schools)
@@ -328,14 +359,15 @@ def allocate(config: YearConfig, applicants: list[Applicant] | tuple[Applicant, 
     return Allocation(assignments, results)
 
 
-def _assignment(e: _Entrant) -> Assignment:
+def _assignment(e: _Entrant, reasons: dict[Any, Message]) -> Assignment:
     a = e.applicant
     reason = None
     if e.school is None:
         if not a.wishes:
             reason = why.NO_WISHES
         elif e.disqualified is not None:
-            reason = why.disqualified(e.disqualified)
-        else:
-            reason = why.not_admitted(len(a.wishes))
+            if (reason := reasons.get(e.disqualified)) is None:
+                reason = reasons[e.disqualified] = why.disqualified(e.disqualified)
+        elif (reason := reasons.get(len(a.wishes))) is None:
+            reason = reasons[len(a.wishes)] = why.not_admitted(len(a.wishes))
     return Assignment(a.id, e.school, e.wish, e.total, tuple(e.outcomes), reason)

@@ -59,6 +59,36 @@ def cmd_allocate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_residence(args: argparse.Namespace) -> int:
+    from credential_service.admissions.service import residence_document
+
+    output = residence_document(_read(args.file), source=Path(args.file).name)
+    if args.out:
+        Path(args.out).write_bytes(output)
+        summary = json.loads(output)["summary"]
+        print(
+            f"Đã ghi / written {args.out}: {summary['admitted']} trúng tuyển / admitted, "
+            f"{summary['for_reassignment']} chuyển UBND xã/phường bố trí / for reassignment by the commune",
+            file=sys.stderr,
+        )
+    else:
+        sys.stdout.write(output.decode() + "\n")
+    return 0
+
+
+RESIDENCE_HELP = """\
+Tuyển sinh lớp 1 và lớp 6 theo địa bàn cư trú / grades 1 and 6 by residence.
+Vào / input: {"seed": "...", "schools": [{"code", "quota", "areas": [...]}],
+              "applicants": [{"id", "residence", "wish"}]}
+Học sinh cư trú trong địa bàn của trường đăng ký được xét; nếu vượt chỉ tiêu thì bốc thăm: xếp theo SHA-256 (hex)
+của "seed:id" tăng dần, lấy đủ chỉ tiêu. Những em còn lại do UBND xã/phường bố trí.
+Resident applicants of the wished school are admitted; when they exceed the quota, a lottery orders them by the
+hex SHA-256 of "seed:id", ascending, and admits the first <quota>. Everyone else is listed for the commune.
+Ai cũng kiểm tra lại được / anyone can reproduce a draw:
+    printf '%s' "SEED:ID" | sha256sum
+(the same bytes in UTF-8; sort the hex strings ascending, as `sort` does with LC_ALL=C)"""
+
+
 def cmd_rules(args: argparse.Namespace) -> int:
     from credential_service.admissions.year_rules import parse_toml_config
 
@@ -116,6 +146,15 @@ def register(sub: Any) -> None:
     p.add_argument("file")
     p.add_argument("--out", help="ghi kết quả vào tệp / write the result to a file")
     p.set_defaults(func=cmd_allocate)
+    p = asub.add_parser(
+        "residence",
+        help="tuyển sinh lớp 1, 6 theo địa bàn cư trú, bốc thăm có hạt giống / grades 1 and 6 by residence",
+        description=RESIDENCE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file")
+    p.add_argument("--out", help="ghi kết quả vào tệp / write the result to a file")
+    p.set_defaults(func=cmd_residence)
     p = asub.add_parser("rules", help="kiểm tra tệp quy định năm (TOML) / check a year's rules file")
     p.add_argument("file")
     p.set_defaults(func=cmd_rules)

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from credential_service.admissions.import_files import ADMISSIONS_LIMITS
 from credential_service.admissions.result_json import dumps
-from credential_service.admissions.service import allocate_document
+from credential_service.admissions.service import allocate_document, residence_document
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
 from credential_service.platform.errors import InvalidInput, Message, Problem
@@ -105,3 +105,14 @@ def read_applicant(
 async def allocate_json(request: Request, _: Annotated[Actor, allow(P.ADMISSIONS_MANAGE)]) -> Response:
     body = await request.body()
     return Response(await run_in_threadpool(allocate_document, body, source="body"), media_type=JSON)
+
+
+@router.post(
+    "/residence",
+    summary="Tuyển sinh lớp 1, 6 theo địa bàn cư trú và bốc thăm có hạt giống / grades 1 and 6 by residence and "
+    "the seeded lottery (printf '%s' \"SEED:ID\" | sha256sum)",
+    openapi_extra={"requestBody": {"required": True, "content": {JSON: {"schema": {"type": "object"}}}}},
+)
+async def residence_json(request: Request, _: Annotated[Actor, allow(P.ADMISSIONS_MANAGE)]) -> Response:
+    body = await request.body()
+    return Response(await run_in_threadpool(residence_document, body, source="body"), media_type=JSON)

@@ -21,6 +21,13 @@ from credential_service.admissions.allocation import allocate
 from credential_service.admissions.applicants import Applicant, allocation_input
 from credential_service.admissions.import_files import read_workbook, read_workbook_isolated
 from credential_service.admissions.import_rules import ApplicantRecord, validate_workbook
+from credential_service.admissions.residence import (
+    ResidenceApplicant,
+    age_problem,
+    allocate_by_residence,
+    residence_input,
+)
+from credential_service.admissions.residence_registry import ResidenceRegistry
 from credential_service.admissions.result_json import dumps
 from credential_service.admissions.tables import AdmissionApplicant, AdmissionImport, AdmissionRun, AdmissionYear
 from credential_service.admissions.year_rules import YearConfig, config_to_data, parse_toml_config
@@ -30,6 +37,10 @@ from credential_service.platform.errors import Conflict, InvalidInput, Message, 
 
 ReadLog = Callable[[str, str, Sequence[str]], int]  # (actor, purpose, personal IDs) -> entries written
 READ_PURPOSE = "admissions.applicant"
+RESIDENCE_PURPOSE = "admissions.residence"  # a child's residence and date of birth read from the registry
+NOT_IN_REGISTRY = Message(
+    "không tìm thấy số định danh trong CSDL quốc gia về dân cư", "the personal ID is not in the population database"
+)
 ALLOCATE_BODY_LIMIT = 32 * 1024 * 1024  # POST /api/v1/admissions/allocate: 30,000 applicants as JSON, with room
 
 
@@ -42,6 +53,13 @@ def allocate_document(text: str | bytes, *, source: str = "input.json") -> bytes
     applicants in, the allocation's canonical JSON out (nothing stored)."""
     config, applicants = allocation_input(text, source=source)
     return dumps(allocate(config, applicants).to_data())
+
+
+def residence_document(text: str | bytes, *, source: str = "input.json") -> bytes:
+    """``sogoc admissions residence FILE.json`` and ``POST /api/v1/admissions/residence``: grades 1 and 6 by
+    residence and the seeded lottery, on the residences given in the document (nothing stored)."""
+    doc = residence_input(text, source=source)
+    return dumps(allocate_by_residence(doc.seed, doc.schools, doc.applicants).to_data())
 
 
 def _applicant(row: AdmissionApplicant) -> Applicant:
@@ -206,6 +224,32 @@ class AdmissionsService:
             "schools": {s.code: {"quota": s.quota, "admitted": s.admitted} for s in result.schools},
         }
 
+    # -- grades 1 and 6 by residence ------------------------------------------------------------
+    def allocate_residence(
+        self, text: str | bytes, registry: ResidenceRegistry, *, actor: str, source: str = "input.json"
+    ) -> bytes:
+        """Grades 1 and 6 from the form ``{seed, grade, year, schools, applicants: [{id, personal_id, wish}]}``:
+        each child's residence and date of birth come from the population registry (never the form), and each
+        child asked about goes to their access log. A child the registry does not know, or not of the charter
+        age, is referred to the commune before the lottery."""
+        doc = residence_input(text, source=source, service=True)
+        assert doc.personal_ids is not None and doc.grade is not None and doc.year is not None
+        pins = doc.personal_ids
+        asked = sorted(set(pins.values()))
+        facts = registry.residence_facts(asked)
+        self.log_reads(actor, RESIDENCE_PURPOSE, asked)
+        applicants = []
+        for a in doc.applicants:
+            found = facts.get(pins[a.id])
+            if found is None:
+                applicants.append(ResidenceApplicant(a.id, a.wish, None, NOT_IN_REGISTRY))
+            else:
+                problem = age_problem(found.date_of_birth, doc.grade, doc.year)
+                applicants.append(ResidenceApplicant(a.id, a.wish, found.residence, problem))
+        data = allocate_by_residence(doc.seed, doc.schools, applicants).to_data()
+        data.update({"grade": doc.grade, "year": doc.year})
+        return dumps(data)
+
     def run_output(self, run_id: str) -> bytes:
         with self.db.reader() as s:
             run = s.get(AdmissionRun, run_id)
@@ -246,6 +290,25 @@ class AdmissionsService:
         data["result"] = result
         self.log_reads(actor, READ_PURPOSE, [personal_id])
         return data
+
+    def years(self) -> list[dict[str, Any]]:
+        """Every admission year with its rules loaded: when and by whom, applicants, and the latest run."""
+        with self.db.reader() as s:
+            years = list(s.execute(select(AdmissionYear).order_by(AdmissionYear.year.desc())).scalars())
+            out = []
+            for y in years:
+                last = s.execute(
+                    select(AdmissionRun).where(AdmissionRun.year == y.year).order_by(AdmissionRun.ran_at.desc())
+                ).scalars().first()
+                out.append({
+                    "year": y.year, "loaded_at": y.loaded_at.isoformat(), "loaded_by": y.loaded_by,
+                    **self.counts(y.year),
+                    "last_run": None if last is None else {
+                        "id": last.id, "ran_at": last.ran_at.isoformat(), "ran_by": last.ran_by,
+                        "applicants": last.applicants, "admitted": last.admitted,
+                    },
+                })  # fmt: skip
+        return out
 
     def counts(self, year: str) -> dict[str, int]:
         with self.db.reader() as s:

@@ -4,7 +4,10 @@ everywhere: never a binary float, at most two decimal places, Vietnamese with a 
 
 from __future__ import annotations
 
+import gc
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from credential_service.platform.errors import Message
@@ -65,9 +68,43 @@ def cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+# Written numbers, remembered: an allocation writes ~350,000 figures but only a few thousand distinct ones (totals
+# in cents). The text depends only on the numeric value (1.0 and 1.00 write alike), so equal Decimals share an entry;
+# zero is never remembered (-0 writes "-0.00"). Bounded, so a long-running process does not grow without end.
+_CACHE_LIMIT = 50_000
+_EN: dict[Decimal, str] = {}
+_VI: dict[Decimal, str] = {}
+
+
 def en_number(value: Decimal) -> str:
-    return f"{cents(value):.2f}"
+    text = _EN.get(value)
+    if text is None:
+        text = f"{cents(value):.2f}"
+        if value and len(_EN) < _CACHE_LIMIT:
+            _EN[value] = text
+    return text
 
 
 def vi_number(value: Decimal) -> str:
-    return en_number(value).replace(".", ",")
+    text = _VI.get(value)
+    if text is None:
+        text = en_number(value).replace(".", ",")
+        if value and len(_VI) < _CACHE_LIMIT:
+            _VI[value] = text
+    return text
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while an allocation or its JSON is built (restored after, as it was).
+
+    Both make about a million small objects, none in a cycle (reference counting frees them), and each of
+    CPython's full collections on the way walks every live object again: a third to a half of the time on
+    26,000 applicants. Pausing changes nothing in the result."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

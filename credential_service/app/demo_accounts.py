@@ -45,6 +45,7 @@ DEMO_ACCOUNTS = [
     DemoAccount("so-clerk", "Đỗ Thị Văn Bằng", Role.SO_CLERK, "so"),
     DemoAccount("so-clerk-2", "Hoàng Văn Sổ Gốc", Role.SO_CLERK, "so"),
     DemoAccount("inspector", "Vũ Minh Thanh Tra", Role.INSPECTOR, "so"),
+    DemoAccount("so-admissions", "Trịnh Thị Tuyển Sinh", Role.SO_ADMISSIONS, "so"),
     DemoAccount("commune-officer", "Bùi Thị Phường", Role.COMMUNE_OFFICER, "commune"),
     DemoAccount("principal", "Ngô Quang Trưởng", Role.PRINCIPAL, "school"),
     DemoAccount("gvcn-10a1", "Nguyễn Thị Hương", Role.GVCN, "class:10A1"),

@@ -50,8 +50,9 @@ LANDING = {
     "subject-teacher": "/",
     "school-clerk": "/",
     "seal-operator": "/",
+    "so-admissions": "/so/tuyen-sinh",
 }
-HEADING = {SO_PAGE: "Cấp văn bằng số", "/": "Các lớp học"}
+HEADING = {SO_PAGE: "Cấp văn bằng số", "/": "Các lớp học", "/so/tuyen-sinh": "Tuyển sinh đầu cấp"}
 BAD_SIGN_IN_VI = "Tên đăng nhập, mật khẩu hoặc mã xác thực (TOTP) không đúng."
 BAD_SIGN_IN_EN = "Wrong username, password or authentication code (TOTP)."
 FITS = "[document.documentElement.scrollWidth, window.innerWidth]"
