@@ -8,15 +8,17 @@ issuer's database and without the network, that the credential is in the issuer'
   trust list's log keys): a proof against an unsigned or foreign root proves nothing;
 * the record's **salt**, which opens the leaf's salted commitment to the SHA-256 of the record embedded
   in the PDF (the leaf hides the record from everyone without the salt);
-* the **status** as the issuer reported it, and when (``as_of``). It is the issuer's word at that time,
-  not a proof: a later revocation is only seen by asking the issuer again.
+* the **status** as the issuer reported it, and when (``as_of``), with the issuer's **signed status
+  statement** (:mod:`verifier.status_note`): a C2SP signed note by the same pinned log key naming the
+  credential, the record's SHA-256, the status, ``as_of`` and the checkpoint (origin, size) it was read
+  against. It is the issuer's word at that time: a later revocation is only seen by asking again.
 
-Format ``sogoc-verification-bundle/1`` (JSON, UTF-8; unknown keys are ignored, a different ``format``
-is refused)::
+Format ``sogoc-verification-bundle/2`` (JSON, UTF-8; unknown keys are ignored, another ``format`` is
+refused)::
 
     {
-      "format": "sogoc-verification-bundle/1",
-      "media_type": "application/vnd.sogoc.verification-bundle+json;version=1",
+      "format": "sogoc-verification-bundle/2",
+      "media_type": "application/vnd.sogoc.verification-bundle+json;version=2",
       "credential_id": "0b6f…",
       "record": {"sha256": "<hex>", "salt": "<hex>"},
       "pdf_sha256": "<hex, the PDF as issued>" | null,
@@ -27,14 +29,24 @@ is refused)::
         "inclusion_proof": {"tree_size": 5, "hashes": ["<hex>", …]},
         "checkpoint": "<the signed note, text>"
       },
-      "status": {"status": "valid", "as_of": "2026-12-02T22:40:00Z", "source": "<where it was read>", …}
+      "status": {"status": "valid", "as_of": "2026-12-02T22:40:00Z", "source": "<where it was read>", …,
+                 "statement": "<the signed status statement, text>"}
     }
+
+The plain ``status`` fields are for people; :func:`verify_bundle_status` trusts only the signed
+statement, and a plain field that disagrees with it is FAILED (someone edited the bundle).
+
+Format ``/1`` (the same without ``status.statement``) is still read: its ledger evidence is checked as
+before, but its status is the issuer's *unsigned* word, so :func:`verify_bundle_status` answers
+INDETERMINATE (``status_unsigned``) with a hint to download a fresh bundle; a ``/1`` bundle never gives
+PASSED on its status.
 
 Usage::
 
     from verifier.bundle import Bundle, verify_bundle_ledger
     bundle = Bundle.from_json(open("hocba.sogoc-bundle.json", "rb").read())
     evidence = verify_bundle_ledger(bundle, record_sha256=digest, verifiers=pinned_log_verifiers)
+    status = verify_bundle_status(bundle, verifiers=pinned_log_verifiers)  # PASSED only if signed and unedited
 
 This module imports neither the service nor the signing library, and uses no network.
 """
@@ -54,21 +66,27 @@ from verifier.checkpoint import open_checkpoint
 from verifier.errors import VerifierError
 from verifier.merkle import leaf_hash, verify_inclusion
 from verifier.note import Verifier
+from verifier.status_note import DETAIL_KEYS, StatusStatement, open_status_statement
 
 __all__ = [
     "BUNDLE_FORMAT",
+    "BUNDLE_FORMAT_V1",
     "BUNDLE_MEDIA_TYPE",
     "BUNDLE_SUFFIX",
     "Bundle",
     "BundleError",
     "LedgerEvidence",
+    "StatusEvidence",
     "bundle_path_for",
     "record_commitment",
     "verify_bundle_ledger",
+    "verify_bundle_status",
 ]
 
-BUNDLE_FORMAT = "sogoc-verification-bundle/1"
-BUNDLE_MEDIA_TYPE = "application/vnd.sogoc.verification-bundle+json;version=1"
+BUNDLE_FORMAT = "sogoc-verification-bundle/2"
+BUNDLE_FORMAT_V1 = "sogoc-verification-bundle/1"
+BUNDLE_MEDIA_TYPE = "application/vnd.sogoc.verification-bundle+json;version=2"
+_FORMATS = {BUNDLE_FORMAT_V1: 1, BUNDLE_FORMAT: 2}
 BUNDLE_SUFFIX = ".sogoc-bundle.json"
 MAX_BUNDLE_BYTES = 1024 * 1024  # a proof is ~64 hashes; the checkpoint a few lines: 1 MiB is generous
 MAX_PROOF_HASHES = 64
@@ -130,6 +148,13 @@ class Bundle:
     hashes: tuple[bytes, ...]
     checkpoint: str
     status: Mapping[str, Any] = field(default_factory=dict)
+    status_statement: str | None = None
+    """The issuer's signed status statement (format /2); ``None`` in a /1 bundle."""
+
+    @property
+    def version(self) -> int:
+        """2 when the bundle carries a signed status statement, else 1 (the status is unsigned)."""
+        return 1 if self.status_statement is None else 2
 
     @classmethod
     def from_json(cls, data: str | bytes | Mapping[str, Any]) -> Bundle:
@@ -141,10 +166,11 @@ class Bundle:
             raise _bad("không phải JSON / not JSON") from e
         if not isinstance(doc, Mapping):
             raise _bad("không phải đối tượng JSON / not a JSON object")
-        if doc.get("format") != BUNDLE_FORMAT:
+        version = _FORMATS.get(str(doc.get("format")))
+        if version is None:
             raise BundleError(
-                f"Không phải gói xác minh {BUNDLE_FORMAT} (định dạng {doc.get('format')!r}).",
-                f"Not a {BUNDLE_FORMAT} bundle (format {doc.get('format')!r}).",
+                f"Không phải gói xác minh {BUNDLE_FORMAT} hay /1 (định dạng {doc.get('format')!r}).",
+                f"Not a {BUNDLE_FORMAT} (or /1) bundle (format {doc.get('format')!r}).",
                 code="bundle_format",
             )
         record, ledger, status = doc.get("record"), doc.get("ledger"), doc.get("status", {})
@@ -163,6 +189,9 @@ class Bundle:
         except (binascii.Error, ValueError) as e:
             raise _bad("ledger.leaf") from e
         pdf_sha256 = doc.get("pdf_sha256")
+        statement = status.get("statement") if version == 2 else None
+        if version == 2 and (not isinstance(statement, str) or not statement):
+            raise _bad("status.statement (bắt buộc ở định dạng /2 / required in format /2)")
         return cls(
             credential_id=cid,
             record_sha256=_hex(record.get("sha256"), "record.sha256"),
@@ -174,7 +203,8 @@ class Bundle:
             tree_size=_int(proof.get("tree_size"), "ledger.inclusion_proof.tree_size"),
             hashes=tuple(bytes.fromhex(_hex(h, "ledger.inclusion_proof.hashes")) for h in proof["hashes"]),
             checkpoint=note,
-            status=dict(status),
+            status={k: v for k, v in status.items() if k != "statement"},
+            status_statement=statement,
         )
 
     @classmethod
@@ -193,9 +223,11 @@ class Bundle:
         return cls.from_json(raw)
 
     def to_dict(self) -> dict[str, Any]:
+        v2 = self.status_statement is not None
+        status = {**self.status, "statement": self.status_statement} if v2 else dict(self.status)
         return {
-            "format": BUNDLE_FORMAT,
-            "media_type": BUNDLE_MEDIA_TYPE,
+            "format": BUNDLE_FORMAT if v2 else BUNDLE_FORMAT_V1,
+            "media_type": BUNDLE_MEDIA_TYPE if v2 else BUNDLE_MEDIA_TYPE.replace("version=2", "version=1"),
             "credential_id": self.credential_id,
             "record": {"sha256": self.record_sha256, "salt": self.salt},
             "pdf_sha256": self.pdf_sha256,
@@ -206,7 +238,7 @@ class Bundle:
                 "inclusion_proof": {"tree_size": self.tree_size, "hashes": [h.hex() for h in self.hashes]},
                 "checkpoint": self.checkpoint,
             },
-            "status": dict(self.status),
+            "status": status,
         }
 
     def to_json(self) -> str:
@@ -290,3 +322,79 @@ def verify_bundle_ledger(bundle: Bundle, *, record_sha256: str, verifiers: Seque
             **where,
         )
     return LedgerEvidence(True, bundle.index, cp.size, cp.root_hash.hex(), leaf)
+
+
+@dataclass(frozen=True)
+class StatusEvidence:
+    """What the bundle proves about the credential's status.
+
+    ``indication`` is ``PASSED`` when the status comes from a statement signed by a pinned log key that
+    agrees with the bundle (then ``status`` is the signed word, which may well be ``revoked``: PASSED
+    says the statement is authentic, not that the credential is valid); ``INDETERMINATE`` for a /1
+    bundle (the unsigned word is in ``status``, for display only); ``FAILED`` when the statement does
+    not verify or disagrees with the bundle (edited or forged)."""
+
+    indication: str
+    status: str | None
+    statement: StatusStatement | None = None
+    code: str | None = None
+    vi: str | None = None
+    en: str | None = None
+
+
+def verify_bundle_status(bundle: Bundle, *, verifiers: Sequence[Verifier]) -> StatusEvidence:
+    """Check the bundle's status against the issuer's signed statement (never raises on bad evidence)."""
+    plain = bundle.status.get("status")
+    plain_word = plain if isinstance(plain, str) else None
+    if bundle.status_statement is None:
+        return StatusEvidence(
+            "INDETERMINATE",
+            plain_word,
+            code="status_unsigned",
+            vi=f"Gói xác minh định dạng {BUNDLE_FORMAT_V1} không có chữ ký trên trạng thái: trạng thái "
+            f"{plain_word!r} chỉ là lời của đơn vị cấp, chưa được chứng minh. Hãy tải gói xác minh mới "
+            f"({BUNDLE_FORMAT}) từ trang của người sở hữu hoặc bằng `sogoc bundle`.",
+            en=f"A {BUNDLE_FORMAT_V1} bundle carries no signature on its status: {plain_word!r} is the issuer's "
+            f"unsigned word, not proof. Download a fresh bundle ({BUNDLE_FORMAT}) from the holder's page "
+            "or with `sogoc bundle`.",
+        )
+
+    def failed(code: str, vi: str, en: str, stmt: StatusStatement | None = None) -> StatusEvidence:
+        return StatusEvidence("FAILED", None, stmt, code, vi, en)
+
+    try:
+        stmt = open_status_statement(bundle.status_statement, verifiers)
+    except VerifierError as e:
+        return failed(e.code, e.vi, e.en)
+    if stmt.credential_id != bundle.credential_id or stmt.record_sha256 != bundle.record_sha256:
+        return failed(
+            "status_other_credential",
+            "Tuyên bố trạng thái đã ký thuộc về văn bằng/học bạ hoặc bản ghi khác với gói xác minh.",
+            "The signed status statement is about another credential or record than the bundle's.",
+            stmt,
+        )
+    if (stmt.origin, stmt.tree_size) != (bundle.origin, bundle.tree_size):
+        return failed(
+            "status_other_checkpoint",
+            f"Tuyên bố trạng thái được lập theo checkpoint {stmt.origin} cỡ {stmt.tree_size}, không phải "
+            f"checkpoint của gói ({bundle.origin} cỡ {bundle.tree_size}).",
+            f"The status statement was made against checkpoint {stmt.origin} size {stmt.tree_size}, not the "
+            f"bundle's ({bundle.origin} size {bundle.tree_size}).",
+            stmt,
+        )
+    edited = [
+        k
+        for k, signed in (("status", stmt.status), ("as_of", stmt.as_of))
+        if k in bundle.status and bundle.status[k] != signed
+    ]
+    edited += [k for k in DETAIL_KEYS if k in bundle.status and bundle.status[k] != stmt.detail.get(k)]
+    if edited:
+        return failed(
+            "status_tampered",
+            f"Trạng thái trong gói đã bị sửa: {', '.join(edited)} khác với tuyên bố đã ký của đơn vị cấp "
+            f"(trạng thái đã ký: {stmt.status}). Không chấp nhận gói này.",
+            f"The status in the bundle was edited: {', '.join(edited)} differ from the issuer's signed "
+            f"statement (signed status: {stmt.status}). Do not accept this bundle.",
+            stmt,
+        )
+    return StatusEvidence("PASSED", stmt.status, stmt)

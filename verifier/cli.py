@@ -6,6 +6,14 @@ Exit status: 0 PASSED, 1 FAILED, 2 INDETERMINATE (also: the file could not be pr
 
 No trust root is built in: without ``--trust-root`` every signature is at best INDETERMINATE
 (the signer cannot be trusted), and a hint says so.
+
+A PDF that embeds a Sổ Gốc Số record (``hocba-record.json`` / ``vanbang-record.json``) is also checked
+against the issuer's ledger (:mod:`verifier.cli_ledger`, :mod:`verifier.credential_check`): from the
+verification bundle (``--bundle``, or ``FILE.sogoc-bundle.json`` beside the PDF), else, unless
+``--offline``, from the issuer's public ledger at the address in the QR code (or ``--issuer``) if it is on
+the allow-list of the trust list given with ``--trust-list``. The verdict is the worse of the signatures'
+and the ledger's; the report says which source was used and when. No trust list: the ledger part is
+INDETERMINATE (``NO_TRUST_LIST``), like signatures without a trust root.
 """
 
 from __future__ import annotations
@@ -16,10 +24,13 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from verifier.errors import VerifierError
-from verifier.report import VerificationReport
+from verifier.report import EXIT_CODES, VerificationReport
+
+if TYPE_CHECKING:
+    from verifier.credential_check import LedgerCheckReport
 
 __all__ = ["add_arguments", "build_parser", "main", "run"]
 
@@ -43,6 +54,9 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         action="store_true",
         help="không truy cập mạng; chỉ dùng dữ liệu trong tệp / no network, embedded data only",
     )
+    from verifier.cli_ledger import add_ledger_arguments
+
+    add_ledger_arguments(p)
     return p
 
 
@@ -94,15 +108,20 @@ def _load_roots(paths: Sequence[str]) -> list[Any]:
     return roots
 
 
-def _human(report: VerificationReport, file: str, hinted: bool) -> str:
+def _human(report: VerificationReport, file: str, hinted: bool, ledger: LedgerCheckReport | None = None) -> str:
+    from verifier.cli_ledger import combined, ledger_lines
+
     lines: list[str] = []
     m = report.message
     if report.document != "signed":
         lines.append(f"{file}: {m.vi}")
         lines.append(f"{file}: {m.en}")
         return "\n".join(lines)
-    ind = report.indication
-    sub = f" ({report.sub_indication})" if report.sub_indication else ""
+    ind, sub_ind = combined(report, ledger)
+    if ledger is not None and ind != report.indication:
+        m = ledger.message
+    sub = f" ({sub_ind})" if sub_ind else ""
+    led_vi, led_en = ledger_lines(ledger) if ledger is not None else ([], [])
     lines.append(f"Kết quả: {_LABELS_VI[ind]}{sub} — {file}")
     lines.append(f"  {m.vi}")
     for s in report.signatures:
@@ -117,6 +136,7 @@ def _human(report: VerificationReport, file: str, hinted: bool) -> str:
             f"      toàn vẹn: {'có' if s.intact else 'không'}; tin cậy: {'có' if s.trusted else 'không'}; "
             f"phạm vi: {s.coverage or '?'}; thay đổi sau ký: {s.modification or '?'}; PAdES: {s.pades_level or '-'}"
         )
+    lines.extend(led_vi)
     warnings = report.all_warnings()
     for w in warnings:
         lines.append(f"  ! {w.vi}")
@@ -142,6 +162,7 @@ def _human(report: VerificationReport, file: str, hinted: bool) -> str:
         )
         if s.detail and s.indication != "PASSED":
             lines.append(f"      detail: {s.detail}")
+    lines.extend(led_en)
     for w in warnings:
         lines.append(f"  ! {w.en}")
     if hinted:
@@ -151,7 +172,8 @@ def _human(report: VerificationReport, file: str, hinted: bool) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``verify`` with parsed ``args``; returns the exit status."""
-    from verifier.pdf import DEFAULT_POLICY, verify_pdf
+    from verifier.cli_ledger import RECORD_CONTENTS, combined, ledger_check, report_dict
+    from verifier.pdf import DEFAULT_POLICY, examine_pdf, verify_pdf
 
     # pyHanko and certvalidator log expected failures (untrusted chains, bad files) with tracebacks.
     for name in ("pyhanko", "pyhanko_certvalidator"):
@@ -168,23 +190,28 @@ def run(args: argparse.Namespace) -> int:
             ) from e
         # Embedded revocation data first: a document that carries what it needs (PAdES B-LT)
         # verifies without the network. Only an INDETERMINATE outcome goes online, if allowed.
-        report = verify_pdf(data, trust=roots, policy=DEFAULT_POLICY)
+        exam = examine_pdf(data, trust=roots, policy=DEFAULT_POLICY, contents=RECORD_CONTENTS)
+        report = exam.report
         if not args.offline and report.document == "signed" and report.indication == "INDETERMINATE" and roots:
             from dataclasses import replace
 
             # Network fetches (OCSP/CRL) need more time than the offline bound.
             online = replace(DEFAULT_POLICY, allow_fetching=True, time_limit=max(DEFAULT_POLICY.time_limit, 20.0))
             report = verify_pdf(data, trust=roots, policy=online)
+        # A Sổ Gốc Số credential: its ledger inclusion and status (bundle, else the issuer's public ledger).
+        ledger = ledger_check(args, data, exam.contents) if report.document == "signed" else None
     except VerifierError as e:
         if getattr(args, "json", False):
             print(json.dumps({"error": {"code": e.code, "vi": e.vi, "en": e.en}}, ensure_ascii=False, indent=2))
             return EXIT_ERROR
         return _err(e.vi, e.en)
     if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        print(json.dumps(report_dict(report, ledger), ensure_ascii=False, indent=2))
     else:
-        print(_human(report, args.file, hinted=not roots and report.document == "signed"))
-    return report.exit_code
+        print(_human(report, args.file, hinted=not roots and report.document == "signed", ledger=ledger))
+    if report.document != "signed":
+        return report.exit_code
+    return EXIT_CODES[combined(report, ledger)[0]]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

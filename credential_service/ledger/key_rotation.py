@@ -12,8 +12,9 @@ its public half in the published lists with its validity, and records the rotati
   key (a verifier that knows either follows the hand-over); later checkpoints by the new key. The log
   keys' history (``log-keys.json`` next to the key) lists each vkey with its validity.
 
-The **trust list** (``sogoc-trust-list/1``) gathers the QR keys, the log keys and the certificates
-declared compromised; it is published at ``/.well-known/sogoc-trust-list`` as a C2SP signed note
+The **trust list** (``sogoc-trust-list/1``) gathers the QR keys, the log keys, the issuers' public
+addresses (the allow-list third-party verifiers ask, :mod:`verifier.trust_list`), the witnesses' keys and
+the certificates declared compromised; it is published at ``/.well-known/sogoc-trust-list`` as a C2SP signed note
 (RFC 8785 JSON on one line) signed by the current log key, so third parties can check it offline.
 """
 
@@ -255,6 +256,12 @@ class KeyRotationService:
             "ledger_origin": self.settings.ledger_origin,
             "qr_keys": qr["keys"],
             "log_keys": read_log_keys(self.settings),
+            # the issuers whose public ledger a verifier may ask (verifier.trust_list: an allow-list), and the
+            # witnesses whose cosignatures a verifier requires on their checkpoints
+            "issuers": [
+                {"url": self.settings.public_base_url.rstrip("/"), "ledger_origin": self.settings.ledger_origin}
+            ],
+            "witnesses": [v.strip() for v in self.settings.ledger_witness_vkeys],
             "compromised_certificates": compromised,
         }
 

@@ -39,7 +39,7 @@ T = TypeVar("T")
 NodeKey = tuple[int, int]
 
 LEAF_VERSION = 1
-ENTRY_KINDS = ("issued", "corrected", "revoked", "reissued", "imported", "key-rotated")
+ENTRY_KINDS = ("issued", "corrected", "revoked", "reissued", "imported", "key-rotated", "amended")
 
 
 @dataclass(frozen=True)

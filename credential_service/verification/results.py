@@ -62,10 +62,36 @@ OWN_MESSAGES: dict[str, tuple[str, str]] = {
         "This transcript has been revoked. Do not accept it.",
     ),
     "LEDGER_UNREACHABLE": (
-        "Chưa kiểm tra được sổ cái: không có gói xác minh bên cạnh tệp và sổ gốc tại đây không phải của đơn vị "
-        "cấp. Chưa thể kết luận; hãy đề nghị người nộp gửi kèm gói xác minh (.sogoc-bundle.json, dùng --bundle).",
-        "The ledger could not be asked: no verification bundle beside the file, and the register here is not the "
-        "issuer's. No conclusion yet; ask the holder for the verification bundle (.sogoc-bundle.json, --bundle).",
+        "Chưa kiểm tra được sổ cái: không có gói xác minh bên cạnh tệp, sổ gốc tại đây không phải của đơn vị cấp và "
+        "chưa hỏi được sổ cái công khai của đơn vị cấp. Chưa thể kết luận; hãy đề nghị người nộp gửi kèm gói xác minh "
+        "(.sogoc-bundle.json, dùng --bundle) hoặc thử lại khi có mạng.",
+        "The ledger could not be asked: no verification bundle beside the file, the register here is not the "
+        "issuer's, and the issuer's public ledger could not be reached. No conclusion yet; ask the holder for the "
+        "verification bundle (.sogoc-bundle.json, --bundle) or try again online.",
+    ),
+    "ISSUER_NOT_ALLOWED": (
+        "Địa chỉ đơn vị cấp in trên mã QR không có trong danh sách đơn vị cấp được tin cậy: đã từ chối hỏi sổ cái "
+        "ở đó. Chưa thể kết luận; hãy dùng gói xác minh (--bundle) hoặc hỏi Sở GDĐT.",
+        "The issuer address in the QR code is not on the trust list's allow-list of issuers: refused to ask its "
+        "ledger. No conclusion yet; use the verification bundle (--bundle) or ask the Department.",
+    ),
+    "NOT_WITNESSED": (
+        "Checkpoint trong bằng chứng chưa có đồng chữ ký của nhân chứng độc lập đã cấu hình. Chưa thể kết luận; "
+        "hãy thử lại sau hoặc tải gói xác minh mới.",
+        "The evidence's checkpoint has no cosignature from a configured independent witness yet. No conclusion "
+        "yet; try again later or download a fresh bundle.",
+    ),
+    "STATUS_UNSIGNED": (
+        "Gói xác minh này theo định dạng cũ (/1): trạng thái trong đó không có chữ ký của đơn vị cấp nên chưa được "
+        "chứng minh. Chưa thể kết luận; hãy tải gói xác minh mới (/2) từ trang của người sở hữu (hoặc `sogoc bundle`).",
+        "This verification bundle is in the old format (/1): its status carries no signature by the issuer, so it "
+        "proves nothing. No conclusion yet; download a fresh bundle (/2) from the holder's page (or `sogoc bundle`).",
+    ),
+    "STATUS_TAMPERED": (
+        "Trạng thái trong gói xác minh không khớp với tuyên bố đã ký của đơn vị cấp (đã bị sửa hoặc giả mạo). "
+        "Không chấp nhận; hãy xin gói xác minh từ chính người sở hữu hoặc kiểm tra trực tuyến.",
+        "The status in the verification bundle does not match the issuer's signed statement (edited or forged). "
+        "Do not accept it; get the bundle from the holder themselves or check online.",
     ),
     "PASSED": (
         "Học bạ số hợp lệ: chữ ký số đúng, dữ liệu khớp sổ gốc, đã được công bố trong sổ cái và còn hiệu lực.",

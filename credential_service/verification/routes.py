@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
+from fastapi import Path as FPath
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -27,6 +28,7 @@ from credential_service.verification.schemas import (
 from credential_service.verification.service import MAX_UPLOAD, VerificationService
 
 router = APIRouter(tags=["verify / kiểm tra"])
+BUNDLE_MEDIA = "application/vnd.sogoc.verification-bundle+json"
 API = "/api/v1"
 
 
@@ -90,6 +92,28 @@ def verify_qr_text(body: QrIn, svc: Verifier) -> dict[str, Any]:
 )
 def credential_status(credential_id: str, svc: Verifier) -> dict[str, Any]:
     return svc.credential_status(credential_id).to_dict()
+
+
+@router.get(
+    API + "/credentials/{credential_id}/bundle.json",
+    summary="Gói xác minh cho người có bản ghi / verification bundle for whoever holds the record",
+    description=(
+        "Bằng chứng bao hàm, checkpoint đã ký và trạng thái đã ký (sogoc-verification-bundle/2) của mục sổ cái "
+        "cam kết bản ghi có SHA-256 này; 404 nếu không có (sổ cái không có bằng chứng). / The inclusion proof, "
+        "signed checkpoint and signed status of the ledger entry committing to the record with this SHA-256 "
+        "(it carries the salt, so the caller proves possession of the record); 404: the ledger has no proof."
+    ),
+    response_class=Response,
+    responses={200: {"content": {BUNDLE_MEDIA: {}}, "description": "sogoc-verification-bundle/2"}},
+    dependencies=[allow(P.PUBLIC)],
+)
+def public_bundle(
+    svc: Verifier,
+    credential_id: Annotated[str, FPath(min_length=1, max_length=64)],
+    record_sha256: Annotated[str, Query(pattern="^[0-9a-fA-F]{64}$", description="SHA-256 (hex) of the record")],
+) -> Response:
+    bundle = svc.public_bundle(credential_id, record_sha256)
+    return Response(bundle.to_json(), media_type=BUNDLE_MEDIA, headers={"Cache-Control": "no-store"})
 
 
 @router.get(

@@ -37,7 +37,6 @@ by the worst of all steps, plus ``credential``, ``checks`` and ``qr``.
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 from collections.abc import Sequence
@@ -49,35 +48,37 @@ from sqlalchemy import select
 
 from credential_service.diplomas.tables import Diploma
 from credential_service.ledger.service import LedgerService
-from credential_service.ledger.tables import LedgerEntry
 from credential_service.platform.clock import Clock
 from credential_service.platform.db import Database
 from credential_service.platform.errors import ConfigurationError, InvalidInput, NotFound
 from credential_service.platform.errors import Message as SMessage
 from credential_service.platform.settings import Settings
-from credential_service.transcripts.signing_profile import ISSUING_FIELDS_BY_SCHEMA, TRANSCRIPT_FIELDS
+from credential_service.transcripts.signing_profile import (
+    AMENDMENT_FIELDS,
+    ISSUING_FIELDS_BY_SCHEMA,
+    TRANSCRIPT_FIELDS,
+)
 from credential_service.transcripts.tables import Transcript
+from credential_service.verification.bundles import make_bundle, status_check, status_from_bundle
 from credential_service.verification.results import (
     Check,
     CredentialStatus,
     CredentialVerification,
-    LedgerCheck,
     overall_verdict,
 )
 from credential_service.verification.status import (
-    RECORD_ENTRY_KINDS,
     StatusCache,
     read_credential_status,
     register_stamp,
 )
 from credential_service.verification.uploads import MAX_UPLOAD, RECORD_REQUEST, embedded_record, printed_qr_texts
-from verifier.bundle import Bundle, verify_bundle_ledger
+from verifier.bundle import Bundle
 from verifier.errors import VerifierError
 from verifier.pdf import Deadline, VerificationPolicy, examine_pdf
 from verifier.pdf_contents import PageInfo
 from verifier.qr import QrKeyList, QrReport, compare_with_record, verify_qr
 from verifier.qr_image import DEFAULT_RENDER_LIMITS, RenderLimits
-from verifier.report import FAILED, INDETERMINATE, PASSED, Message
+from verifier.report import FAILED, INDETERMINATE, PASSED
 
 log = logging.getLogger(__name__)
 
@@ -217,13 +218,23 @@ class VerificationService:
         cid = record["credential_id"]
 
         # register status, ledger: from the bundle when given (nothing local is read), else the register
+        overrides: dict[str, Check] = {}
         if bundle is not None:
-            status = self._status_from_bundle(bundle, cid, embedded.digest)
+            status, overrides = status_from_bundle(
+                bundle,
+                cid,
+                embedded.digest,
+                origin=self.ledger.origin,
+                verifiers=self._pinned_log_verifiers(),
+                witnesses=self.ledger.witnesses,
+            )
             result.ledger_source = {
                 "source": "bundle",
                 "checked_at": self.ledger.clock.now().isoformat(),
                 "status_as_of": bundle.status.get("as_of"),
                 "status_source": bundle.status.get("source"),
+                "bundle_format": bundle.version,
+                "status_signed": bundle.status_statement is not None,
             }
         else:
             try:
@@ -243,6 +254,8 @@ class VerificationService:
         schema = record.get("schema")
         # the signatures its kind is issued with (the signing profiles); a record without a schema: a transcript's
         expected = ISSUING_FIELDS_BY_SCHEMA.get(schema if isinstance(schema, str) else "", TRANSCRIPT_FIELDS)
+        if schema == "hocba/1" and record.get("amends"):  # a summer amendment: the principal and the seal
+            expected = AMENDMENT_FIELDS
         fields = [s.field for s in pdf.signatures if s.kind == "signature"]
         extra = [f for f in fields if f not in expected]
         untrusted = [s.field for s in pdf.signatures if not s.trusted]
@@ -289,15 +302,14 @@ class VerificationService:
             self._printed_qr(data, record, digest, result, page, upload_deadline)
 
         # ledger and status
-        if status.ledger.included:
+        if "ledger" in overrides:  # a bundle's checkpoint without the witnesses' cosignatures yet
+            checks.append(overrides["ledger"])
+        elif status.ledger.included:
             checks.append(Check("ledger", PASSED))
         else:
             err = status.ledger.error
             checks.append(Check("ledger", FAILED, "NOT_IN_LEDGER", err.en if err else None))
-        sub = {"valid": None, "superseded": "SUPERSEDED", "revoked": "REVOKED", "not_issued": "NOT_IN_LEDGER"}.get(
-            status.status, "NOT_IN_LEDGER"
-        )
-        checks.append(Check("status", PASSED if sub is None else FAILED, sub, status.status))
+        checks.append(status_check(status, overrides.get("status")))
         return overall_verdict(result)
 
     def _printed_qr(
@@ -339,90 +351,25 @@ class VerificationService:
         """Every log key this installation trusts (its trust list's log keys, with their history)."""
         return [v for v, _, _ in self.ledger.key_history] or [self.ledger.verifier]
 
-    def _status_from_bundle(self, bundle: Bundle, cid: str, digest: str) -> CredentialStatus:
-        """The status a bundle reports, with its ledger evidence checked against the pinned log keys."""
-        reported = bundle.status.get("status")
-        known = ("valid", "superseded", "revoked", "not_issued")
-        st = CredentialStatus(
-            id=cid,
-            status=reported if reported in known else "unknown",  # type: ignore[arg-type]
-            version=bundle.status.get("version"),
-            issued_at=bundle.status.get("issued_at"),
-            record_sha256=bundle.record_sha256,
-            superseded_by=bundle.status.get("superseded_by"),
-            decision=bundle.status.get("decision"),
-            revoked_at=bundle.status.get("revoked_at"),
-            reason=bundle.status.get("reason"),
-        )
-        if bundle.credential_id != cid:
-            vi = f"Gói xác minh dành cho {bundle.credential_id}, không phải {cid}."
-            en = f"The verification bundle is for {bundle.credential_id}, not {cid}."
-            st.ledger = LedgerCheck(error=Message(vi, en, "NOT_IN_LEDGER"))
-            return st
-        if bundle.origin != self.ledger.origin:
-            vi = f"Gói xác minh dẫn tới sổ cái {bundle.origin!r}, không phải sổ cái tin cậy {self.ledger.origin!r}."
-            en = f"The bundle points to the log {bundle.origin!r}, not the trusted log {self.ledger.origin!r}."
-            st.ledger = LedgerCheck(error=Message(vi, en, "NOT_IN_LEDGER"))
-            return st
-        ev = verify_bundle_ledger(bundle, record_sha256=digest, verifiers=self._pinned_log_verifiers())
-        if ev.included:
-            st.ledger = LedgerCheck(True, ev.index, ev.checkpoint_size, ev.root_hash)
-        else:
-            st.ledger = LedgerCheck(error=Message(ev.vi or "", ev.en or "", "NOT_IN_LEDGER"))
-        return st
-
     def bundle(self, credential_id: str) -> Bundle:
-        """The verification bundle of a credential: its record entry's inclusion proof against the latest
-        signed checkpoint, the salt that opens the entry's commitment, and the status as of now."""
+        """The verification bundle (format /2) of a credential: its record entry's inclusion proof against the
+        latest signed checkpoint, the salt that opens the entry's commitment, and the status as of now, signed
+        by the log key (:func:`credential_service.verification.bundles.make_bundle`)."""
         status = self.credential_status(credential_id)  # NotFound when not in the register
-        with self.db.reader() as session:
-            row = (
-                session.execute(
-                    select(Transcript.record_sha256, Transcript.salt, Transcript.pdf_sha256).where(
-                        Transcript.id == credential_id
-                    )
-                ).first()
-                or session.execute(
-                    select(Diploma.record_sha256, Diploma.salt, Diploma.pdf_sha256).where(Diploma.id == credential_id)
-                ).first()
-            )
-            seq = session.execute(
-                select(LedgerEntry.seq)
-                .where(LedgerEntry.credential_id == credential_id, LedgerEntry.kind.in_(RECORD_ENTRY_KINDS))
-                .order_by(LedgerEntry.seq)
-            ).scalar()
-        if row is None or seq is None:
+        return make_bundle(self.db, self.ledger, status, credential_id)
+
+    def public_bundle(self, credential_id: str, record_sha256: str) -> Bundle:
+        """The bundle, for whoever proves possession of the record (its SHA-256): the bundle carries the salt
+        that opens the ledger's commitment. Not found (the ledger gives no proof) otherwise."""
+        try:
+            bundle = self.bundle(credential_id)
+        except NotFound:
+            bundle = None
+        if bundle is None or bundle.record_sha256 != record_sha256.lower():
             raise NotFound(
                 SMessage(
-                    f"{credential_id} chưa có mục nào trong sổ cái.", f"{credential_id} has no entry in the ledger."
+                    "Sổ cái không có mục nào cam kết bản ghi này.", "The ledger has no entry committing to this record."
                 ),
                 credential_id=credential_id,
             )
-        proof = self.ledger.inclusion_proof(seq)  # NotFound until a checkpoint covers the entry
-        if not proof.get("checkpoint"):
-            raise NotFound(
-                SMessage("Sổ cái chưa công bố checkpoint đã ký.", "The ledger has no signed checkpoint yet."),
-                credential_id=credential_id,
-            )
-        reported = status.to_dict()
-        return Bundle(
-            credential_id=credential_id,
-            record_sha256=row.record_sha256,
-            salt=row.salt,
-            pdf_sha256=row.pdf_sha256,
-            origin=self.ledger.origin,
-            index=proof["index"],
-            leaf=base64.b64decode(proof["leaf"]),
-            tree_size=proof["size"],
-            hashes=tuple(bytes.fromhex(h) for h in proof["proof"]),
-            checkpoint=proof["checkpoint"],
-            status={
-                "status": status.status,
-                "as_of": self.ledger.clock.now().isoformat(),
-                "source": self.ledger.origin,
-                **{
-                    k: reported[k]
-                    for k in ("version", "issued_at", "superseded_by", "decision", "revoked_at", "reason")
-                },
-            },
-        )
+        return bundle

@@ -38,7 +38,9 @@ from verifier.merkle import leaf_hash, verify_inclusion
 from verifier.report import Message
 
 # The entries that commit to a credential's record; a later revocation entry commits to the decision.
-RECORD_ENTRY_KINDS = ("issued", "imported", "corrected", "reissued")
+RECORD_ENTRY_KINDS = ("issued", "imported", "corrected", "reissued", "amended")
+# entries that replace the credential they amend: a diploma's correction or reissue, a học bạ's summer amendment
+SUPERSEDING_KINDS = ("corrected", "reissued", "amended")
 _STATUS_CACHE_SIZE = 10_000
 
 Stamp = tuple[int | None, int | None]
@@ -151,8 +153,8 @@ def read_credential_status(db: Database, ledger: LedgerService, credential_id: s
         )
         st.status, st.revoked_at, st.reason = "revoked", leaf.get("time"), leaf.get("reason")
         st.decision = leaf.get("decision")
-    elif any(a.kind in ("corrected", "reissued") for a in amendments):
-        a = [a for a in amendments if a.kind in ("corrected", "reissued")][-1]
+    elif any(a.kind in SUPERSEDING_KINDS for a in amendments):
+        a = [a for a in amendments if a.kind in SUPERSEDING_KINDS][-1]
         leaf = _leaf(a.leaf)
         st.status = "superseded"
         st.superseded_by = leaf.get("replaced_by") or (a.credential_id if a.credential_id != credential_id else None)

@@ -116,7 +116,7 @@ def test_sogoc_bundle_writes_the_same_evidence_for_a_credential(tour: Path, tmp_
     )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(out.read_text(encoding="utf-8"))
-    assert doc["format"] == "sogoc-verification-bundle/1" and doc["credential_id"] == cid
+    assert doc["format"] == "sogoc-verification-bundle/2" and doc["credential_id"] == cid
     assert doc["ledger"] == _bundle(pdf)["ledger"]
     shutil.copy(pdf, tmp_path / "x.pdf")
     assert _verify(tour, str(tmp_path / "x.pdf"), "--bundle", str(out)).returncode == 0

@@ -20,10 +20,12 @@ from verifier.bundle import (
 from verifier.checkpoint import Checkpoint, sign_checkpoint
 from verifier.merkle import inclusion_proof, leaf_hash, root_hash
 from verifier.note import Ed25519Signer
+from verifier.status_note import StatusStatement, sign_status_statement
 
 ORIGIN = "example.test/ledger/v1"
 RECORD = "ab" * 32
 SALT = "cd" * 32
+AS_OF = "2026-12-02T22:40:00Z"
 
 
 def _leaf(cid: str, record: str = RECORD) -> bytes:
@@ -47,7 +49,8 @@ def _log(signer: Ed25519Signer, index: int = 3, size: int = 7) -> Bundle:
         tree_size=size,
         hashes=tuple(inclusion_proof(hashes, index)),
         checkpoint=note,
-        status={"status": "valid", "as_of": "2026-12-02T22:40:00+00:00"},
+        status={"status": "valid", "as_of": AS_OF},
+        status_statement=sign_status_statement(StatusStatement("cred-1", RECORD, "valid", AS_OF, ORIGIN, size), signer),
     )
 
 

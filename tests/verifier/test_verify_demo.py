@@ -172,8 +172,15 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(exe), *args[1:]], capture_output=True, text=True, timeout=60, check=False)
 
 
+def _trust_list(demo_pdf: Path) -> str:
+    """The issuer's signed trust list that `sogoc demo` writes beside its PDFs (the third party's pin)."""
+    return str(demo_pdf.parent / "sogoc-trust-list.txt")
+
+
 def test_cli_exit_0_with_the_dev_root_and_2_without(demo_pdf: Path) -> None:
-    ok = _cli("verify", str(demo_pdf), "--offline", "--trust-root", str(ROOT_CERT))
+    ok = _cli(
+        "verify", str(demo_pdf), "--offline", "--trust-root", str(ROOT_CERT), "--trust-list", _trust_list(demo_pdf)
+    )
     assert ok.returncode == 0, ok.stdout + ok.stderr
     vi, en = ok.stdout.split("\n\n", 1)
     assert "HỢP LỆ" in vi and "Result: PASSED" in en
@@ -184,7 +191,16 @@ def test_cli_exit_0_with_the_dev_root_and_2_without(demo_pdf: Path) -> None:
 
 
 def test_cli_json_report_has_the_required_keys(demo_pdf: Path) -> None:
-    proc = _cli("verify", str(demo_pdf), "--offline", "--json", "--trust-root", str(ROOT_CERT))
+    proc = _cli(
+        "verify",
+        str(demo_pdf),
+        "--offline",
+        "--json",
+        "--trust-root",
+        str(ROOT_CERT),
+        "--trust-list",
+        _trust_list(demo_pdf),
+    )
     assert proc.returncode == 0, proc.stderr
     d = json.loads(proc.stdout)
     assert {"indication", "sub_indication", "signatures", "warnings"} <= d.keys()
@@ -211,3 +227,40 @@ def test_cli_tampered_file_exits_1(demo_pdf: Path, tmp_path: Path) -> None:
     proc = _cli("verify", str(bad), "--offline", "--trust-root", str(ROOT_CERT))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "KHÔNG HỢP LỆ" in proc.stdout and "FAILED" in proc.stdout
+
+
+def test_the_tour_sogoc_verify_reads_the_bundle_beside_the_pdf_and_is_passed(demo_pdf: Path) -> None:
+    proc = _cli(
+        "verify", str(demo_pdf), "--trust-root", str(ROOT_CERT), "--trust-list", _trust_list(demo_pdf), "--json"
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    d = json.loads(proc.stdout)
+    assert d["indication"] == "PASSED" and d["ledger"]["indication"] == "PASSED"
+    assert d["ledger"]["source"] == "bundle" and d["ledger"]["location"].endswith(".sogoc-bundle.json")
+    assert d["ledger"]["status_signed"] and d["ledger"]["status_as_of"] and d["ledger"]["checked_at"]
+    human = _cli("verify", str(demo_pdf), "--trust-root", str(ROOT_CERT), "--trust-list", _trust_list(demo_pdf))
+    assert human.returncode == 0 and "Result: PASSED" in human.stdout
+    assert "source: verification bundle" in human.stdout and "nguồn: gói xác minh" in human.stdout
+
+
+def test_the_tour_tampered_copy_with_the_genuine_bundle_is_failed(demo_pdf: Path, tmp_path: Path) -> None:
+    bad = tmp_path / demo_pdf.name
+    bad.write_bytes(_append_page_content(demo_pdf.read_bytes()))
+    beside = demo_pdf.with_name(demo_pdf.stem + ".sogoc-bundle.json")
+    (tmp_path / beside.name).write_bytes(beside.read_bytes())
+    proc = _cli("verify", str(bad), "--trust-root", str(ROOT_CERT), "--trust-list", _trust_list(demo_pdf), "--json")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert json.loads(proc.stdout)["indication"] == "FAILED"
+
+
+def test_the_tour_without_a_bundle_offline_is_indeterminate_never_not_in_ledger(demo_pdf: Path, tmp_path: Path) -> None:
+    alone = tmp_path / "alone.pdf"
+    alone.write_bytes(demo_pdf.read_bytes())
+    args = ("--trust-root", str(ROOT_CERT), "--trust-list", _trust_list(demo_pdf), "--json")
+    proc = _cli("verify", str(alone), "--offline", *args)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    d = json.loads(proc.stdout)
+    assert (d["indication"], d["sub_indication"]) == ("INDETERMINATE", "LEDGER_UNREACHABLE")
+    assert "--bundle" in d["ledger"]["message"]["en"]
+    no_list = _cli("verify", str(alone), "--offline", "--trust-root", str(ROOT_CERT), "--json")
+    assert json.loads(no_list.stdout)["sub_indication"] == "NO_TRUST_LIST"
