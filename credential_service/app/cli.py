@@ -102,6 +102,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         # the offline evidence beside it: `sogoc verify FILE.pdf` on any machine picks it up
         bundle_path_for(pdf_path).write_text(c.verification.bundle(s["transcript_id"]).to_json(), encoding="utf-8")
         written += 1
+    # the issuer's signed trust list (log keys, allow-listed issuers), for `sogoc-verify --trust-list`
+    (out / "sogoc-trust-list.txt").write_text(c.key_rotation.signed_trust_list(), encoding="utf-8")
     print(f"Đã phát hành {written} học bạ số vào / issued {written} transcripts into {out}")
     print(f"  Xem bằng / browse with: SOGOC_DATABASE_URL=sqlite:///{db_path} sogoc serve")
     prepare_holder_demo(c, out, args.klass)
@@ -147,10 +149,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
     bundle = Bundle.load(bundle_path) if args.bundle or bundle_path.is_file() else None
     c = _container(args)
     c.migrate()
-    # This register is not the issuer's as far as we know: absent here is INDETERMINATE, not NOT_IN_LEDGER.
-    result = c.verification.verify_pdf(data, bundle=bundle, issuer_register=False)
+    # No bundle and the credential not in this register: ask the issuer's public ledger (allow-listed).
+    from credential_service.verification.issuer_lookup import IssuerEvidence, ask_issuer, note_issuer_answer
+
+    asked = IssuerEvidence("local")
+    if bundle is None and not args.offline:
+        asked = ask_issuer(c.verification, c.key_rotation.signed_trust_list(), data, args.issuer)
+        bundle = asked.bundle
+    # This register is not the issuer's as far as we know: absent here is INDETERMINATE, not NOT_IN_LEDGER,
+    # unless the issuer itself answered that it has no entry.
+    result = c.verification.verify_pdf(data, bundle=bundle, issuer_register=asked.outcome == "absent")
+    result = note_issuer_answer(result, asked, c.clock.now().isoformat())
     body = result.to_dict()
-    if bundle is not None and body.get("ledger_source"):
+    if bundle is not None and asked.outcome == "local" and body.get("ledger_source"):
         body["ledger_source"]["path"] = str(bundle_path)
     if args.json:
         print(json.dumps(body, ensure_ascii=False, indent=2))
@@ -158,7 +169,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"{result.message.vi}\n{result.message.en}")
         print(f"  Kết quả / result: {result.indication} {result.sub_indication or ''}".rstrip())
         source = result.ledger_source
-        if source and source["source"] == "bundle":
+        if source and source["source"] == "issuer":
+            print(
+                f"  Nguồn sổ cái / ledger source: sổ cái công khai của đơn vị cấp / the issuer's public ledger"
+                f" {source.get('url')} ({source.get('outcome')}; kiểm tra lúc / checked at {source['checked_at']})"
+            )
+        elif source and source["source"] == "bundle":
             print(
                 f"  Nguồn sổ cái / ledger source: gói xác minh / bundle {bundle_path}"
                 f" (trạng thái tính đến / status as of {source.get('status_as_of')}; kiểm tra lúc / checked at"
@@ -322,12 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     from verifier import cli as verify_cli  # same command as `sogoc-verify` (verifier.cli.main)
 
     v = sub.add_parser("verify", help="kiểm tra chữ ký số của một tệp PDF / verify a signed PDF")
-    verify_cli.add_arguments(v).set_defaults(func=cmd_verify)
-    v.add_argument(
-        "--bundle",
-        metavar="JSON",
-        help="gói xác minh (mặc định: FILE.sogoc-bundle.json bên cạnh) / verification bundle (default: beside FILE)",
-    )
+    verify_cli.add_arguments(v).set_defaults(func=cmd_verify)  # --bundle, --issuer … included
     b = sub.add_parser("bundle", help="xuất gói xác minh ngoại tuyến / write a credential's verification bundle")
     b.add_argument("credential_id")
     b.add_argument("--out", required=True, help="tệp JSON / the JSON file")
@@ -350,6 +361,9 @@ def build_parser() -> argparse.ArgumentParser:
     from credential_service.admissions.cli import register as register_admissions
 
     register_admissions(sub)
+    from credential_service.reporting.cli import register as register_progress
+
+    register_progress(sub)
 
     # every argument after "sign-agent" (options included) goes to signing.agent.main
     a = sub.add_parser("sign-agent", add_help=False, prefix_chars="\0", help="dịch vụ ký / external-signing agent")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from credential_service.admissions import pages as admissions_pages
 from credential_service.admissions import routes as admissions
 from credential_service.app import routes_approvals
 from credential_service.app.bootstrap import Container, build
@@ -17,6 +18,8 @@ from credential_service.employers import routes as employers
 from credential_service.holders import pages as holder_pages
 from credential_service.holders import routes as holders
 from credential_service.ledger import routes as ledger
+from credential_service.reporting import pages as progress_pages
+from credential_service.reporting import routes as progress
 from credential_service.signers import routes as signer_routes
 from credential_service.signers import routes_external as external_signing_routes
 from credential_service.staff import pages as staff_pages
@@ -25,6 +28,7 @@ from credential_service.staff import routes as staff_routes
 from credential_service.staff.access import allow, check_every_route_has_a_policy
 from credential_service.transcripts import pages
 from credential_service.transcripts import routes as transcripts
+from credential_service.transcripts import routes_amendments as amendments
 from credential_service.transcripts import routes_classes as classes
 from credential_service.transcripts import routes_rules as rules
 from credential_service.verification import pages as verify_pages
@@ -48,6 +52,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     install_sign_in_redirect(app)
     app.include_router(classes.router, prefix="/api/v1")
     app.include_router(transcripts.router, prefix="/api/v1")
+    app.include_router(amendments.router, prefix="/api/v1")  # /api/v1/transcripts/{id}/summer-amendment, /seal
     app.include_router(rules.router, prefix="/api/v1")
     app.include_router(ledger.router, prefix="/api/v1")
     app.include_router(verify.router)  # /api/v1/verify…, /api/v1/credentials/…, /.well-known/sogoc-keys.json
@@ -65,6 +70,9 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(staff_pages.router)  # /dang-nhap, /dang-xuat
     app.include_router(routes_approvals.router)  # /api/v1/approvals/…
     app.include_router(admissions.router)  # /api/v1/admissions/…
+    app.include_router(admissions_pages.router)  # /so/tuyen-sinh
+    app.include_router(progress.router)  # /api/v1/progress…
+    app.include_router(progress_pages.router)  # /so/tien-do…, /assets/js/…
 
     @app.get("/healthz", include_in_schema=False, dependencies=[allow(P.PUBLIC)])
     def healthz() -> dict[str, str]:

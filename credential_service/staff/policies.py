@@ -43,6 +43,13 @@ CLASS_SIGN = staff(
     note="and the step's own assignment, and the signer's fresh confirmation",
 )
 TRANSCRIPT_READ = staff("transcript.read", CLASS_READERS | {Role.SEAL_OPERATOR}, Scope.TRANSCRIPT, logs_reads=True)
+# A new version after the summer (TT22 Art. 13-14): the principal enters and signs, the seal operator seals.
+TRANSCRIPT_AMEND = staff(
+    "transcript.amend", {Role.PRINCIPAL}, Scope.TRANSCRIPT, note="and the principal's fresh confirmation"
+)
+TRANSCRIPT_SEAL_AMENDMENT = staff(
+    "transcript.seal_amendment", {Role.SEAL_OPERATOR}, Scope.TRANSCRIPT, note="and the operator's fresh confirmation"
+)
 STAFF_LIST = staff("staff.list", SCHOOL_READERS, anywhere=True)
 
 # -- diplomas --------------------------------------------------------------------------------------
@@ -81,4 +88,19 @@ ADMISSIONS_READ = staff(
     "admissions.read",
     {Role.SO_ADMISSIONS, Role.INSPECTOR},
     note="an applicant's read goes to their access log (admissions/service.py)",
+)
+
+# -- progress of the roll-out (issue #16) ----------------------------------------------------------
+PROGRESS_READ = staff(
+    "progress.read",
+    {*SO_ROLES, Role.COMMUNE_OFFICER},
+    anywhere=True,
+    note="aggregates only, small cells suppressed; a commune officer sees their own commune only",
+)
+# one class's aggregates: the guard finds the class's place, so a commune officer reads their own communes'
+PROGRESS_CLASS_READ = staff(
+    "progress.class.read",
+    {*SO_ROLES, Role.COMMUNE_OFFICER},
+    Scope.CLASS,
+    note="aggregates only, small cells suppressed",
 )

@@ -132,4 +132,6 @@ def landing_page(grants: tuple[Grant, ...] | list[Grant]) -> str:
     roles = {g.role for g in grants}
     if roles & SO_ROLES or Role.COMMUNE_OFFICER in roles:
         return "/so/van-bang"
+    if Role.SO_ADMISSIONS in roles:
+        return "/so/tuyen-sinh"  # admissions/pages.py
     return "/"

@@ -87,6 +87,7 @@ def lock_class(db: Database, documents: DocumentFactory, clock: Clock, class_id:
                 place_of_birth=student.place_of_birth,
                 ethnicity=student.ethnicity,
                 personal_id=student.personal_id,
+                details=student.details,
             ),
             context=context,
             evaluation=result.evaluation,

@@ -82,7 +82,10 @@ def class_overview(session: Session, class_id: str) -> dict[str, Any]:
     assert school is not None
     rows = class_rows(session, class_id)
     transcripts = {
-        t.student_id: t for t in session.execute(select(Transcript).where(Transcript.class_id == class_id)).scalars()
+        t.student_id: t  # the latest version of each student's học bạ
+        for t in session.execute(
+            select(Transcript).where(Transcript.class_id == class_id).order_by(Transcript.version)
+        ).scalars()
     }
     students = []
     for student, result in rows:

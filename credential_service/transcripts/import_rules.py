@@ -51,7 +51,7 @@ in both cases. Scores are 0–10 with at most one decimal, written with a dot ("
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -75,6 +75,7 @@ from credential_service.transcripts.import_cells import (
     student_code,
 )
 from credential_service.transcripts.import_sheets import Table, _blank_row, _field, _map_headers, _Report, _Sheet
+from credential_service.transcripts.record import STUDENT_DETAIL_COLUMNS
 from credential_service.transcripts.subjects import (
     SUBJECTS,
     Subject,
@@ -132,7 +133,8 @@ ROSTER_REQUIRED = (
     "Mã HS", "Họ và tên", "Ngày sinh", "Giới tính", "Nơi sinh", "Dân tộc",
     "Rèn luyện HK1", "Rèn luyện HK2", "Số buổi nghỉ",
 )  # fmt: skip
-ROSTER_OPTIONAL = ("Số định danh", "Nhận xét GVCN")
+ROSTER_OPTIONAL = ("Số định danh", "Nhận xét GVCN", *STUDENT_DETAIL_COLUMNS)
+DETAIL_MAX_CHARS = 300
 ROSTER_HEADERS = (*ROSTER_REQUIRED[:6], "Số định danh", *ROSTER_REQUIRED[6:], "Nhận xét GVCN")
 RESULTS_REQUIRED = (
     "Mã HS", "Môn học", "HK1 TX", "HK1 GK", "HK1 CK", "HK2 TX", "HK2 GK", "HK2 CK",
@@ -155,6 +157,7 @@ class StudentYear:
     ethnicity: str
     personal_id: str | None
     year: YearInput
+    details: Mapping[str, str] | None = None  # record.STUDENT_DETAIL_KEYS -> text, only those given
 
 
 # ------------------------------------------------------------------------------------- roster
@@ -181,6 +184,17 @@ class _RosterRow:
     conduct_hk2: Level
     absences: int
     teacher_comment: str | None
+    details: dict[str, str] | None = None
+
+
+def _detail_text(value: Cell) -> str:
+    text = clean_text(value)
+    if len(text) > DETAIL_MAX_CHARS:
+        raise FieldError(
+            Message(f"Quá dài ({len(text)} ký tự)", f"Too long ({len(text)} characters)"),
+            Message(f"tối đa {DETAIL_MAX_CHARS} ký tự", f"at most {DETAIL_MAX_CHARS} characters"),
+        )
+    return text
 
 
 def _roster_row(report: _Report, sheet: _Sheet, row: int, values: Sequence[Cell]) -> _RosterRow | None:
@@ -200,9 +214,10 @@ def _roster_row(report: _Report, sheet: _Sheet, row: int, values: Sequence[Cell]
     hk2 = get("Rèn luyện HK2", parse_level)
     absences = get("Số buổi nghỉ", parse_count)
     comment = clean_text(sheet.cell(values, "Nhận xét GVCN")) or None
+    details = {key: text for column, key in STUDENT_DETAIL_COLUMNS.items() if (text := get(column, _detail_text))}
     if len(report.problems) > before:
         return None
-    return _RosterRow(row, code, name, born, sex, place, ethnicity, pin, hk1, hk2, absences, comment)
+    return _RosterRow(row, code, name, born, sex, place, ethnicity, pin, hk1, hk2, absences, comment, details or None)
 
 
 def _read_roster(report: _Report, sheet: _Sheet) -> tuple[dict[str, _RosterRow], set[str]]:
@@ -365,6 +380,7 @@ def _student(student: _RosterRow, results: list[_ResultRow], grade: int) -> Stud
         ethnicity=student.ethnicity,
         personal_id=student.personal_id,
         year=year,
+        details=student.details,
     )
 
 

@@ -14,6 +14,7 @@ from credential_service.platform.errors import InvalidInput, Message, Problem
 from credential_service.platform.upload_limits import run_limited
 from credential_service.transcripts import spreadsheets as importers
 from credential_service.transcripts.import_rules import (
+    DETAIL_MAX_CHARS,
     StudentYear,
     clean_text,
     parse_date,
@@ -21,6 +22,7 @@ from credential_service.transcripts.import_rules import (
     parse_sex,
     validate_class_import,
 )
+from credential_service.transcripts.record import STUDENT_DETAIL_KEYS
 from credential_service.transcripts.service import ImportReport, TranscriptService
 from credential_service.transcripts.year_input import FieldError, parse_year_input
 
@@ -66,6 +68,34 @@ def import_json(service: TranscriptService, class_id: str, payload: Any) -> Impo
     )
 
 
+def _details(raw: Any, where: str, problems: list[Problem]) -> dict[str, str] | None:
+    """The optional ``details`` object: the paper học bạ's other fields (record.STUDENT_DETAIL_KEYS)."""
+    if raw is None:
+        return None
+    known = ", ".join(STUDENT_DETAIL_KEYS)
+    if not isinstance(raw, dict):
+        problems.append(Problem(Message("Cần một đối tượng JSON.", "Expected a JSON object."), {"field": where}))
+        return None
+    out: dict[str, str] = {}
+    for key, value in raw.items():
+        if key not in STUDENT_DETAIL_KEYS:
+            unknown = Message(f"Trường không được hỗ trợ: {key!r}", f"Unknown field: {key!r}")
+            problems.append(Problem(unknown, {"field": f"{where}.{key}"}, expected=Message(known, known)))
+            continue
+        if value is None:
+            continue
+        text = clean_text(value) if isinstance(value, str) else None
+        if text is None or len(text) > DETAIL_MAX_CHARS:
+            too_long = Message(
+                f"Cần văn bản tối đa {DETAIL_MAX_CHARS} ký tự",
+                f"Expected text of at most {DETAIL_MAX_CHARS} characters",
+            )
+            problems.append(Problem(too_long, {"field": f"{where}.{key}"}))
+        elif text:
+            out[key] = text
+    return out or None
+
+
 def validate_json_import(students: list[Any], *, grade: int) -> list[StudentYear]:
     """Validate the JSON form of a class import; every problem is reported with its path."""
     problems: list[Problem] = []
@@ -109,6 +139,7 @@ def validate_json_import(students: list[Any], *, grade: int) -> list[StudentYear
                     expected=e.expected,
                 )
             )
+        details = _details(item.get("details"), f"{where}.details", problems)
         code = values.get("student_code")
         if code and code in seen:
             problems.append(
@@ -142,6 +173,7 @@ def validate_json_import(students: list[Any], *, grade: int) -> list[StudentYear
                     ethnicity=values["ethnicity"],
                     personal_id=values["personal_id"],
                     year=year,
+                    details=details,
                 )
             )
     if not students:

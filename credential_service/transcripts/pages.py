@@ -25,6 +25,7 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent
 router = APIRouter(include_in_schema=False)
 C = Annotated[Container, Depends(container)]
 
+
 def _status_label(status: str) -> Any:
     return STATUS_LABELS[Status(status)]
 
@@ -122,4 +123,8 @@ def upload(class_id: str, c: C, file: Annotated[UploadFile, File()]) -> Response
         if report.unchanged
         else (f"Đã nhập {report.students} học sinh ({report.created} mới, {report.updated} cập nhật).")
     )
+    if report.warnings:  # accepted, but the clerk checks these numbers against the population registry
+        checks = "; ".join(f"{w['student_code']} {w['full_name']}: {w['message_vi']}" for w in report.warnings[:5])
+        more = f" (và {len(report.warnings) - 5} cảnh báo khác)" if len(report.warnings) > 5 else ""
+        msg += f" Cần kiểm tra số định danh / check the ID numbers: {checks}{more}"
     return _redirect(f"/classes/{class_id}", ok=msg)

@@ -21,6 +21,19 @@ CONDUCT_AFTER_SUMMER = "after_summer"  # kết quả rèn luyện sau rèn luy�
 LEARNING_AFTER_REASSESSMENT = "after_reassessment"  # kết quả học tập sau kiểm tra lại (TT22 Art. 14)
 
 
+# The paper học bạ's other identity fields (Circular 22/2021 annex, the học bạ form; issue #14), as the
+# roster's optional columns name them. Only those given go into the record, so a record without them keeps
+# its exact bytes. The policy group is printed where the form prints it and is never exported elsewhere.
+STUDENT_DETAIL_COLUMNS: dict[str, str] = {
+    "Cha, mẹ hoặc người giám hộ": "guardians",
+    "Nơi thường trú": "permanent_residence",
+    "Đối tượng chính sách": "policy_group",
+    "Số đăng bộ": "enrolment_no",
+    "Mã học sinh Bộ GDĐT": "moet_code",
+}
+STUDENT_DETAIL_KEYS = tuple(STUDENT_DETAIL_COLUMNS.values())
+
+
 @dataclass(frozen=True)
 class StudentIdentity:
     student_code: str
@@ -30,6 +43,7 @@ class StudentIdentity:
     place_of_birth: str | None
     ethnicity: str | None
     personal_id: str | None
+    details: Mapping[str, str] | None = None  # STUDENT_DETAIL_KEYS -> text, only those given
 
 
 @dataclass(frozen=True)
@@ -87,6 +101,7 @@ def build_transcript_record(
             "place_of_birth": student.place_of_birth,
             "ethnicity": student.ethnicity,
             "personal_id": student.personal_id,
+            **{k: v for k, v in (student.details or {}).items() if k in STUDENT_DETAIL_KEYS and v},
         },
         "school": {"code": context.school_code, "name": context.school_name, "province": context.province},
         "school_year": context.school_year,

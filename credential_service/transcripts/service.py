@@ -10,12 +10,12 @@ also checks nobody changed the class meanwhile.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from credential_service.documents.batch_keys import BatchAuthorization
@@ -24,11 +24,19 @@ from credential_service.platform.clock import Clock, SystemClock
 from credential_service.platform.db import Database
 from credential_service.platform.errors import Message, NotFound
 from credential_service.staff.tables import School
-from credential_service.transcripts import class_steps, class_views
+from credential_service.transcripts import amendments, class_steps, class_views
 from credential_service.transcripts.class_steps import StepReport
 from credential_service.transcripts.import_rules import StudentYear
+from credential_service.transcripts.import_warnings import id_number_warnings
 from credential_service.transcripts.rules_explain import explain_year
-from credential_service.transcripts.tables import ImportBatch, SchoolClass, Student, Transcript, YearResult
+from credential_service.transcripts.tables import (
+    ImportBatch,
+    SchoolClass,
+    SigningEvent,
+    Student,
+    Transcript,
+    YearResult,
+)
 from credential_service.transcripts.workflow import Status, Step, next_status
 from credential_service.transcripts.year_input import year_input_to_json
 
@@ -40,6 +48,8 @@ class ImportReport:
     created: int
     updated: int
     unchanged: bool  # True when the same file had been imported already
+    # accepted, but to check: ID numbers whose province or sex digit disagrees with the record
+    warnings: tuple[dict[str, str], ...] = ()
 
 
 class TranscriptService:
@@ -103,6 +113,7 @@ class TranscriptService:
         self, class_id: str, students: Sequence[StudentYear], *, source_name: str, source_sha256: str
     ) -> ImportReport:
         """Store a validated class import. Re-importing the same file changes nothing."""
+        warnings = tuple(w.to_json() for w in id_number_warnings(students, self.clock.today()))
         with self.db.transaction() as session:
             klass = self.get_class(session, class_id)
             if klass.status != Status.DRAFT:
@@ -111,7 +122,7 @@ class TranscriptService:
                 select(ImportBatch).where(ImportBatch.class_id == class_id, ImportBatch.source_sha256 == source_sha256)
             ).scalar_one_or_none()
             if seen is not None:
-                return ImportReport(class_id, seen.student_count, 0, 0, unchanged=True)
+                return ImportReport(class_id, seen.student_count, 0, 0, unchanged=True, warnings=warnings)
             created = updated = 0
             for sy in students:
                 student = self._upsert_student(session, klass.school_id, sy)
@@ -145,7 +156,7 @@ class TranscriptService:
                     created_at=self.clock.now(),
                 )
             )
-            return ImportReport(class_id, len(students), created, updated, unchanged=False)
+            return ImportReport(class_id, len(students), created, updated, unchanged=False, warnings=warnings)
 
     def _upsert_student(self, session: Session, school_id: str, sy: StudentYear) -> Student:
         student = session.execute(
@@ -158,6 +169,7 @@ class TranscriptService:
             "place_of_birth": sy.place_of_birth or None,
             "ethnicity": sy.ethnicity or None,
             "personal_id": sy.personal_id,
+            "details": dict(sy.details) if sy.details else None,
         }
         if student is None:
             student = Student(id=str(uuid.uuid4()), school_id=school_id, student_code=sy.code, **fields)
@@ -168,6 +180,21 @@ class TranscriptService:
                 if getattr(student, key) != value:
                     setattr(student, key, value)
         return student
+
+    # -- a new version after the summer (see amendments) -------------------------------------
+    def amend_after_summer(
+        self, transcript_id: str, results: amendments.SummerResults, *, staff_id: str, **kw: Any
+    ) -> amendments.AmendmentReport:
+        """Re-assessment and summer conduct results: version n+1, signed by the principal."""
+        kw.setdefault("at", self.clock.now())
+        return amendments.amend_after_summer(
+            self.db, self.documents, self.clock, transcript_id, results, staff_id=staff_id, **kw
+        )
+
+    def seal_amendment(self, transcript_id: str, *, staff_id: str, **kw: Any) -> amendments.AmendmentReport:
+        """The school's seal on a summer amendment: issued, ledgered as ``amended``; the old version superseded."""
+        kw.setdefault("at", self.clock.now())
+        return amendments.seal_amendment(self.db, self.documents, self.clock, transcript_id, staff_id=staff_id, **kw)
 
     # -- the class-level steps (see class_steps) --------------------------------------------
     def lock_class(self, class_id: str, *, issued_on: date | None = None) -> StepReport:
@@ -191,3 +218,86 @@ class TranscriptService:
             self.db, self.documents, self.clock, class_id, step, staff_id=staff_id, at=at or self.clock.now(),
             client=client, actor=actor, authorization=authorization,
         )  # fmt: skip
+
+    # -- reading for the Sở's progress (reporting/service.py) -------------------------------
+    def progress_facts(self, school_year: str | None = None) -> dict[str, Any]:
+        """Counts straight from the register for the progress model: every school, and per class (of
+        ``school_year``, or every year) its status, student-years, transcripts by status and the moment of
+        its last change (import, lock or signature). No personal data."""
+        year = [SchoolClass.school_year == school_year] if school_year else []
+        with self.db.reader() as session:
+            schools = [
+                {"school_id": s.id, "code": s.code, "name": s.name, "commune": s.commune}
+                for s in session.execute(select(School).order_by(School.code)).scalars()
+            ]
+            students: dict[str, int] = {
+                cid: n
+                for cid, n in session.execute(
+                    select(YearResult.class_id, func.count())
+                    .join(SchoolClass, SchoolClass.id == YearResult.class_id)
+                    .where(*year)
+                    .group_by(YearResult.class_id)
+                )
+            }
+            by_status: dict[str, dict[str, int]] = {}
+            changed: dict[str, datetime] = {}
+            for cid, status, n, at in session.execute(
+                select(Transcript.class_id, Transcript.status, func.count(), func.max(Transcript.created_at))
+                .join(SchoolClass, SchoolClass.id == Transcript.class_id)
+                .where(*year)
+                .group_by(Transcript.class_id, Transcript.status)
+            ):
+                by_status.setdefault(cid, {})[status] = n
+                changed[cid] = max(changed.get(cid, at), at)
+            for cid, at in [
+                *session.execute(
+                    select(Transcript.class_id, func.max(SigningEvent.signed_at))
+                    .join(Transcript, Transcript.id == SigningEvent.transcript_id)
+                    .join(SchoolClass, SchoolClass.id == Transcript.class_id)
+                    .where(*year)
+                    .group_by(Transcript.class_id)
+                ),
+                *session.execute(
+                    select(ImportBatch.class_id, func.max(ImportBatch.created_at))
+                    .join(SchoolClass, SchoolClass.id == ImportBatch.class_id)
+                    .where(*year)
+                    .group_by(ImportBatch.class_id)
+                ),
+            ]:
+                if at is not None:
+                    changed[cid] = max(changed.get(cid, at), at)
+            classes = [
+                {
+                    "class_id": k.id,
+                    "school_id": k.school_id,
+                    "name": k.name,
+                    "grade": k.grade,
+                    "school_year": k.school_year,
+                    "status": k.status,
+                    "students": students.get(k.id, 0),
+                    "transcripts": by_status.get(k.id, {}),
+                    "last_change": changed.get(k.id),
+                }
+                for k in session.execute(select(SchoolClass).where(*year).order_by(SchoolClass.name)).scalars()
+            ]
+            years = sorted(session.execute(select(SchoolClass.school_year).distinct()).scalars())
+        return {"schools": schools, "classes": classes, "school_years": years}
+
+    def identity_facts(self, school_year: str | None = None) -> Iterator[tuple[str, str | None, str, date, str | None]]:
+        """Per student-year of ``school_year`` (or every year): (class id, personal ID number, sex, date of
+        birth, place of birth), for the data-quality counts; the caller keeps only aggregates. Streamed (the
+        session stays open while the caller iterates): a city is about a million rows."""
+        year = [SchoolClass.school_year == school_year] if school_year else []
+        with self.db.reader() as session:
+            yield from session.execute(
+                select(
+                    YearResult.class_id,
+                    Student.personal_id,
+                    Student.sex,
+                    Student.date_of_birth,
+                    Student.place_of_birth,
+                )
+                .join(Student, Student.id == YearResult.student_id)
+                .join(SchoolClass, SchoolClass.id == YearResult.class_id)
+                .where(*year)
+            )

@@ -91,11 +91,14 @@ PROFILES: dict[Step, SigningProfile] = {
 
 TRANSCRIPT_STEPS = (Step.GVCN, Step.PRINCIPAL, Step.SEAL)
 """A học bạ: the GVCN certifies, the principal approves, the school seals."""
+AMENDMENT_STEPS = (Step.PRINCIPAL, Step.SEAL)
+"""A học bạ's new version after the summer (transcripts/amendments.py): the principal signs, the school seals."""
 DIPLOMA_STEPS = (Step.PRINCIPAL, Step.SEAL)
 """A văn bằng: the issuer (principal, or the Sở director) approves, the organisation seals."""
 
 TRANSCRIPT_FIELDS = tuple(PROFILES[s].field for s in TRANSCRIPT_STEPS)
 DIPLOMA_FIELDS = tuple(PROFILES[s].field for s in DIPLOMA_STEPS)
+AMENDMENT_FIELDS = tuple(PROFILES[s].field for s in AMENDMENT_STEPS)
 ISSUING_FIELDS_BY_SCHEMA = {"hocba/1": TRANSCRIPT_FIELDS, "vanbang/1": DIPLOMA_FIELDS}
 """The signatures an issued document of each record schema carries, in signing order."""
 

@@ -42,6 +42,8 @@ class Student(Base):
     place_of_birth: Mapped[str | None] = mapped_column(String(200), nullable=True)
     ethnicity: Mapped[str | None] = mapped_column(String(64), nullable=True)
     personal_id: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    # the paper học bạ's other fields (record.STUDENT_DETAIL_KEYS), only those given; None when none
+    details: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
 class YearResult(Base):

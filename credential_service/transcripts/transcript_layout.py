@@ -140,13 +140,36 @@ class _TranscriptLayout:
             ),
             (4, xa, area_w, "Trường", "School", _s(sc.get("name")), False),
         ]
+        # The form's other fields, in rows of their own when the record has them (issue #14).
+        row = 5
+        for key, vi, en in (
+            ("guardians", "Cha, mẹ hoặc người giám hộ", "Parents or guardian"),
+            ("permanent_residence", "Nơi thường trú", "Permanent residence"),
+        ):
+            if st.get(key):
+                cells.append((row, xa, area_w, vi, en, _s(st.get(key)), False))
+                row += 1
+        third = [
+            (key, vi, en)
+            for key, vi, en in (
+                ("policy_group", "Đối tượng chính sách", "Policy group"),
+                ("enrolment_no", "Số đăng bộ", "Enrolment no."),
+                ("moet_code", "Mã học sinh Bộ GDĐT", "Ministry student code"),
+            )
+            if st.get(key)
+        ]
+        if third:
+            w3 = (area_w - col_gap * (len(third) - 1)) / len(third)
+            for k, (key, vi, en) in enumerate(third):
+                cells.append((row, xa + k * (w3 + col_gap), w3, vi, en, _s(st.get(key)), False))
+            row += 1
         row_h = 23.0
         qr_side = 92.0
         cid = _s(self.r.get("credential_id"))
         view_key = key_in_url(self.qr.payload)
         if view_key:  # printed under the QR too: whoever holds the paper can type it on /v/<id>
             cid = f"{cid} · khóa xem / view key {view_key}"
-        height = max(5 * row_h, qr_side + 26) + 2
+        height = max(row * row_h, qr_side + 26) + 2
         laid = [
             (
                 row,

@@ -224,3 +224,22 @@ def test_blank_rows_are_ignored() -> None:
     roster, results = tables([roster_row()], good_results())
     roster.rows.append((9, [None, "", "  "]))
     assert len(validate_class_import(roster, results, grade=10)) == 1
+
+
+def test_the_forms_optional_columns_are_read_when_present_and_an_overlong_one_is_located() -> None:
+    headers = [*ROSTER_HEADERS, "Nơi thường trú", "Đối tượng chính sách", "Số đăng bộ"]
+    rows = [
+        (2, [*roster_row("HS01"), "Lê Chân, Hải Phòng", "Con liệt sĩ", "ĐB-0412"]),
+        (3, [*roster_row("HS02"), "", "", ""]),
+    ]
+    roster = Table("HocSinh", headers, rows)
+    both = good_results("HS01") + good_results("HS02")
+    results = Table("Diem", list(RESULTS_HEADERS), [(i + 2, r) for i, r in enumerate(both)])
+    first, second = validate_class_import(roster, results, grade=10)
+    assert first.details == {"permanent_residence": "Lê Chân, Hải Phòng", "policy_group": "Con liệt sĩ",
+                             "enrolment_no": "ĐB-0412"}  # fmt: skip
+    assert second.details is None
+    rows[0][1][-1] = "x" * 301
+    with pytest.raises(InvalidInput) as err:
+        validate_class_import(Table("HocSinh", headers, rows), results, grade=10)
+    assert located(err.value.problems) == [("HocSinh", 2, "Số đăng bộ")]

@@ -81,3 +81,23 @@ def test_a_body_without_a_student_list_is_refused_clearly(client: TestClient) ->
     r = client.post(f"/api/v1/classes/{A1}/results", json={"hocsinh": []})
     assert r.status_code == 422
     assert "students" in r.json()["detail_en"]
+
+
+def test_an_id_number_whose_province_or_sex_digit_disagrees_is_imported_with_a_warning_for_the_importer(
+    client: TestClient,
+) -> None:
+    payload = _payload()
+    first, second = payload["students"][0], payload["students"][1]
+    first["personal_id"] = "099" + first["personal_id"][3:]  # no province or country has code 099
+    g = int(second["personal_id"][3])
+    second["personal_id"] = second["personal_id"][:3] + str(g ^ 1) + second["personal_id"][4:]  # the other sex
+    r = client.post(f"/api/v1/classes/{A1}/results", json=payload)
+    assert r.status_code == 200, r.text
+    warnings = r.json()["warnings"]
+    assert [(w["student_code"], w["rule"]) for w in warnings] == [
+        (first["student_code"], "pin_province"),
+        (second["student_code"], "pin_sex"),
+    ]
+    assert all(w["column"] == "Số định danh" and w["message_vi"] and w["message_en"] for w in warnings)
+    assert not any(first["personal_id"] in w["message_vi"] + w["message_en"] for w in warnings)  # not echoed
+    assert _count(client) == 3

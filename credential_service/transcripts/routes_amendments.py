@@ -1,0 +1,75 @@
+"""A học bạ's new version after the summer (thin): the principal enters re-assessment and summer conduct
+results and signs; the seal operator seals. Each with the signer's own fresh confirmation
+(``POST /api/v1/staff/confirmations``, purpose ``amend:transcript:<id>`` or ``seal:transcript:<id>``)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from credential_service.app.bootstrap import Container
+from credential_service.app.deps import container
+from credential_service.documents.batch_keys import BatchAuthorization
+from credential_service.staff import policies as P
+from credential_service.staff.access import allow
+from credential_service.staff.policy import Actor
+from credential_service.transcripts.amendments import SummerResults
+from credential_service.transcripts.routes_classes import SignRequest
+from credential_service.transcripts.workflow import Step
+
+router = APIRouter(tags=["transcripts / học bạ số"])
+C = Annotated[Container, Depends(container)]
+
+
+class SummerRequest(SignRequest):
+    reassessment: dict[str, float | int | str] = Field(
+        default_factory=dict,
+        max_length=30,
+        description="kết quả kiểm tra lại: môn → điểm hoặc Đ/CĐ / re-assessed subjects: subject → score or Đ/CĐ",
+    )
+    summer_conduct: str | None = Field(
+        default=None, max_length=16, description="rèn luyện sau hè: Đ/CĐ / conduct after summer training"
+    )
+    reason: str = Field(max_length=500, description="lý do, ghi vào bản ghi / the reason, in the record")
+
+
+class SealRequest(BaseModel):
+    confirmation_id: str = Field(max_length=36, description="xác nhận của người đóng dấu / the operator's confirmation")
+    pin: str | None = Field(default=None, max_length=64)
+    otp: str | None = Field(default=None, max_length=16)
+
+
+@router.post(
+    "/transcripts/{transcript_id}/summer-amendment",
+    summary="Nhập kết quả sau hè và ký phiên bản mới / enter summer results and sign a new version",
+)
+def amend_after_summer(
+    transcript_id: str, body: SummerRequest, actor: Annotated[Actor, allow(P.TRANSCRIPT_AMEND)], c: C
+) -> dict[str, Any]:
+    class_id = c.transcripts.transcript(transcript_id).class_id
+    signer = c.staff_auth.signer_for_class_step(actor, class_id=class_id, step=Step.PRINCIPAL.value)
+    c.staff_auth.consume_confirmation(actor, body.confirmation_id, f"amend:transcript:{transcript_id}")
+    results = SummerResults(body.reassessment, body.summer_conduct, body.reason)
+    report = c.transcripts.amend_after_summer(
+        transcript_id, results, staff_id=signer, actor=actor.display,
+        authorization=BatchAuthorization(pin=body.pin, otp=body.otp),
+    )  # fmt: skip
+    return asdict(report)
+
+
+@router.post(
+    "/transcripts/{transcript_id}/seal",
+    summary="Đóng dấu phiên bản sửa sau hè / seal a summer amendment",
+)
+def seal_amendment(
+    transcript_id: str, body: SealRequest, actor: Annotated[Actor, allow(P.TRANSCRIPT_SEAL_AMENDMENT)], c: C
+) -> dict[str, Any]:
+    class_id = c.transcripts.transcript(transcript_id).class_id
+    signer = c.staff_auth.signer_for_class_step(actor, class_id=class_id, step=Step.SEAL.value)
+    c.staff_auth.consume_confirmation(actor, body.confirmation_id, f"seal:transcript:{transcript_id}")
+    secret = BatchAuthorization(pin=body.pin, otp=body.otp)
+    report = c.transcripts.seal_amendment(transcript_id, staff_id=signer, actor=actor.display, authorization=secret)
+    return asdict(report)
