@@ -201,3 +201,17 @@ def test_the_qr_carries_the_conduct_after_summer_training_when_there_was_one() -
     assert claims_from_record(record, _sha(record)).conduct == "Đạt"
     record["results"]["conduct"] = {"year": "Khá", "after_summer": None}
     assert claims_from_record(record, _sha(record)).conduct == "Khá"
+
+
+def test_a_qr_printed_before_the_summer_key_fix_still_matches_its_record(key: QrSigningKey, keys: QrKeyList) -> None:
+    # Issued QR codes carry the year's conduct (the signer read the old key); new ones the conduct after summer
+    # training. Both are values of the same signed record, so both match it; any third value does not.
+    record = _record()
+    record["results"]["conduct"] = {"hk1": "Chưa đạt", "hk2": "Chưa đạt", "year": "Chưa đạt", "after_summer": "Đạt"}
+    sha = _sha(record)
+    new = claims_from_record(record, sha)
+    old_style = new.__class__(**{**new.__dict__, "conduct": "Chưa đạt"})
+    forged = new.__class__(**{**new.__dict__, "conduct": "Tốt"})
+    for claims, ok in ((new, True), (old_style, True), (forged, False)):
+        report = compare_with_record(verify_qr(build_payload(claims, key), keys), record, sha)
+        assert (report.indication == "PASSED") is ok, (claims.conduct, report.to_dict())
