@@ -1,6 +1,6 @@
-"""A học bạ's new version after the summer (thin): the principal enters re-assessment and summer conduct
-results and signs; the seal operator seals. Each with the signer's own fresh confirmation
-(``POST /api/v1/staff/confirmations``, purpose ``amend:transcript:<id>`` or ``seal:transcript:<id>``)."""
+"""A học bạ's new versions (thin): the principal enters the summer results, or a correction by decision, and
+signs; the seal operator seals. Each with the signer's own fresh confirmation (``POST /api/v1/staff/confirmations``,
+purpose ``amend:transcript:<id>``, ``correct:transcript:<id>`` or ``seal:transcript:<id>``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from pydantic import BaseModel, Field
 
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
+from credential_service.diplomas.rules import CorrectionRequest
 from credential_service.documents.batch_keys import BatchAuthorization
+from credential_service.platform.bounds import Day
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow
 from credential_service.staff.policy import Actor
@@ -36,6 +38,20 @@ class SummerRequest(SignRequest):
     reason: str = Field(max_length=500, description="lý do, ghi vào bản ghi / the reason, in the record")
 
 
+class CorrectionRequestIn(BaseModel):
+    confirmation_id: str = Field(max_length=36, description="xác nhận của hiệu trưởng / the principal's confirmation")
+    pin: str | None = Field(default=None, max_length=64)
+    otp: str | None = Field(default=None, max_length=16)
+    decision_no: str = Field(max_length=64, description="số quyết định chỉnh sửa / the correction decision's number")
+    decision_date: Day
+    signer: str = Field(max_length=200)
+    ground: str = Field(max_length=40, description="căn cứ, như với văn bằng / the ground, as for a diploma")
+    field: str = Field(max_length=32, description="full_name, date_of_birth, place_of_birth, sex, ethnicity")
+    old_value: str = Field(max_length=200)
+    new_value: str = Field(max_length=200)
+    evidence: list[Annotated[str, Field(max_length=500)]] = Field(max_length=20)
+
+
 class SealRequest(BaseModel):
     confirmation_id: str = Field(max_length=36, description="xác nhận của người đóng dấu / the operator's confirmation")
     pin: str | None = Field(default=None, max_length=64)
@@ -57,6 +73,27 @@ def amend_after_summer(
         transcript_id, results, staff_id=signer, actor=actor.display,
         authorization=BatchAuthorization(pin=body.pin, otp=body.otp),
     )  # fmt: skip
+    return asdict(report)
+
+
+@router.post(
+    "/transcripts/{transcript_id}/corrections",
+    summary="Chỉnh sửa học bạ đã phát hành theo quyết định / correct an issued transcript by decision",
+)
+def correct_transcript(
+    transcript_id: str, body: CorrectionRequestIn, actor: Annotated[Actor, allow(P.TRANSCRIPT_AMEND)], c: C
+) -> dict[str, Any]:
+    class_id = c.transcripts.transcript(transcript_id).class_id
+    signer = c.staff_auth.signer_for_class_step(actor, class_id=class_id, step=Step.PRINCIPAL.value)
+    c.staff_auth.consume_confirmation(actor, body.confirmation_id, f"correct:transcript:{transcript_id}")
+    request = CorrectionRequest(
+        decision_no=body.decision_no, decision_date=body.decision_date, signer=body.signer, ground=body.ground,
+        field=body.field, old_value=body.old_value, new_value=body.new_value, evidence=tuple(body.evidence),
+    )  # fmt: skip
+    secret = BatchAuthorization(pin=body.pin, otp=body.otp)
+    report = c.transcripts.correct_transcript(
+        transcript_id, request, staff_id=signer, actor=actor.display, authorization=secret
+    )
     return asdict(report)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from credential_service.diplomas.rules import CorrectionRequest
 from credential_service.documents.batch_keys import BatchAuthorization
 from credential_service.documents.factory import DocumentFactory
 from credential_service.platform.clock import Clock, SystemClock
@@ -189,6 +190,15 @@ class TranscriptService:
         kw.setdefault("at", self.clock.now())
         return amendments.amend_after_summer(
             self.db, self.documents, self.clock, transcript_id, results, staff_id=staff_id, **kw
+        )
+
+    def correct_transcript(
+        self, transcript_id: str, request: CorrectionRequest, *, staff_id: str, **kw: Any
+    ) -> amendments.AmendmentReport:
+        """A correction by the principal's decision (ground, evidence): version n+1, signed by the principal."""
+        kw.setdefault("at", self.clock.now())
+        return amendments.correct_transcript(
+            self.db, self.documents, self.clock, transcript_id, request, staff_id=staff_id, **kw
         )
 
     def seal_amendment(self, transcript_id: str, *, staff_id: str, **kw: Any) -> amendments.AmendmentReport:

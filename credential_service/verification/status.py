@@ -176,6 +176,15 @@ def read_credential_status(db: Database, ledger: LedgerService, credential_id: s
                 st.revoked_at = last_decision.decision_date.isoformat()
             if st.status == "superseded":
                 st.superseded_by = last_decision.new_diploma_id or st.superseded_by
+    if diploma is None and st.status == "superseded" and st.superseded_by:
+        # a học bạ's new version says why in its record (transcripts/amendments.py): the decision and reason
+        with db.reader() as session:
+            newer = session.execute(
+                select(Transcript.record_json).where(Transcript.id == st.superseded_by)
+            ).scalar_one_or_none()
+        amends = (json.loads(newer).get("amends") or {}) if newer else {}
+        st.decision = amends.get("decision") or st.decision
+        st.reason = amends.get("reason") or st.reason
     # The entry that commits to this record (issued, imported, corrected or reissued); a later
     # revocation entry commits to the decision, not to the record.
     record_entry = next((e for e in entries if e.kind in RECORD_ENTRY_KINDS), entries[0] if entries else None)

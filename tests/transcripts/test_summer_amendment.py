@@ -1,11 +1,13 @@
-"""After the summer (TT22 Art. 13-14): re-assessment results make a new version of the issued học bạ, signed by
-the principal and sealed, ledgered as an amendment with its reason; the old version reads superseded, naming
-the new one (issue #14)."""
+"""New versions of an issued học bạ (issue #14). After the summer (TT22 Art. 13-14), re-assessment results make
+a new version, signed by the principal and sealed, ledgered as an amendment with its reason; a correction by the
+principal's decision does the same, ledgered as a correction. The old version reads superseded, naming the new
+one and why."""
 
 from __future__ import annotations
 
 import json
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,13 +18,14 @@ from staff_login import confirm, sign_in
 from credential_service.app.bootstrap import Container
 from credential_service.app.demo import class_id, seed_demo, staff_id
 from credential_service.app.factory import create_app
+from credential_service.diplomas.rules import CorrectionRequest
 from credential_service.ledger.tables import LedgerEntry
 from credential_service.platform.errors import Conflict, InvalidInput, NotAuthorised
 from credential_service.transcripts import imports
 from credential_service.transcripts import spreadsheets as importers
 from credential_service.transcripts.amendments import SummerResults
 from credential_service.transcripts.signing_profile import AMENDMENT_FIELDS
-from credential_service.transcripts.tables import Transcript, YearResult
+from credential_service.transcripts.tables import Student, Transcript, YearResult
 from credential_service.transcripts.workflow import Step
 from credential_service.verification.service import VerificationService
 
@@ -153,3 +156,40 @@ def test_through_the_api_the_principal_amends_and_the_seal_operator_seals_each_w
         assert r.status_code == 200 and r.json()["status"] == "issued", r.text
         status = client.get(f"/api/v1/credentials/{old.id}/status").json()
         assert status["status"] == "superseded" and status["superseded_by"] == new_id
+
+
+def _name_correction(old_name: str, **kw: object) -> CorrectionRequest:
+    base: dict[str, object] = {
+        "decision_no": "12/QĐ-THPTDEMO", "decision_date": date(2026, 9, 1), "signer": "Ngô Quang Trưởng",
+        "ground": "civil_status_change", "field": "full_name", "old_value": old_name,
+        "new_value": "Nguyễn Thị Hoài An", "evidence": ("Trích lục cải chính hộ tịch số 45/TLCC-UBND",),
+    }  # fmt: skip
+    base.update(kw)
+    return CorrectionRequest(**base)  # type: ignore[arg-type]
+
+
+def test_a_correction_by_decision_issues_a_new_version_and_whoever_holds_the_old_copy_sees_why(
+    container: Container,
+) -> None:
+    c = container
+    issued = _issued_class(c)
+    old = issued[next(k for k in issued if k.startswith("LEN_LOP:"))]
+    name = json.loads(old.record_json)["student"]["full_name"]
+    with pytest.raises(InvalidInput) as err:  # the old value must be the register's, with evidence
+        c.transcripts.correct_transcript(old.id, _name_correction("Sai Tên", evidence=()), staff_id=PRINCIPAL)
+    assert {p.location["field"] for p in err.value.problems} == {"old_value", "evidence"}
+    corrected = c.transcripts.correct_transcript(old.id, _name_correction(name), staff_id=PRINCIPAL)
+    c.transcripts.seal_amendment(corrected.transcript_id, staff_id=SEAL)
+    with c.db.reader() as s:
+        new = s.get(Transcript, corrected.transcript_id)
+        entry = s.execute(select(LedgerEntry).where(LedgerEntry.credential_id == new.id)).scalar_one()
+        student_name = s.execute(select(Student.full_name).where(Student.id == old.student_id)).scalar_one()
+    record = json.loads(new.record_json)
+    assert record["student"]["full_name"] == "Nguyễn Thị Hoài An" == student_name
+    assert record["amends"]["decision"] == "12/QĐ-THPTDEMO (01/09/2026)" and record["amends"]["old_value"] == name
+    assert entry.kind == "corrected"
+    verifier = VerificationService.from_settings(c.db, c.settings)
+    assert verifier.verify_pdf(new.pdf).indication == "PASSED"
+    status = verifier.credential_status(old.id)
+    assert (status.status, status.superseded_by) == ("superseded", new.id)
+    assert status.decision == "12/QĐ-THPTDEMO (01/09/2026)" and status.reason
