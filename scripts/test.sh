@@ -29,6 +29,7 @@ APT_PACKAGES=(
   redis-server        # the rate limits' Redis store (tests/hostile/test_rate_limits.py)
   faketime            # the suite runs again with the clock moved 400 days ahead
   wrk                 # benchmarks/verify.py: a compiled load generator (not used by the tests)
+  sqlite3             # docs/deploy.md's SQLite backup, run by tests/platform/test_deploy_guide.py
 )
 
 # ---------------------------------------------------------------------------
