@@ -75,6 +75,7 @@ from credential_service.transcripts.import_cells import (
     student_code,
 )
 from credential_service.transcripts.import_sheets import Table, _blank_row, _field, _map_headers, _Report, _Sheet
+from credential_service.transcripts.primary_year import PrimaryYearInput
 from credential_service.transcripts.record import STUDENT_DETAIL_COLUMNS
 from credential_service.transcripts.subjects import (
     SUBJECTS,
@@ -156,7 +157,7 @@ class StudentYear:
     place_of_birth: str
     ethnicity: str
     personal_id: str | None
-    year: YearInput
+    year: YearInput | PrimaryYearInput  # a primary year (grades 1–5, Circular 27) from the JSON import
     details: Mapping[str, str] | None = None  # record.STUDENT_DETAIL_KEYS -> text, only those given
 
 

@@ -22,9 +22,11 @@ from credential_service.transcripts.import_rules import (
     parse_sex,
     validate_class_import,
 )
+from credential_service.transcripts.primary_catalogue import PRIMARY_GRADES
+from credential_service.transcripts.primary_year import PrimaryYearInput, parse_primary_year
 from credential_service.transcripts.record import STUDENT_DETAIL_KEYS
 from credential_service.transcripts.service import ImportReport, TranscriptService
-from credential_service.transcripts.year_input import FieldError, parse_year_input
+from credential_service.transcripts.year_input import FieldError, YearInput, parse_year_input
 
 
 def _grade(service: TranscriptService, class_id: str) -> int:
@@ -154,8 +156,9 @@ def validate_json_import(students: list[Any], *, grade: int) -> list[StudentYear
         year_data = item.get("year")
         if isinstance(year_data, dict):
             year_data = {"grade": grade, **year_data}
+        parse_year = parse_primary_year if grade in PRIMARY_GRADES else parse_year_input  # TT27 (1–5) or TT22
         try:
-            year = parse_year_input(year_data if isinstance(year_data, dict) else {})
+            year: YearInput | PrimaryYearInput = parse_year(year_data if isinstance(year_data, dict) else {})
         except InvalidInput as e:
             for p in e.problems:
                 loc = dict(p.location)

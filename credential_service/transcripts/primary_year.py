@@ -322,3 +322,19 @@ def primary_evaluation_to_dict(ev: PrimaryYearEvaluation) -> dict[str, Any]:
 def explain_primary_year(data: Mapping[str, Any]) -> dict[str, Any]:
     """Parse one primary student's year, apply Circular 27 and explain the result; raises InvalidInput."""
     return primary_evaluation_to_dict(evaluate_primary_year(parse_primary_year(data)))
+
+
+def primary_input_to_json(year: PrimaryYearInput) -> dict[str, Any]:
+    """The canonical JSON of a primary year's input (what the register stores; ``parse_primary_year`` reads it
+    back to the same input)."""
+    out: dict[str, Any] = {
+        "grade": year.grade,
+        "subjects": {s.name: {"hk1": _period_json(s.hk1), "year": _period_json(s.year)} for s in year.subjects},
+        "qualities": {k: str(v) for k, v in year.qualities.items()},
+        "competences": {k: str(v) for k, v in year.competences.items()},
+    }
+    if year.award_proposal:
+        out["award_proposal"] = year.award_proposal
+    if year.teacher_comment:
+        out["teacher_comment"] = year.teacher_comment
+    return out

@@ -69,6 +69,11 @@ def build_transcript_record(
     teacher_comment: str | None,
 ) -> dict[str, Any]:
     """Build the ``hocba/1`` record from one student's evaluated year (``explain_year`` output)."""
+    if "overall" in evaluation:  # a primary year (Circular 27): its own results block
+        return _with_identity(
+            credential_id, version, issued_on, student, context,
+            {"level": "primary"}, primary_results(evaluation, teacher_comment),
+        )  # fmt: skip
     subjects = [
         {
             "name": name,
@@ -88,8 +93,31 @@ def build_transcript_record(
             "label_vi": "Hoàn thành chương trình trung học cơ sở",
             "label_en": "Completed the lower-secondary programme",
         }
+    results = {
+        "subjects": subjects,
+        "learning_result": _levels(evaluation["learning_result"], LEARNING_AFTER_REASSESSMENT),
+        "conduct": _levels(evaluation["conduct"], CONDUCT_AFTER_SUMMER),
+        "absences": evaluation.get("absences"),
+        "promotion": {k: promotion[k] for k in ("decision", "label_vi", "label_en") if k in promotion},
+        "award": evaluation.get("award"),
+        "teacher_comment": teacher_comment,
+        "completion": completion,
+    }
+    return _with_identity(credential_id, version, issued_on, student, context, {}, results)
+
+
+def _with_identity(
+    credential_id: str,
+    version: int,
+    issued_on: date,
+    student: StudentIdentity,
+    context: ClassContext,
+    extra: Mapping[str, Any],
+    results: dict[str, Any],
+) -> dict[str, Any]:
     return {
         "schema": TRANSCRIPT_SCHEMA,
+        **extra,
         "credential_id": credential_id,
         "version": version,
         "issued_at": issued_on.isoformat(),
@@ -108,16 +136,32 @@ def build_transcript_record(
         "class": {"name": context.class_name, "grade": context.grade},
         "homeroom_teacher": {"full_name": context.homeroom_teacher},
         "principal": {"full_name": context.principal},
-        "results": {
-            "subjects": subjects,
-            "learning_result": _levels(evaluation["learning_result"], LEARNING_AFTER_REASSESSMENT),
-            "conduct": _levels(evaluation["conduct"], CONDUCT_AFTER_SUMMER),
-            "absences": evaluation.get("absences"),
-            "promotion": {k: promotion[k] for k in ("decision", "label_vi", "label_en") if k in promotion},
-            "award": evaluation.get("award"),
-            "teacher_comment": teacher_comment,
-            "completion": completion,
-        },
+        "results": results,
+    }
+
+
+def primary_results(evaluation: Mapping[str, Any], teacher_comment: str | None) -> dict[str, Any]:
+    """A primary year's results (Circular 27, ``explain_primary_year`` output): each subject's level (and test)
+    at semester I and the year end, the qualities and competences, the overall result (Art. 9), the title, and
+    completion of primary in grade 5. ``learning_result.year`` repeats the overall result: the QR and the verify
+    page print it as the year's result; a primary year has no conduct level (the qualities replace it)."""
+    completion = evaluation.get("completion") or {}
+    return {
+        "subjects": [
+            {"name": name, "hk1": s.get("hk1"), "year": s.get("year")} for name, s in evaluation["subjects"].items()
+        ],
+        "qualities": dict(evaluation.get("qualities") or {}),
+        "competences": dict(evaluation.get("competences") or {}),
+        "overall": {"label_vi": evaluation["overall"], "label_en": evaluation.get("overall_en")},
+        "learning_result": {"year": evaluation["overall"]},
+        "conduct": None,
+        "award": evaluation.get("award"),
+        "teacher_comment": teacher_comment or evaluation.get("teacher_comment"),
+        "completion": (
+            {"label_vi": completion.get("label_vi"), "label_en": completion.get("label_en")}
+            if completion.get("principal_confirms")
+            else None
+        ),
     }
 
 

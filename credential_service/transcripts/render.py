@@ -67,6 +67,7 @@ from credential_service.transcripts.pdf_drawing import (
 from credential_service.transcripts.pdfa_metadata import ATTACHMENT_NAME, _attach_pdfa_objects, _fixed_timestamp, _xmp
 from credential_service.transcripts.signing_profile import TRANSCRIPT_FIELDS
 from credential_service.transcripts.transcript_layout import _TranscriptLayout
+from credential_service.transcripts.transcript_layout_primary import PrimaryLayout
 
 __all__ = ["ATTACHMENT_NAME", "SIGNATURE_FIELDS", "RenderedPdf", "render_transcript"]
 
@@ -88,7 +89,7 @@ def render_transcript(record: Mapping[str, Any], *, verify_url: str, record_json
     _ensure_fonts()
     moment = _issue_moment(record)
     qr = make_qr(verify_url)
-    layout = _TranscriptLayout(record, qr)
+    layout = PrimaryLayout(record, qr) if record.get("level") == "primary" else _TranscriptLayout(record, qr)
     pages = _paginate(layout.blocks())
 
     student = record.get("student") or {}

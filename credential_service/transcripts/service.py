@@ -29,6 +29,7 @@ from credential_service.transcripts import amendments, class_steps, class_views
 from credential_service.transcripts.class_steps import StepReport
 from credential_service.transcripts.import_rules import StudentYear
 from credential_service.transcripts.import_warnings import id_number_warnings
+from credential_service.transcripts.primary_year import PrimaryYearInput, primary_input_to_json
 from credential_service.transcripts.rules_explain import explain_year
 from credential_service.transcripts.tables import (
     ImportBatch,
@@ -127,7 +128,11 @@ class TranscriptService:
             created = updated = 0
             for sy in students:
                 student = self._upsert_student(session, klass.school_id, sy)
-                data = year_input_to_json(sy.year)
+                data = (
+                    primary_input_to_json(sy.year)
+                    if isinstance(sy.year, PrimaryYearInput)
+                    else year_input_to_json(sy.year)
+                )
                 evaluation = explain_year(data)
                 existing = session.execute(
                     select(YearResult).where(YearResult.student_id == student.id, YearResult.class_id == class_id)

@@ -139,8 +139,15 @@ def read_csv(
 # ------------------------------------------------------------------------------------ writing
 
 
+def _tt22_year(s: StudentYear) -> YearInput:
+    """The workbook is the grades 6–12 one (Circular 22); a primary year has its own shape (JSON import only)."""
+    if not isinstance(s.year, YearInput):
+        raise TypeError("the class workbook holds grades 6–12 only")
+    return s.year
+
+
 def _roster_row(s: StudentYear) -> list[Any]:
-    y = s.year
+    y = _tt22_year(s)
     return [
         s.code, s.full_name, s.date_of_birth.strftime("%d/%m/%Y"), str(s.sex), s.place_of_birth, s.ethnicity,
         s.personal_id or "", str(y.conduct_hk1), str(y.conduct_hk2), y.absences, y.teacher_comment or "",
@@ -155,10 +162,11 @@ def _semester_cells(value: SemesterInput) -> tuple[list[str], str]:
 
 def _result_rows(s: StudentYear) -> list[list[Any]]:
     rows = []
-    for item in s.year.subjects:
+    year = _tt22_year(s)
+    for item in year.subjects:
         hk1, v1 = _semester_cells(item.hk1)
         hk2, v2 = _semester_cells(item.hk2)
-        rows.append([s.code, item.name, *hk1, *hk2, v1, v2, s.year.comments.get(item.name, "")])
+        rows.append([s.code, item.name, *hk1, *hk2, v1, v2, year.comments.get(item.name, "")])
     return rows
 
 

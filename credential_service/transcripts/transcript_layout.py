@@ -284,14 +284,7 @@ class _TranscriptLayout:
                 row_h: float = row_h,
                 last: bool = last,
             ) -> None:
-                c = p.c
-                c.setStrokeColorRGB(*RULE)
-                c.setLineWidth(0.5)
-                for x, _w in xs:
-                    c.line(x, y, x, y - row_h)
-                c.line(MARGIN_X + CONTENT_W, y, MARGIN_X + CONTENT_W, y - row_h)
-                c.setLineWidth(0.5 if last else 0.3)
-                c.line(MARGIN_X, y - row_h, MARGIN_X + CONTENT_W, y - row_h)
+                _row_grid(p, xs, y, row_h, last)
                 base = y - 10
                 for col, value in enumerate(cells):
                     x, w = xs[col]
@@ -483,3 +476,15 @@ class _TranscriptLayout:
                 )
 
         return _Block(height=height, draw=draw)
+
+
+def _row_grid(p: _Pen, xs: list[tuple[float, float]], y: float, row_h: float, last: bool) -> None:
+    """A table row's column rules and its bottom rule (heavier under the last row)."""
+    c = p.c
+    c.setStrokeColorRGB(*RULE)
+    c.setLineWidth(0.5)
+    for x, _w in xs:
+        c.line(x, y, x, y - row_h)
+    c.line(MARGIN_X + CONTENT_W, y, MARGIN_X + CONTENT_W, y - row_h)
+    c.setLineWidth(0.5 if last else 0.3)
+    c.line(MARGIN_X, y - row_h, MARGIN_X + CONTENT_W, y - row_h)
