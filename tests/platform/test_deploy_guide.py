@@ -7,8 +7,13 @@ import os
 import re
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from credential_service.app.bootstrap import Container, build
@@ -68,13 +73,29 @@ def test_the_sqlite_backup_restores_a_ledger_that_audits_clean_with_the_same_che
     c.db.dispose()
 
 
-def test_the_postgres_backup_restores_a_ledger_that_audits_clean_with_the_same_checkpoint(tmp_path: Path) -> None:
-    from conftest import _postgres_database
-
-    source = _postgres_database()
-    target = _postgres_database()
-    url, restored_url = next(source), next(target)
+@contextmanager
+def _two_postgres_databases() -> Iterator[tuple[str, str]]:
+    """Two empty databases on the test server (the source, and the one to restore into), dropped after."""
+    url = os.environ.get("SOGOC_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("SOGOC_TEST_POSTGRES_URL is not set (./scripts/test.sh starts a server)")
+    admin = create_engine(make_url(url), isolation_level="AUTOCOMMIT")
+    names = [f"t_{uuid.uuid4().hex[:16]}" for _ in range(2)]
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
+        first, second = (make_url(url).set(database=n).render_as_string(hide_password=False) for n in names)
+        yield first, second
+    finally:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_the_postgres_backup_restores_a_ledger_that_audits_clean_with_the_same_checkpoint(tmp_path: Path) -> None:
+    with _two_postgres_databases() as (url, restored_url):
         c = _register_with_a_ledger(url)
         c.ledger.publish()
         before = _checkpoint(url)
@@ -86,6 +107,3 @@ def test_the_postgres_backup_restores_a_ledger_that_audits_clean_with_the_same_c
                   RESTORED_SQLALCHEMY_URL=restored_url)  # fmt: skip
         assert before.strip() and before.strip() in out
         c.db.dispose()
-    finally:
-        for gen in (source, target):
-            next(gen, None)
