@@ -220,7 +220,8 @@ def _principal_signs_new_version(
         student = session.get(Student, current.student_id)
         for column, value in new.student_changes.items():
             setattr(student, column, value)
-        return AmendmentReport(credential_id, transcript_id, snap.version + 1, row.status, new.evaluation["promotion"])
+        promotion = new.evaluation.get("promotion") or {}  # a primary year has none (Circular 27)
+        return AmendmentReport(credential_id, transcript_id, snap.version + 1, row.status, promotion)
 
 
 def amend_after_summer(
@@ -239,7 +240,7 @@ def amend_after_summer(
     reason = _reason(results.reason)
 
     def change(snap: Snapshot) -> NewVersion:
-        decision = snap.evaluation["promotion"]
+        decision = snap.evaluation.get("promotion") or {"decision": None, "label_vi": "—", "label_en": "—"}
         if decision["decision"] not in AMENDABLE:
             raise Conflict(
                 Message(
