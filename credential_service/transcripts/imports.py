@@ -13,6 +13,7 @@ from typing import Any
 from credential_service.platform.errors import InvalidInput, Message, Problem
 from credential_service.platform.upload_limits import run_limited
 from credential_service.transcripts import spreadsheets as importers
+from credential_service.transcripts.import_primary import validate_primary_import
 from credential_service.transcripts.import_rules import (
     DETAIL_MAX_CHARS,
     StudentYear,
@@ -22,6 +23,7 @@ from credential_service.transcripts.import_rules import (
     parse_sex,
     validate_class_import,
 )
+from credential_service.transcripts.import_sheets import Table
 from credential_service.transcripts.primary_catalogue import PRIMARY_GRADES
 from credential_service.transcripts.primary_year import PrimaryYearInput, parse_primary_year
 from credential_service.transcripts.record import STUDENT_DETAIL_KEYS
@@ -34,10 +36,17 @@ def _grade(service: TranscriptService, class_id: str) -> int:
         return service.get_class(session, class_id).grade
 
 
+def _validate_sheets(roster: Table, results: Table, grade: int) -> list[StudentYear]:
+    """Grades 1–5 have their own columns (Circular 27, ``import_primary``); grades 6–12 the Circular 22 ones."""
+    if grade in PRIMARY_GRADES:
+        return validate_primary_import(roster, results, grade=grade)
+    return validate_class_import(roster, results, grade=grade)
+
+
 def import_xlsx(service: TranscriptService, class_id: str, data: bytes, filename: str) -> ImportReport:
     limits = importers.CLASS_IMPORT_LIMITS
     roster, results = run_limited(limits, importers.read_xlsx, data, limits)
-    students = validate_class_import(roster, results, grade=_grade(service, class_id))
+    students = _validate_sheets(roster, results, _grade(service, class_id))
     return service.import_results(
         class_id, students, source_name=filename, source_sha256=hashlib.sha256(data).hexdigest()
     )
@@ -50,7 +59,7 @@ def import_csv(
     roster, results = run_limited(
         limits, importers.read_csv, roster_csv, results_csv, roster_file=names[0], results_file=names[1], limits=limits
     )
-    students = validate_class_import(roster, results, grade=_grade(service, class_id))
+    students = _validate_sheets(roster, results, _grade(service, class_id))
     digest = hashlib.sha256(hashlib.sha256(roster_csv).digest() + hashlib.sha256(results_csv).digest()).hexdigest()
     return service.import_results(class_id, students, source_name=" + ".join(names), source_sha256=digest)
 

@@ -115,3 +115,31 @@ def test_a_primary_import_with_a_decimal_test_or_a_bad_level_names_the_field(con
         imports.import_json(c.transcripts, CLASS_3A, {"students": [_student("TH3A09", "Đỗ Văn Bình", "", bad)]})
     fields = [p.location.get("field") for p in err.value.problems]
     assert any("Tiếng Việt" in str(f) for f in fields), fields
+
+
+def test_a_primary_class_imports_from_its_spreadsheet(container: Container) -> None:
+    import io
+
+    from openpyxl import Workbook
+
+    from credential_service.transcripts.import_primary import PRIMARY_RESULTS_REQUIRED, PRIMARY_ROSTER_REQUIRED
+
+    c = container
+    _primary_class(c)
+    wb = Workbook()
+    roster = wb.active
+    roster.title = "HocSinh"
+    roster.append([*PRIMARY_ROSTER_REQUIRED, "Số định danh"])
+    roster.append(["TH3A01", "Lê Minh Anh", "04/05/2017", "Nữ", "Lê Chân, Hải Phòng", "Kinh",
+                   *["Tốt"] * 8, "031317000101"])  # fmt: skip
+    results = wb.create_sheet("Diem")
+    results.append(list(PRIMARY_RESULTS_REQUIRED))
+    results.append(["TH3A01", "Tiếng Việt", "T", 9, "T", 10])
+    results.append(["TH3A01", "Đạo đức", "H", None, "T", None])
+    out = io.BytesIO()
+    wb.save(out)
+    report = imports.import_xlsx(c.transcripts, CLASS_3A, out.getvalue(), "3A.xlsx")
+    assert (report.students, report.created) == (1, 1)
+    overview = c.transcripts.class_overview(CLASS_3A)
+    (student,) = overview["students"]
+    assert student["student_code"] == "TH3A01"
