@@ -216,6 +216,9 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``sogoc-verify``."""
+    from verifier.light_imports import bare_pyhanko_sign
+
+    bare_pyhanko_sign()  # a verify-only process: skip pyHanko's signers and aiohttp (~300 ms)
     args = build_parser().parse_args(argv)
     return run(args)
 

@@ -264,3 +264,21 @@ def test_the_tour_without_a_bundle_offline_is_indeterminate_never_not_in_ledger(
     assert "--bundle" in d["ledger"]["message"]["en"]
     no_list = _cli("verify", str(alone), "--offline", "--trust-root", str(ROOT_CERT), "--json")
     assert json.loads(no_list.stdout)["sub_indication"] == "NO_TRUST_LIST"
+
+
+def test_sogoc_verify_runs_without_pyhankos_signers_and_gives_the_same_verdicts(demo_pdf: Path, root: object) -> None:
+    # verifier/light_imports.py: a verify-only process skips pyhanko.sign's __init__ (signers, aiohttp).
+    code = (
+        "import sys; from verifier.cli import main; rc = main(sys.argv[1:]); "
+        "print('SIGNERS', 'pyhanko.sign.signers' in sys.modules, 'aiohttp' in sys.modules, file=sys.stderr); "
+        "raise SystemExit(rc)"
+    )
+    args = [str(demo_pdf), "--offline", "--json", "--trust-root", str(ROOT_CERT), "--trust-list", _trust_list(demo_pdf)]
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "SIGNERS False False" in proc.stderr
+    light = json.loads(proc.stdout)
+    full = verify_pdf(demo_pdf.read_bytes(), trust=[root])  # type: ignore[list-item]
+    assert [(s["field"], s["indication"]) for s in light["signatures"]] == [
+        (s.field, s.indication) for s in full.signatures
+    ]
