@@ -25,7 +25,8 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -46,7 +47,8 @@ from credential_service.ledger.tables import LedgerEntry
 from credential_service.platform.canonical import canonical_json, sha256_hex
 from credential_service.platform.clock import Clock, vn_date
 from credential_service.platform.db import Database
-from credential_service.platform.errors import Conflict, InvalidInput, Message, NotFound, Problem
+from credential_service.platform.errors import Conflict, InvalidInput, Message, NotFound, Problem, SogocError
+from credential_service.signers.audit_trail import audit_row, refusal_reason
 from credential_service.signers.certificates import backend_for_label, require_usable_certificate
 from credential_service.staff.authz import require_assignment
 from credential_service.staff.tables import Staff
@@ -124,6 +126,23 @@ class NewVersion:
     student_changes: Mapping[str, Any]  # Student columns to update in the register, with the new version
 
 
+@contextmanager
+def _audited(db: Database, clock: Clock, document_id: str, step: Step, staff_id: str, **kw: Any) -> Iterator[None]:
+    """A refused signing goes to the audit trail too, as in the class steps (then the refusal is raised)."""
+    try:
+        yield
+    except SogocError as e:
+        with db.transaction() as session:
+            session.add(
+                audit_row(
+                    operation="transcript-version", outcome="refused", document_kind="transcript",
+                    document_id=document_id, staff_id=staff_id, at=clock.now(), step=step.value,
+                    reason=refusal_reason(e), message=e.message, **kw,
+                )
+            )  # fmt: skip
+        raise
+
+
 def _reason(text: str) -> str:
     reason = " ".join(text.split())
     if not reason or len(reason) > REASON_MAX:
@@ -178,6 +197,10 @@ def _principal_signs_new_version(
         klass = get_class(session, old.class_id)
         new = change(snap)  # validates; raises a bilingual problem per bad field
         day = vn_date(at)
+    with (
+        _audited(db, clock, transcript_id, Step.PRINCIPAL, staff_id, client=client, actor=actor),
+        db.reader() as session,
+    ):
         staff = require_assignment(session, staff_id=staff_id, role="principal", klass=klass, on=day)
         key_label = staff.key_label
         context = class_context(session, klass, day)
@@ -191,7 +214,8 @@ def _principal_signs_new_version(
     record["amends"] = {"credential_id": transcript_id, "version": snap.version, **new.amends}
     record_bytes = canonical_json(record)
     pdf = documents.render(record, record_bytes)
-    (signed,) = documents.sign_many(Step.PRINCIPAL, key_label, [pdf], at=at, authorization=authorization)
+    with _audited(db, clock, transcript_id, Step.PRINCIPAL, staff_id, client=client, actor=actor, cert=cert):
+        (signed,) = documents.sign_many(Step.PRINCIPAL, key_label, [pdf], at=at, authorization=authorization)
     with db.transaction() as session:
         current = session.get(Transcript, transcript_id, with_for_update=True)
         if current is None or current.record_sha256 != snap.record_sha256 or _latest(session, current).id != current.id:
@@ -329,7 +353,10 @@ def seal_amendment(
 ) -> AmendmentReport:
     """The school's seal on the new version: issued, ledgered as ``amended`` (summer) or ``corrected``, amending
     the old version's entry, with a signed checkpoint, in one transaction."""
-    with db.reader() as session:
+    with (
+        _audited(db, clock, transcript_id, Step.SEAL, staff_id, client=client, actor=actor),
+        db.reader() as session,
+    ):
         t = session.get(Transcript, transcript_id)
         if t is None:
             raise _not_found(transcript_id)
@@ -368,9 +395,10 @@ def seal_amendment(
             ).scalars()
             if not label.startswith("external:")
         ]
-    (signed,) = documents.sign_many(
-        Step.SEAL, key_label, [pdf_to_seal], at=at, earlier_key_labels=earlier, authorization=authorization
-    )
+    with _audited(db, clock, transcript_id, Step.SEAL, staff_id, client=client, actor=actor, cert=cert):
+        (signed,) = documents.sign_many(
+            Step.SEAL, key_label, [pdf_to_seal], at=at, earlier_key_labels=earlier, authorization=authorization
+        )
     with db.transaction() as session:
         t = session.get(Transcript, transcript_id, with_for_update=True)
         if t is None or t.pdf_sha256 != before or t.status != Status.SIGNED_PRINCIPAL.value:

@@ -21,6 +21,7 @@ from credential_service.app.factory import create_app
 from credential_service.diplomas.rules import CorrectionRequest
 from credential_service.ledger.tables import LedgerEntry
 from credential_service.platform.errors import Conflict, InvalidInput, NotAuthorised
+from credential_service.signers.tables import SigningAudit
 from credential_service.transcripts import imports
 from credential_service.transcripts import spreadsheets as importers
 from credential_service.transcripts.amendments import SummerResults
@@ -123,6 +124,14 @@ def test_only_the_principal_amends_only_the_latest_issued_version_and_only_after
         c.transcripts.seal_amendment(first.transcript_id, staff_id=PRINCIPAL)
     with c.db.reader() as s:
         assert s.execute(select(LedgerEntry).where(LedgerEntry.kind == "amended")).first() is None
+        refused = s.execute(
+            select(SigningAudit).where(SigningAudit.document_id.in_([needing.id, first.transcript_id]))
+        ).scalars().all()
+    # every refused signing is in the audit trail, as in the class steps
+    assert {(a.step, a.outcome, a.staff_id) for a in refused if a.outcome == "refused"} >= {
+        ("principal", "refused", staff_id("gvcn-10a1")),
+        ("seal", "refused", PRINCIPAL),
+    }
 
 
 def test_through_the_api_the_principal_amends_and_the_seal_operator_seals_each_with_a_fresh_confirmation(
