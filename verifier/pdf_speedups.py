@@ -1,4 +1,4 @@
-"""Opt-in speed-ups for pyHanko's PDF reader, with identical results.
+"""Opt-in speed-ups for pyHanko's PDF reader and for certificate-name comparison, with identical results.
 
 pyHanko 0.38 reads hex strings one character at a time (about 0.6 µs per digit). A signature's
 ``/Contents`` is a 16,000–40,000 digit hex string, and every later signing step and every
@@ -7,6 +7,11 @@ the largest single cost (~45 ms per document). :func:`install` swaps in a reader
 closing ``>`` with one ``bytes.find`` and decodes with ``binascii``; anything unusual (a
 comment, an invalid digit, a missing ``>``) falls back to pyHanko's own reader, so errors and
 edge cases are exactly pyHanko's. A differential test checks both on many inputs.
+
+Path building compares X.509 names after RFC 4518 string preparation (asn1crypto's ``_ldap_string_prep``), about
+270 times per three-signature transcript, each time on freshly parsed certificates, so asn1crypto's per-object
+cache never hits. The preparation is a pure function of the string: :func:`install` memoises it (a bounded dict),
+which saves about 6 ms per verification.
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ from __future__ import annotations
 import binascii
 from typing import IO, Any
 
+from asn1crypto import x509
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PDF_WHITESPACE
 from pyhanko.version import __version__ as PYHANKO_VERSION
 
-__all__ = ["fast_read_hex_string_from_stream", "install", "installed"]
+__all__ = ["fast_read_hex_string_from_stream", "install", "installed", "memoised_ldap_string_prep"]
 
 _ORIGINAL = generic.read_hex_string_from_stream
 _HEX = b"0123456789abcdefABCDEF"
@@ -51,8 +57,25 @@ def fast_read_hex_string_from_stream(stream: IO[bytes]) -> Any:
     return generic.pdf_string(binascii.unhexlify(digits))
 
 
+_ORIGINAL_PREP = x509.NameTypeAndValue._ldap_string_prep
+_PREPPED: dict[str, str] = {}
+_PREPPED_MAX = 4096
+
+
+def memoised_ldap_string_prep(self: Any, string: str) -> str:
+    """asn1crypto's RFC 4518 preparation, memoised by the string (it depends on nothing else)."""
+    prepped = _PREPPED.get(string)
+    if prepped is None:
+        prepped = _ORIGINAL_PREP(self, string)
+        if len(_PREPPED) >= _PREPPED_MAX:
+            _PREPPED.clear()
+        _PREPPED[string] = prepped
+    return prepped
+
+
 def install() -> bool:
-    """Install the fast reader if this pyHanko version is one it was checked against."""
+    """Install the fast reader if this pyHanko version is one it was checked against, and the name cache."""
+    x509.NameTypeAndValue._ldap_string_prep = memoised_ldap_string_prep
     if PYHANKO_VERSION not in SUPPORTED_PYHANKO:
         return False
     generic.read_hex_string_from_stream = fast_read_hex_string_from_stream

@@ -56,3 +56,19 @@ def test_fast_reader_matches_pyhanko_on_random_signature_sized_strings() -> None
 def test_install_replaces_the_reader_for_the_checked_version() -> None:
     assert speedups.install()
     assert speedups.installed()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Trường THPT Demo Hải Phòng", "  Nguyễn   Thị\u00adHương ", "ABC\u200bdef", "Ｆｕｌｌ ｗｉｄｔｈ", "", "ß İ ǅ"],
+)
+def test_the_memoised_name_preparation_is_asn1cryptos_own_and_names_still_compare(text: str) -> None:
+    from asn1crypto import x509
+
+    value = x509.Name.build({"common_name": text or "x"}).chosen[0][0]
+    assert speedups.memoised_ldap_string_prep(value, text) == speedups._ORIGINAL_PREP(value, text)
+    assert speedups.memoised_ldap_string_prep(value, text) == speedups._ORIGINAL_PREP(value, text)  # from the memo
+    speedups.install()
+    a = x509.Name.build({"common_name": "Trường THPT Demo", "organization_name": "Sở GDĐT"})
+    b = x509.Name.build({"common_name": "trường  thpt demo", "organization_name": "Sở GDĐT"})
+    assert (a == b) == (a.hashable == b.hashable)
