@@ -15,6 +15,7 @@ from credential_service.app.deps import container
 from credential_service.app.problem import http_status
 from credential_service.diplomas.routes import client_of
 from credential_service.platform.errors import SogocError
+from credential_service.reporting.routes import landing_alerts
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow
 
@@ -31,6 +32,7 @@ def so_page(request: Request, c: C) -> Response:
         {
             "deadlines": c.diplomas.deadline_view(),
             "queue": c.register_importer.queue(),
+            "alerts": landing_alerts(c, getattr(request.state, "actor", None)),  # reporting/alerts.py
         },
     )
 

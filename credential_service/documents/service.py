@@ -33,6 +33,7 @@ from pyhanko.sign.timestamps import HTTPTimeStamper
 from sqlalchemy import func, select
 
 from credential_service.documents.factory import LOCATION, DocumentFactory, refusal
+from credential_service.documents.kinds import DOC_KINDS as DOC_KINDS  # re-exported (signers/routes.py)
 from credential_service.documents.tables import SignedDocument
 from credential_service.ledger import storage as ledger
 from credential_service.ledger.service import LedgerService, publish_in_transaction
@@ -53,12 +54,6 @@ from verifier.merkle import leaf_hash, verify_inclusion
 from verifier.pdf import VerificationPolicy, verify_pdf
 from verifier.report import FAILED, INDETERMINATE, PASSED
 
-DOC_KINDS: dict[str, Message] = {
-    "grade-book": Message("Sổ điểm", "Grade book"),
-    "decision": Message("Quyết định", "Decision"),
-    "report": Message("Báo cáo", "Report"),
-    "other": Message("Văn bản khác", "Other document"),
-}
 FIELD_PREFIX = "SoGocSo"
 MAX_UPLOAD = 10 * 1024 * 1024
 RECORD_FORMAT = "sogoc-document/1"
@@ -163,11 +158,12 @@ class AnyDocumentService:
         client: str | None = None,
         actor: str | None = None,
         at: datetime | None = None,
+        also: Any = None,  # (session, document view) -> None: the caller's rows, in the document's transaction
     ) -> dict[str, Any]:
         """Sign an uploaded PDF with the staff member's registered signer; returns the new document."""
         at = at or self.clock.now()
         document_id = str(uuid.uuid4())
-        seen: dict[str, Any] = {}
+        seen: dict[str, Any] = {"also": also}
         try:
             return self._sign_upload(
                 data, document_id, title=title, kind=kind, staff_id=staff_id, school_code=school_code,
@@ -251,6 +247,7 @@ class AnyDocumentService:
             client=client,
             actor=actor,
             backend=seen["backend"],
+            also=seen.get("also"),
         )
 
     def store_revision(
@@ -273,6 +270,7 @@ class AnyDocumentService:
         actor: str | None,
         backend: str,
         amends_seq: int | None = None,
+        also: Any = None,  # (session, document view) -> None, called before the commit
     ) -> dict[str, Any]:
         """Write a signed revision, its ledger entry, a checkpoint and the audit row in one transaction."""
         now = self.clock.now()
@@ -353,6 +351,8 @@ class AnyDocumentService:
                     checks=check.to_dict(),
                 )
             )
+            if also is not None:  # the caller's rows: stored with the document, or nothing is
+                also(session, self._view(row))
             publish_in_transaction(session, self.documents.settings, at=now)
             session.flush()
             return self._view(row)

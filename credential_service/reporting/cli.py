@@ -34,6 +34,41 @@ def cmd_progress(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """``sogoc progress report --month 2026-11 --out DIR``: the workbook and the PDF sealed by the Sở."""
+    from pathlib import Path
+
+    from credential_service.reporting.routes import city_reports
+
+    c = _container(args)
+    c.start_dev_services()
+    if args.dev_so_seal:
+        _dev_so_seal(c)
+    report = city_reports(c).make(args.month, school_year=args.year, client="cli")
+    paths = report.write(Path(args.out))
+    sys.stdout.write(_json({**report.summary(), "written": [str(p) for p in paths]}))
+    return 0
+
+
+def _dev_so_seal(c: Any) -> None:
+    """Dev/test only: give the Sở an organisation seal (a dev CA certificate, role «seal» at no school) if it
+    has none, so the report can be sealed on a demo database. Production imports the Sở's real certificate."""
+    from credential_service.documents.so_seal import so_seal_in_force
+    from credential_service.platform.errors import ConfigurationError, Message, NotFound
+
+    if not c.settings.is_dev:
+        raise ConfigurationError(Message("--dev-so-seal chỉ dùng khi phát triển.", "--dev-so-seal is for dev only."))
+    try:
+        so_seal_in_force(c.any_documents, c.clock.today())
+        return
+    except NotFound:
+        pass
+    name = "Sở Giáo dục và Đào tạo Hải Phòng"
+    seal = c.signers.add_staff(name, kind="seal")
+    c.signers.issue(seal, organization=name)
+    c.signers.assign(seal, "seal", school_id=None, valid_from=c.clock.today())
+
+
 def _json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
@@ -46,3 +81,12 @@ def register(sub: Any) -> None:
     p.add_argument("--school", help="mã trường: các lớp của một trường / one school's classes")
     p.add_argument("--csv", nargs="?", const="classes", choices=[*TABLES, "classes"], help="một bảng dạng CSV")
     p.set_defaults(func=cmd_progress)
+    ps = p.add_subparsers(dest="progress_command")
+    r = ps.add_parser("report", help="báo cáo gửi Thành phố: XLSX và PDF có dấu của Sở / the report to the city")
+    r.add_argument("--month", help="tháng NNNN-TT (mặc định: tháng này) / the month YYYY-MM (default: now)")
+    r.add_argument("--year", help="năm học (mặc định: của tháng) / school year (default: the month's)")
+    r.add_argument("--out", required=True, help="thư mục ghi hai tệp / the folder for the two files")
+    r.add_argument(
+        "--dev-so-seal", action="store_true", help="(dev) tạo dấu của Sở bằng CA thử nghiệm nếu chưa có / dev CA seal"
+    )
+    r.set_defaults(func=cmd_report)

@@ -20,6 +20,7 @@ from credential_service.reporting.routes import (
     LevelQ,
     SchoolCode,
     SchoolYear,
+    alerts_service,
     scope_of,
 )
 from credential_service.reporting.rules import LEVEL_LABELS, Filters, Level
@@ -48,6 +49,7 @@ def dashboard(
     school_year: SchoolYear = None,
 ) -> Response:
     data = c.reporting.progress(Filters(level, commune, school_year), scope_of(c, actor))
+    alerts = alerts_service(c).for_person(actor.grants)
     t = data["tables"]
     specs = {
         "chart-funnel": charts.funnel_chart(t["city"][0]),
@@ -58,7 +60,14 @@ def dashboard(
     return TEMPLATES.TemplateResponse(
         request,
         "progress.html",
-        {"data": data, "specs": specs, "levels": LEVELS, "query": f"?{query}" if query else "", "scripts": SCRIPTS},
+        {
+            "data": data,
+            "specs": specs,
+            "levels": LEVELS,
+            "query": f"?{query}" if query else "",
+            "scripts": SCRIPTS,
+            "alerts": alerts,
+        },
     )
 
 

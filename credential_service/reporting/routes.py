@@ -4,13 +4,18 @@ suppressed."""
 
 from __future__ import annotations
 
+import base64
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container, file_response
+from credential_service.documents.so_seal import sign_as_so
+from credential_service.reporting.alert_service import AlertsService
+from credential_service.reporting.reports import CityReports
 from credential_service.reporting.rules import TABLES, Filters, Level, visible_communes
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow, require
@@ -113,3 +118,66 @@ def table_csv(
 ) -> Response:
     text = c.reporting.table_csv(table, Filters(level, commune, school_year), scope_of(c, actor))
     return _csv(text, f"progress-{table}")
+
+
+def city_reports(c: Container) -> CityReports:
+    """The report maker over the container's services: the Sở's seal through the document service."""
+    docs = c.any_documents
+
+    def seal(data: bytes, *, title: str, kind: str, filename: str, client: str | None, actor: str | None) -> Any:
+        return sign_as_so(docs, data, title=title, kind=kind, filename=filename, client=client, actor=actor)
+
+    def signed_pdf(document_id: str) -> bytes:
+        return bytes(docs.revision_row(document_id).pdf)
+
+    return CityReports(c.reporting, seal, signed_pdf, clock=c.clock)
+
+
+class ReportIn(BaseModel):
+    month: str | None = Field(
+        default=None, pattern=r"^[0-9]{4}-[0-9]{2}$", description="tháng báo cáo / the month, YYYY-MM (default: now)"
+    )
+    school_year: str | None = Field(
+        default=None, pattern=r"^[0-9]{4}-[0-9]{4}$", description="năm học (mặc định: của tháng) / school year"
+    )
+
+
+@router.post(
+    "/reports",
+    summary="Lập báo cáo tiến độ gửi Thành phố (XLSX và PDF có dấu của Sở) / the report to the city",
+)
+def make_report(
+    request: Request, c: C, actor: Annotated[Actor, allow(P.PROGRESS_REPORT)], body: ReportIn | None = None
+) -> dict[str, Any]:
+    """The whole city's tables as a workbook and a PDF sealed by the Sở (PAdES B-LT, a ledger entry); both
+    files are in the answer (base64), the PDF also at ``GET /api/v1/documents/{document_id}/pdf``."""
+    body = body or ReportIn()
+    c.start_dev_services()
+    agent = request.headers.get("user-agent", "")[:120]
+    report = city_reports(c).make(
+        body.month, school_year=body.school_year, actor=actor.staff_id, client=f"http {agent}".strip()
+    )
+    out = report.summary()
+    out["files"]["xlsx"]["base64"] = base64.b64encode(report.xlsx).decode("ascii")
+    out["files"]["pdf"]["base64"] = base64.b64encode(report.pdf).decode("ascii")
+    return out
+
+
+def alerts_service(c: Container) -> AlertsService:
+    return AlertsService(c.reporting, c.diplomas, c.signers, clock=c.clock)
+
+
+def landing_alerts(c: Container, actor: Actor | None) -> list[dict[str, Any]] | None:
+    """The alerts shown on a landing page (``staff/roles.py:landing_page``), or None when the person holds no
+    role in force that answers for any (``progress.alerts``)."""
+    today = c.clock.today()
+    if actor is None or not any(g.role in P.PROGRESS_ALERTS.roles and g.in_force(today) for g in actor.grants):
+        return None
+    return alerts_service(c).for_person(actor.grants)
+
+
+@router.get("/alerts", summary="Cảnh báo cho người đăng nhập / the alerts for the person signed in")
+def alerts(c: C, actor: Annotated[Actor, allow(P.PROGRESS_ALERTS)]) -> dict[str, Any]:
+    """A school behind plan, a diploma decision about to miss its 5-day deadline, a signer certificate
+    expiring within 30 days — those about places the person's roles cover, most urgent first."""
+    return {"as_of": c.clock.now().isoformat(), "alerts": alerts_service(c).for_person(actor.grants)}

@@ -104,3 +104,14 @@ PROGRESS_CLASS_READ = staff(
     Scope.CLASS,
     note="aggregates only, small cells suppressed",
 )
+# the periodic report to the city: the workbook and the PDF sealed by the Sở's own seal, in the ledger
+PROGRESS_REPORT = staff(
+    "progress.report", {Role.SO_ADMIN, Role.SO_CLERK}, note="city-wide; the Sở's seal signs, the asker is audited"
+)
+# alerts (a school behind plan, a diploma deadline, a certificate expiring): each sees those they answer for
+PROGRESS_ALERTS = staff(
+    "progress.alerts",
+    {*SO_ROLES, Role.COMMUNE_OFFICER, Role.PRINCIPAL, Role.SCHOOL_CLERK},
+    anywhere=True,
+    note="only the alerts about places the person's roles cover",
+)

@@ -14,6 +14,7 @@ from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
 from credential_service.platform.errors import SogocError
 from credential_service.platform.upload_limits import read_limited
+from credential_service.reporting.routes import landing_alerts
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow, visible_classes
 from credential_service.staff.policy import Actor
@@ -52,6 +53,7 @@ def index(request: Request, c: C) -> Response:
             "status_label": _status_label,
             "actor": actor,
             "csrf": c.staff_auth.csrf_token(actor.session_hash or ""),
+            "alerts": landing_alerts(c, actor),  # reporting/alerts.py: a principal's, None for a teacher
         },
     )
 

@@ -82,4 +82,6 @@ def test_the_progress_policy_is_declared_for_every_progress_route(client: TestCl
     declared = {r.path: [p.name for p in ps] for r, ps in route_policies(client.app) if "progress" in r.path}  # type: ignore[arg-type]
     # one class's page: the guard itself finds the class's commune (Scope.CLASS)
     expected = {path: ["progress.class.read" if "{class_id}" in path else "progress.read"] for path in declared}
+    # the report to the city (the Sở that manages) and the alerts (each person those they answer for)
+    expected |= {"/api/v1/progress/reports": ["progress.report"], "/api/v1/progress/alerts": ["progress.alerts"]}
     assert declared and declared == expected

@@ -1,0 +1,116 @@
+"""The periodic report to the city (pure): which month, which school year, the sheets and the column labels.
+
+The report is the dashboard's tables (``rules.tables``), suppressed the same way, as they stand when it is
+made: the register keeps no history of counts, so a report for a past month says when it was computed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from credential_service.platform.errors import InvalidInput, Message
+from credential_service.reporting.rules import school_year_of
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+SHEET_TITLES: dict[str, Message] = {
+    "city": Message("Toàn thành phố", "City"),
+    "communes": Message("Theo xã phường", "By commune"),
+    "levels": Message("Theo cấp học", "By level"),
+    "schools": Message("Theo trường", "By school"),
+    "behind": Message("Trường chậm nhất", "Schools behind"),
+    "backlog": Message("Tồn đọng ký", "Signing backlog"),
+}
+
+COLUMN_LABELS: dict[str, str] = {
+    "key": "Mã",
+    "label": "Tên",
+    "code": "Mã trường",
+    "name": "Tên trường",
+    "commune": "Xã/phường",
+    "levels": "Cấp học",
+    "rank": "Thứ hạng",
+    "gap": "Còn thiếu",
+    "students": "Học sinh",
+    "drafted": "Đã nhập, chưa khóa",
+    "locked": "Đã khóa",
+    "signed_gvcn": "GVCN đã ký",
+    "signed_principal": "Hiệu trưởng đã ký",
+    "sealed": "Đã đóng dấu (đủ chữ ký)",
+    "share_signed": "Tỷ lệ đủ chữ ký",
+    "no_personal_id": "Thiếu số định danh",
+    "pin_malformed": "Số định danh sai dạng",
+    "pin_province": "Sai mã tỉnh",
+    "pin_sex": "Sai giới tính",
+    "pin_birth_year": "Sai năm sinh",
+    "diplomas_graduates": "Tốt nghiệp",
+    "diplomas_issued": "Văn bằng đã cấp",
+    "diplomas_issued_late": "Cấp trễ hạn",
+    "diplomas_due": "Chưa cấp, còn hạn",
+    "diplomas_late": "Chưa cấp, quá hạn",
+    "step": "Bước",
+    "role": "Người cần ký",
+    "role_en": "Role",
+    "classes": "Số lớp",
+    "documents": "Số hồ sơ",
+    "since": "Chờ từ",
+}
+
+
+@dataclass(frozen=True)
+class ReportPeriod:
+    """A calendar month: the report's period."""
+
+    year: int
+    month: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def label(self) -> Message:
+        return Message(f"tháng {self.month:02d}/{self.year}", f"{self.key}")
+
+    @property
+    def school_year(self) -> str:
+        """The school year the month falls in (from August): 2026-11 → 2026-2027."""
+        return school_year_of(self.first_day)
+
+
+def parse_month(text: str | None, today: date) -> ReportPeriod:
+    """``YYYY-MM`` (None: this month); not a month still to come, nor before the register (2000)."""
+    if text is None:
+        return ReportPeriod(today.year, today.month)
+    m = _MONTH.match(text.strip())
+    if m is None or not 1 <= int(m.group(2)) <= 12:
+        raise InvalidInput(
+            Message(
+                f"Tháng không hợp lệ: «{text}»; hãy viết dạng NNNN-TT, ví dụ 2026-11.",
+                f"Invalid month «{text}»; write it as YYYY-MM, e.g. 2026-11.",
+            )
+        )
+    period = ReportPeriod(int(m.group(1)), int(m.group(2)))
+    if period.first_day > today or period.year < 2000:
+        raise InvalidInput(
+            Message(
+                f"Không lập báo cáo cho tháng {period.key}: chỉ từ 2000-01 đến tháng hiện tại.",
+                f"No report for {period.key}: only from 2000-01 to the current month.",
+            )
+        )
+    return period
+
+
+def header_labels(columns: list[str]) -> list[str]:
+    """The Vietnamese label of each column (the field name when it has none)."""
+    return [COLUMN_LABELS.get(c, c) for c in columns]
+
+
+def file_stem(period: ReportPeriod) -> str:
+    return f"bao-cao-tien-do-{period.key}"
