@@ -6,5 +6,7 @@ allocation input), ``allocation`` (the deterministic allocation, with explanatio
 byte-stable JSON), ``import_rules`` (the XLSX sheets, checked cell by cell), ``residence`` (grades 1 and 6 by
 residence, with the seeded lottery anyone re-draws with ``sha256sum``). Then ``tables``, ``import_files``,
 ``residence_registry`` (the population-registry port for residence and date of birth), ``service``, and the thin
-``routes`` and ``cli``.
+``routes`` and ``cli``. Publication: ``publication_rules`` (pure: the lists' minimum fields and the diff of who
+moved), ``results_pdf`` (the PDFs), ``publication`` (signed by the Sở's seal and ledgered) and ``appeals``
+(phúc khảo: new scores, a new run and the signed diff, all in one transaction).
 """

@@ -139,6 +139,64 @@ def cmd_demo_workbook(args: argparse.Namespace) -> int:
     return 0
 
 
+def _publisher(args: argparse.Namespace) -> Any:
+    from credential_service.admissions.publication import AdmissionsPublisher
+    from credential_service.app.bootstrap import build
+    from credential_service.platform.settings import Settings
+
+    overrides = {"database_url": args.database_url} if getattr(args, "database_url", None) else {}
+    c = build(Settings(**overrides))
+    c.migrate()
+    c.start_dev_services()
+    return AdmissionsPublisher(c.db, c.admissions, c.any_documents, clock=c.clock)
+
+
+def _write_pdf(publisher: Any, out: dict[str, Any], directory: str, name: str) -> None:
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(publisher.pdf(out["publication_id"]))
+    print(f"Đã ghi / written {path} (sogoc verify {path})", file=sys.stderr)
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    """The run's results list, signed by the Sở's seal and ledgered (development; production: the API)."""
+    require_dev("admissions publish")
+    publisher = _publisher(args)
+    out = publisher.publish(args.year, args.run, actor=args.actor, client="cli")
+    if args.out:
+        _write_pdf(publisher, out, args.out, f"trung-tuyen-lop-10-{args.year}-{args.run[:8]}.pdf")
+    _print(out)
+    return 0
+
+
+def _score_pairs(pairs: list[str]) -> dict[str, str | None]:
+    scores: dict[str, str | None] = {}
+    for pair in pairs:
+        subject, sep, value = pair.partition("=")
+        if not sep or not subject.strip():
+            message = Message(f"Viết MÔN=ĐIỂM (hoặc MÔN= khi vắng thi): {pair!r}", f"Write SUBJECT=SCORE: {pair!r}")
+            raise InvalidInput(message, problems=[Problem(message, {"key": "--score"}, pair)])
+        scores[subject.strip()] = value.strip() or None
+    return scores
+
+
+def cmd_appeal(args: argparse.Namespace) -> int:
+    """An appeal: new scores, a new run and the signed diff of who moved (development; production: the API)."""
+    from credential_service.admissions.appeals import AppealService
+
+    require_dev("admissions appeal")
+    publisher = _publisher(args)
+    out = AppealService(publisher).appeal(
+        args.year, run_id=args.run, registration_no=args.sbd, scores=_score_pairs(args.score), reason=args.reason,
+        actor=args.actor, client="cli",
+    )  # fmt: skip
+    if args.out:
+        _write_pdf(publisher, out, args.out, f"phuc-khao-{args.year}-{args.sbd}.pdf")
+    _print(out)
+    return 0
+
+
 def register(sub: Any) -> None:
     a = sub.add_parser("admissions", help="tuyển sinh lớp 10 / grade-10 admissions")
     asub = a.add_subparsers(dest="admissions_cmd", required=True)
@@ -162,6 +220,27 @@ def register(sub: Any) -> None:
     p.add_argument("out", help="thư mục / directory")
     p.add_argument("--applicants", type=int, default=3000)
     p.set_defaults(func=cmd_demo_workbook)
+    p = asub.add_parser(
+        "publish", help="công bố danh sách trúng tuyển do Sở ký số (phát triển) / publish the signed results list"
+    )
+    p.add_argument("year")
+    p.add_argument("--run", required=True, help="mã lần xét / run id")
+    p.add_argument("--out", help="thư mục ghi PDF đã ký / directory for the signed PDF")
+    p.add_argument("--actor", default="cli")
+    p.add_argument("--database-url")
+    p.set_defaults(func=cmd_publish)
+    p = asub.add_parser(
+        "appeal", help="phúc khảo: sửa điểm, xét lại, công bố thay đổi (phát triển) / an appeal (development)"
+    )
+    p.add_argument("year")
+    p.add_argument("--run", required=True, help="lần xét bị phúc khảo / the run appealed against")
+    p.add_argument("--sbd", required=True, help="số báo danh / registration number")
+    p.add_argument("--score", action="append", required=True, help="MÔN=ĐIỂM, lặp lại / SUBJECT=SCORE, repeatable")
+    p.add_argument("--reason", required=True, help="lý do, số quyết định / why: the appeal decision")
+    p.add_argument("--out", help="thư mục ghi PDF đã ký / directory for the signed PDF")
+    p.add_argument("--actor", default="cli")
+    p.add_argument("--database-url")
+    p.set_defaults(func=cmd_appeal)
     for name, func, helptext in (
         ("load-rules", cmd_load_rules, "nạp quy định năm (phát triển) / load a year's rules (development)"),
         ("import", cmd_import, "nhập tệp tuyển sinh XLSX (phát triển) / import the workbook (development)"),

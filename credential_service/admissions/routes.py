@@ -8,8 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Path, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
 
+from credential_service.admissions.appeals import AppealService
 from credential_service.admissions.import_files import ADMISSIONS_LIMITS
+from credential_service.admissions.publication import AdmissionsPublisher
 from credential_service.admissions.result_json import dumps
 from credential_service.admissions.service import allocate_document, residence_document
 from credential_service.app.bootstrap import Container
@@ -116,3 +119,62 @@ async def allocate_json(request: Request, _: Annotated[Actor, allow(P.ADMISSIONS
 async def residence_json(request: Request, _: Annotated[Actor, allow(P.ADMISSIONS_MANAGE)]) -> Response:
     body = await request.body()
     return Response(await run_in_threadpool(residence_document, body, source="body"), media_type=JSON)
+
+
+# -- publication (issue #15 item 6) ------------------------------------------------------------------
+RunId = Annotated[str, Path(max_length=36)]
+
+
+def _publisher(c: Container, *, signs: bool = False) -> AdmissionsPublisher:
+    if signs:
+        c.start_dev_services()  # dev/test: the loopback TSA, OCSP and CRL (nothing in production)
+    return AdmissionsPublisher(c.db, c.admissions, c.any_documents, clock=c.clock)
+
+
+class AppealIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    run_id: str = Field(max_length=36, description="lần xét bị phúc khảo / the run appealed against")
+    registration_no: str = Field(max_length=32, description="số báo danh / registration number")
+    scores: dict[str, str | int | float | None] = Field(
+        max_length=16, description="môn → điểm mới (null: vắng thi) / subject → new score (null: absent)"
+    )
+    reason: str = Field(max_length=2000, description="lý do, số quyết định phúc khảo / why: the appeal decision")
+
+
+@router.post(
+    "/{year}/allocations/{run_id}/publication",
+    summary="Công bố danh sách trúng tuyển của một lần xét: PDF do Sở ký số, ghi sổ cái / publish a run's results "
+    "list, signed by the Sở and ledgered",
+)
+def publish_run(c: C, year: Year, run_id: RunId, actor: Annotated[Actor, allow(P.ADMISSIONS_MANAGE)]) -> Response:
+    return _json(_publisher(c, signs=True).publish(year, run_id, actor=actor.display))
+
+
+@router.get("/{year}/publications", summary="Các văn bản đã công bố / the year's publications")
+def list_publications(c: C, year: Year, _: Annotated[Actor, allow(P.ADMISSIONS_READ)]) -> Response:
+    return _json(_publisher(c).publications(year))
+
+
+@router.get("/publications/{publication_id}/pdf", summary="Tệp PDF đã ký / the signed PDF of a publication")
+def publication_pdf(
+    c: C, publication_id: Annotated[str, Path(max_length=36)], _: Annotated[Actor, allow(P.ADMISSIONS_READ)]
+) -> Response:
+    return Response(_publisher(c).pdf(publication_id), media_type="application/pdf")
+
+
+@router.post(
+    "/{year}/appeals",
+    summary="Phúc khảo: sửa điểm, xét lại và công bố danh sách thay đổi do Sở ký / an appeal: change the scores, "
+    "re-run the allocation and publish the signed diff of who moved",
+)
+def appeal(c: C, year: Year, body: AppealIn, actor: Annotated[Actor, allow(P.ADMISSIONS_MANAGE)]) -> Response:
+    out = AppealService(_publisher(c, signs=True)).appeal(
+        year, run_id=body.run_id, registration_no=body.registration_no, scores=body.scores, reason=body.reason,
+        actor=actor.display,
+    )  # fmt: skip
+    return _json(out)
+
+
+@router.get("/{year}/appeals", summary="Các quyết định phúc khảo / the year's appeals")
+def list_appeals(c: C, year: Year, _: Annotated[Actor, allow(P.ADMISSIONS_READ)]) -> Response:
+    return _json(AppealService(_publisher(c)).appeals(year))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
@@ -62,8 +62,10 @@ def residence_document(text: str | bytes, *, source: str = "input.json") -> byte
     return dumps(allocate_by_residence(doc.seed, doc.schools, doc.applicants).to_data())
 
 
-def _applicant(row: AdmissionApplicant) -> Applicant:
-    scores = {k: Decimal(v) for k, v in sorted(row.scores.items()) if v is not None}
+def _applicant(row: AdmissionApplicant, changed: Mapping[str, Decimal | None] | None = None) -> Applicant:
+    stored = {k: None if v is None else Decimal(v) for k, v in row.scores.items()}
+    stored.update(changed or {})
+    scores = {k: v for k, v in sorted(stored.items()) if v is not None}
     return Applicant(
         id=row.registration_no,
         scores=scores,
@@ -167,6 +169,18 @@ class AdmissionsService:
     # -- the allocation --------------------------------------------------------------------------
     def allocate(self, year: str, *, actor: str) -> dict[str, Any]:
         """Run the allocation on the year's rules and applicants; keep the full result; return its summary."""
+        run, summary = self.prepare_run(year, actor=actor)
+        with self.db.transaction() as s:
+            s.add(run)
+        summary.pop("stored_input_sha256")
+        return summary
+
+    def prepare_run(
+        self, year: str, *, actor: str, changed: Mapping[str, Mapping[str, Decimal | None]] | None = None
+    ) -> tuple[AdmissionRun, dict[str, Any]]:
+        """The allocation on the stored rules and applicants (``changed``: registration no → subject → new score,
+        None for absent, as an appeal would leave them), as a run row not yet stored, and its summary."""
+        changed = changed or {}
         with self.db.reader() as s:
             year_row = s.get(AdmissionYear, year)
             if year_row is None:
@@ -174,7 +188,8 @@ class AdmissionsService:
             config = parse_toml_config(year_row.config_text, source=f"{year}.toml")
             config_sha = year_row.config_sha256
             rows = s.execute(select(AdmissionApplicant).where(AdmissionApplicant.year == year)).scalars().all()
-            applicants = [_applicant(r) for r in rows]
+            applicants = [_applicant(r, changed.get(r.registration_no)) for r in rows]
+            stored = sorted((_applicant(r) for r in rows), key=lambda a: a.id) if changed else None
         if not applicants:
             raise Conflict(
                 Message(f"Năm {year} chưa có thí sinh nào", f"No applicants imported for {year}"),
@@ -192,26 +207,24 @@ class AdmissionsService:
             )
         applicants.sort(key=lambda a: a.id)
         input_sha = _sha256(dumps([_input_data(a) for a in applicants]))
+        stored_sha = input_sha if stored is None else _sha256(dumps([_input_data(a) for a in stored]))
         result = allocate(config, applicants)
         output = dumps(result.to_data())
         admitted = sum(1 for a in result.assignments if a.school is not None)
         run_id = str(uuid.uuid4())
-        with self.db.transaction() as s:
-            s.add(
-                AdmissionRun(
-                    id=run_id,
-                    year=year,
-                    config_sha256=config_sha,
-                    input_sha256=input_sha,
-                    output_sha256=_sha256(output),
-                    output=output.decode(),
-                    applicants=len(applicants),
-                    admitted=admitted,
-                    ran_at=self.clock.now(),
-                    ran_by=actor,
-                )
-            )
-        return {
+        run = AdmissionRun(
+            id=run_id,
+            year=year,
+            config_sha256=config_sha,
+            input_sha256=input_sha,
+            output_sha256=_sha256(output),
+            output=output.decode(),
+            applicants=len(applicants),
+            admitted=admitted,
+            ran_at=self.clock.now(),
+            ran_by=actor,
+        )
+        return run, {
             "run_id": run_id,
             "year": year,
             "applicants": len(applicants),
@@ -220,6 +233,7 @@ class AdmissionsService:
             "config_sha256": config_sha,
             "input_sha256": input_sha,
             "output_sha256": _sha256(output),
+            "stored_input_sha256": stored_sha,  # the input as stored, before ``changed``
             "cutoffs": {s.code: s.cutoffs() for s in result.schools if s.cutoff},
             "schools": {s.code: {"quota": s.quota, "admitted": s.admitted} for s in result.schools},
         }

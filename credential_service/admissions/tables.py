@@ -70,3 +70,37 @@ class AdmissionRun(Base):
     admitted: Mapped[int] = mapped_column(Integer)
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ran_by: Mapped[str] = mapped_column(String(200))
+
+
+class AdmissionAppeal(Base):
+    """One appeal (phúc khảo) decided: the applicant's scores before and after, who changed them and why, and the
+    runs before and after. Written in the same transaction as the new run and its signed diff."""
+
+    __tablename__ = "admission_appeals"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    year: Mapped[str] = mapped_column(ForeignKey("admission_years.year"), index=True)
+    registration_no: Mapped[str] = mapped_column(String(32))
+    scores_before: Mapped[dict] = mapped_column(JSON)  # only the subjects changed: {subject: "8.25" | null}
+    scores_after: Mapped[dict] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(200))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    run_before: Mapped[str] = mapped_column(ForeignKey("admission_runs.id"))
+    run_after: Mapped[str] = mapped_column(ForeignKey("admission_runs.id"))
+
+
+class AdmissionPublication(Base):
+    """A signed, ledgered document published from a run: the results list, or an appeal's diff of who moved."""
+
+    __tablename__ = "admission_publications"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    year: Mapped[str] = mapped_column(ForeignKey("admission_years.year"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # "results" | "appeal-diff"
+    run_id: Mapped[str] = mapped_column(ForeignKey("admission_runs.id"), index=True)
+    previous_run_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    appeal_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    document_id: Mapped[str] = mapped_column(String(36))  # signed_documents.document_id
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    ledger_seq: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_by: Mapped[str] = mapped_column(String(200))
