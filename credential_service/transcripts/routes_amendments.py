@@ -19,14 +19,25 @@ from credential_service.staff import policies as P
 from credential_service.staff.access import allow
 from credential_service.staff.policy import Actor
 from credential_service.transcripts.amendments import SummerResults
-from credential_service.transcripts.routes_classes import SignRequest
 from credential_service.transcripts.workflow import Step
 
 router = APIRouter(tags=["transcripts / học bạ số"])
 C = Annotated[Container, Depends(container)]
 
 
-class SummerRequest(SignRequest):
+class ConfirmedRequest(BaseModel):
+    confirmation_id: str = Field(
+        max_length=36,
+        description="xác nhận của chính người ký (POST /api/v1/staff/confirmations, purpose "
+        "amend|correct|seal:transcript:<id>) / the signer's own fresh confirmation",
+    )
+    pin: str | None = Field(
+        default=None, max_length=64, description="PIN của người ký ở token hoặc dịch vụ ký (không lưu) / never stored"
+    )
+    otp: str | None = Field(default=None, max_length=16, description="OTP của dịch vụ ký số / the service's OTP")
+
+
+class SummerRequest(ConfirmedRequest):
     reassessment: dict[str, float | int | str] = Field(
         default_factory=dict,
         max_length=30,
@@ -38,10 +49,7 @@ class SummerRequest(SignRequest):
     reason: str = Field(max_length=500, description="lý do, ghi vào bản ghi / the reason, in the record")
 
 
-class CorrectionRequestIn(BaseModel):
-    confirmation_id: str = Field(max_length=36, description="xác nhận của hiệu trưởng / the principal's confirmation")
-    pin: str | None = Field(default=None, max_length=64)
-    otp: str | None = Field(default=None, max_length=16)
+class CorrectionRequestIn(ConfirmedRequest):
     decision_no: str = Field(max_length=64, description="số quyết định chỉnh sửa / the correction decision's number")
     decision_date: Day
     signer: str = Field(max_length=200)
@@ -52,10 +60,15 @@ class CorrectionRequestIn(BaseModel):
     evidence: list[Annotated[str, Field(max_length=500)]] = Field(max_length=20)
 
 
-class SealRequest(BaseModel):
-    confirmation_id: str = Field(max_length=36, description="xác nhận của người đóng dấu / the operator's confirmation")
-    pin: str | None = Field(default=None, max_length=64)
-    otp: str | None = Field(default=None, max_length=16)
+def _confirmed_signer(
+    c: Container, actor: Actor, transcript_id: str, step: Step, purpose: str, body: ConfirmedRequest
+) -> tuple[str, BatchAuthorization]:
+    """Whose key signs ``step`` of this học bạ's class for ``actor``, after consuming their own fresh confirmation
+    (purpose ``<purpose>:transcript:<id>``); and the PIN/OTP they gave for their signing service."""
+    class_id = c.transcripts.transcript(transcript_id).class_id
+    signer = c.staff_auth.signer_for_class_step(actor, class_id=class_id, step=step.value)
+    c.staff_auth.consume_confirmation(actor, body.confirmation_id, f"{purpose}:transcript:{transcript_id}")
+    return signer, BatchAuthorization(pin=body.pin, otp=body.otp)
 
 
 @router.post(
@@ -65,14 +78,11 @@ class SealRequest(BaseModel):
 def amend_after_summer(
     transcript_id: str, body: SummerRequest, actor: Annotated[Actor, allow(P.TRANSCRIPT_AMEND)], c: C
 ) -> dict[str, Any]:
-    class_id = c.transcripts.transcript(transcript_id).class_id
-    signer = c.staff_auth.signer_for_class_step(actor, class_id=class_id, step=Step.PRINCIPAL.value)
-    c.staff_auth.consume_confirmation(actor, body.confirmation_id, f"amend:transcript:{transcript_id}")
+    signer, secret = _confirmed_signer(c, actor, transcript_id, Step.PRINCIPAL, "amend", body)
     results = SummerResults(body.reassessment, body.summer_conduct, body.reason)
     report = c.transcripts.amend_after_summer(
-        transcript_id, results, staff_id=signer, actor=actor.display,
-        authorization=BatchAuthorization(pin=body.pin, otp=body.otp),
-    )  # fmt: skip
+        transcript_id, results, staff_id=signer, actor=actor.display, authorization=secret
+    )
     return asdict(report)
 
 
@@ -83,14 +93,11 @@ def amend_after_summer(
 def correct_transcript(
     transcript_id: str, body: CorrectionRequestIn, actor: Annotated[Actor, allow(P.TRANSCRIPT_AMEND)], c: C
 ) -> dict[str, Any]:
-    class_id = c.transcripts.transcript(transcript_id).class_id
-    signer = c.staff_auth.signer_for_class_step(actor, class_id=class_id, step=Step.PRINCIPAL.value)
-    c.staff_auth.consume_confirmation(actor, body.confirmation_id, f"correct:transcript:{transcript_id}")
+    signer, secret = _confirmed_signer(c, actor, transcript_id, Step.PRINCIPAL, "correct", body)
     request = CorrectionRequest(
         decision_no=body.decision_no, decision_date=body.decision_date, signer=body.signer, ground=body.ground,
         field=body.field, old_value=body.old_value, new_value=body.new_value, evidence=tuple(body.evidence),
     )  # fmt: skip
-    secret = BatchAuthorization(pin=body.pin, otp=body.otp)
     report = c.transcripts.correct_transcript(
         transcript_id, request, staff_id=signer, actor=actor.display, authorization=secret
     )
@@ -102,11 +109,8 @@ def correct_transcript(
     summary="Đóng dấu phiên bản sửa sau hè / seal a summer amendment",
 )
 def seal_amendment(
-    transcript_id: str, body: SealRequest, actor: Annotated[Actor, allow(P.TRANSCRIPT_SEAL_AMENDMENT)], c: C
+    transcript_id: str, body: ConfirmedRequest, actor: Annotated[Actor, allow(P.TRANSCRIPT_SEAL_AMENDMENT)], c: C
 ) -> dict[str, Any]:
-    class_id = c.transcripts.transcript(transcript_id).class_id
-    signer = c.staff_auth.signer_for_class_step(actor, class_id=class_id, step=Step.SEAL.value)
-    c.staff_auth.consume_confirmation(actor, body.confirmation_id, f"seal:transcript:{transcript_id}")
-    secret = BatchAuthorization(pin=body.pin, otp=body.otp)
+    signer, secret = _confirmed_signer(c, actor, transcript_id, Step.SEAL, "seal", body)
     report = c.transcripts.seal_amendment(transcript_id, staff_id=signer, actor=actor.display, authorization=secret)
     return asdict(report)
