@@ -71,6 +71,12 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> 
 
 
 @pytest.fixture
+def postgres_db_url() -> Iterator[str]:
+    """An empty database on the real PostgreSQL server only (skipped without one)."""
+    yield from _postgres_database()
+
+
+@pytest.fixture
 def db_url(empty_db_url: str) -> str:
     """A database migrated to head, on each backend."""
     from credential_service.platform.db import migrate

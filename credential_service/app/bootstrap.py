@@ -31,6 +31,7 @@ from credential_service.ledger.key_rotation import KeyRotationService
 from credential_service.ledger.service import LedgerService
 from credential_service.platform.clock import Clock, SystemClock
 from credential_service.platform.db import Database, migrate
+from credential_service.platform.jobs import JobService
 from credential_service.platform.library_errors import dev_pki_unavailable
 from credential_service.platform.ratelimit import RateLimiter, limiter_from_settings
 from credential_service.platform.settings import Settings
@@ -154,6 +155,24 @@ class Container:
     def reporting(self) -> ReportingService:
         """The Sở's progress: reads the register through the transcripts and diplomas services."""
         return ReportingService(self.transcripts, self.diplomas, clock=self.clock)
+
+    @cached_property
+    def jobs(self) -> JobService:
+        """Batch jobs: the handlers of every kind, run by procrastinate workers (PostgreSQL) or in-process."""
+        from credential_service.transcripts.seal_jobs import SEAL_CLASS, seal_class_handler
+
+        handlers = {SEAL_CLASS: seal_class_handler(self.transcripts)}
+        jobs = JobService(self.db, self.clock, handlers)
+        if self.uses_job_workers:
+            from credential_service.platform.job_queue import ProcrastinateDispatcher
+
+            jobs.dispatcher = ProcrastinateDispatcher(self.settings.database_url)
+        return jobs
+
+    @property
+    def uses_job_workers(self) -> bool:
+        runner = self.settings.job_runner
+        return runner == "procrastinate" or (runner == "auto" and self.settings.database_url.startswith("postgresql"))
 
     # -- lifecycle --------------------------------------------------------------------------------
     @cached_property

@@ -364,6 +364,9 @@ def build_parser() -> argparse.ArgumentParser:
     from credential_service.reporting.cli import register as register_progress
 
     register_progress(sub)
+    from credential_service.app.cli_jobs import register as register_jobs
+
+    register_jobs(sub)
 
     # every argument after "sign-agent" (options included) goes to signing.agent.main
     a = sub.add_parser("sign-agent", add_help=False, prefix_chars="\0", help="dịch vụ ký / external-signing agent")

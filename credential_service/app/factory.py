@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from credential_service.admissions import pages as admissions_pages
 from credential_service.admissions import routes as admissions
-from credential_service.app import routes_approvals
+from credential_service.app import routes_approvals, routes_jobs
 from credential_service.app.bootstrap import Container, build
 from credential_service.app.openapi_errors import install_problem_openapi
 from credential_service.app.problem import install_problem_handlers
@@ -69,6 +69,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.include_router(staff_routes.router)  # /api/v1/staff/…
     app.include_router(staff_pages.router)  # /dang-nhap, /dang-xuat
     app.include_router(routes_approvals.router)  # /api/v1/approvals/…
+    app.include_router(routes_jobs.router)  # /api/v1/jobs/…
     app.include_router(admissions.router)  # /api/v1/admissions/…
     app.include_router(admissions_pages.router)  # /so/tuyen-sinh
     app.include_router(progress.router)  # /api/v1/progress…

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from credential_service.diplomas.tables import Diploma, GraduationDecision
 from credential_service.documents.tables import SignedDocument
 from credential_service.platform.db import Database
+from credential_service.platform.jobs import BatchJob
 from credential_service.staff.policy import Scope
 from credential_service.staff.roles import CITY, Place
 from credential_service.staff.tables import School
@@ -44,6 +45,11 @@ def resource_place(db: Database, scope: Scope, params: Mapping[str, str]) -> Pla
         elif scope is Scope.DECISION:
             decision = session.get(GraduationDecision, params.get("decision_id", ""))
             school_id = decision.school_id if decision is not None else None
+        elif scope is Scope.SCHOOL:
+            school_id = params.get("school_id") or None
+        elif scope is Scope.JOB:
+            job = session.get(BatchJob, params.get("job_id", ""))
+            school_id = job.school_id if job is not None else None
         elif scope is Scope.DOCUMENT:
             document = session.get(SignedDocument, params.get("document_id", ""))
             school_id = document.school_id if document is not None else None

@@ -47,6 +47,14 @@ class Settings(BaseSettings):
     # None in dev: the dev CSC server on 127.0.0.1:9772 (signing/devcsc.py).
     csc_service_url: str | None = None
 
+    # Batch jobs (a school's seal, …): "procrastinate" queues items for `sogoc jobs worker` processes over
+    # PostgreSQL; "in-process" runs them in a thread of the service (the embedded SQLite default); "auto" picks
+    # procrastinate on PostgreSQL. A worker silent for job_stalled_after_seconds is taken for dead and its item
+    # goes to another worker.
+    job_runner: Literal["auto", "in-process", "procrastinate"] = "auto"
+    job_heartbeat_seconds: float = 10.0
+    job_stalled_after_seconds: float = 30.0
+
     # Dev PKI (TSA/OCSP/CRL) served on loopback by `sogoc serve` in dev.
     dev_pki_serve: bool = True
 

@@ -50,6 +50,11 @@ TRANSCRIPT_AMEND = staff(
 TRANSCRIPT_SEAL_AMENDMENT = staff(
     "transcript.seal_amendment", {Role.SEAL_OPERATOR}, Scope.TRANSCRIPT, note="and the operator's fresh confirmation"
 )
+# A school's seal as one batch job (issue #17): every class the principal approved, run by the job workers.
+SCHOOL_SEAL = staff(
+    "school.seal", {Role.SEAL_OPERATOR}, Scope.SCHOOL, note="the seal in force, the operator's fresh confirmation"
+)
+JOB_READ = staff("job.read", SCHOOL_READERS | {Role.SEAL_OPERATOR}, Scope.JOB, note="the job's school")
 STAFF_LIST = staff("staff.list", SCHOOL_READERS, anywhere=True)
 
 # -- diplomas --------------------------------------------------------------------------------------

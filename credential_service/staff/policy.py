@@ -24,6 +24,8 @@ class Scope(StrEnum):
     DECISION = "decision"  # decision_id (a graduation decision)
     SIGNER = "signer"  # staff_id (a signer's registry page)
     DOCUMENT = "document"  # document_id (a signed grade book, decision, report)
+    SCHOOL = "school"  # school_id
+    JOB = "job"  # job_id (a batch job: the school it works for)
 
 
 class Audience(StrEnum):

@@ -16,7 +16,7 @@ from credential_service.platform.upload_limits import read_limited
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow, visible_classes
 from credential_service.staff.policy import Actor
-from credential_service.transcripts import imports
+from credential_service.transcripts import imports, seal_jobs
 from credential_service.transcripts.spreadsheets import CLASS_IMPORT_LIMITS
 from credential_service.transcripts.workflow import Step
 
@@ -129,6 +129,37 @@ def sign_step(
     secret = BatchAuthorization(pin=body.pin, otp=body.otp)
     report = c.transcripts.sign_class(class_id, step, staff_id=signer, actor=actor.display, authorization=secret)
     return asdict(report)
+
+
+class SchoolSealRequest(BaseModel):
+    confirmation_id: str = Field(
+        max_length=36,
+        description="xác nhận của chính người đóng dấu cho cả trường (purpose sign:school:<school_id>:seal) / the "
+        "seal operator's own confirmation for the whole school",
+    )
+
+
+def school_seal_purpose(school_id: str) -> str:
+    return f"sign:school:{school_id}:seal"
+
+
+@router.post(
+    "/schools/{school_id}/seal-jobs",
+    status_code=202,
+    summary="Đóng dấu mọi lớp đã được phê duyệt, chạy nền / seal every approved class as a background job",
+)
+def seal_school(
+    school_id: str, body: SchoolSealRequest, actor: Annotated[Actor, allow(P.SCHOOL_SEAL)], c: C
+) -> dict[str, Any]:
+    """One confirmation of the seal operator covers the school's waiting classes; each class is one job item,
+    sealed all or nothing. Answers at once with the job id; ``GET /api/v1/jobs/{job_id}`` shows the progress."""
+    seal = c.staff_auth.seal_for_school(school_id)
+    title, items = seal_jobs.school_seal_items(c.transcripts, school_id, seal_staff_id=seal, actor=actor.display)
+    for item in items:  # the operator holds the seal of each class's school, today
+        c.staff_auth.signer_for_class_step(actor, class_id=item.payload["class_id"], step=Step.SEAL.value)
+    c.staff_auth.consume_confirmation(actor, body.confirmation_id, school_seal_purpose(school_id))
+    job_id = c.jobs.submit(seal_jobs.SEAL_CLASS, items, title=title, created_by=actor.display, school_id=school_id)
+    return {"job_id": job_id, "progress": f"/api/v1/jobs/{job_id}", **c.jobs.progress(job_id).to_dict()}
 
 
 @router.get(
