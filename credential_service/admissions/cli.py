@@ -43,9 +43,11 @@ def _print(data: Any) -> None:
 
 
 def cmd_allocate(args: argparse.Namespace) -> int:
+    from credential_service.admissions.deferred_acceptance import compared_document
     from credential_service.admissions.service import allocate_document
 
-    output = allocate_document(_read(args.file), source=Path(args.file).name)
+    document = compared_document if args.compare else allocate_document
+    output = document(_read(args.file), source=Path(args.file).name)
     if args.out:
         Path(args.out).write_bytes(output)
         summary = json.loads(output)["summary"]
@@ -203,6 +205,12 @@ def register(sub: Any) -> None:
     p = asub.add_parser("allocate", help="xét tuyển một tệp JSON (quy định, trường, thí sinh) / allocate a JSON file")
     p.add_argument("file")
     p.add_argument("--out", help="ghi kết quả vào tệp / write the result to a file")
+    p.add_argument(
+        "--compare",
+        action="store_true",
+        help="thêm khóa 'comparison': chấp nhận hoãn (Gale–Shapley), ai thay đổi, ghen tị chính đáng / add the "
+        "'comparison' key: deferred acceptance, who would change, justified envy",
+    )
     p.set_defaults(func=cmd_allocate)
     p = asub.add_parser(
         "residence",

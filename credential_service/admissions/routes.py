@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from credential_service.admissions.appeals import AppealService
+from credential_service.admissions.deferred_acceptance import compared_document
 from credential_service.admissions.import_files import ADMISSIONS_LIMITS
 from credential_service.admissions.publication import AdmissionsPublisher
 from credential_service.admissions.result_json import dumps
@@ -105,9 +106,12 @@ def read_applicant(
     summary="Xét tuyển trên một tài liệu JSON (quy định, trường, thí sinh) / allocate a JSON document",
     openapi_extra={"requestBody": {"required": True, "content": {JSON: {"schema": {"type": "object"}}}}},
 )
-async def allocate_json(request: Request, _: Annotated[Actor, allow(P.ADMISSIONS_MANAGE)]) -> Response:
+async def allocate_json(
+    request: Request, _: Annotated[Actor, allow(P.ADMISSIONS_MANAGE)], compare: bool = False
+) -> Response:
     body = await request.body()
-    return Response(await run_in_threadpool(allocate_document, body, source="body"), media_type=JSON)
+    document = compared_document if compare else allocate_document
+    return Response(await run_in_threadpool(document, body, source="body"), media_type=JSON)
 
 
 @router.post(
