@@ -18,7 +18,8 @@ from credential_service.reporting.routes import landing_alerts
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow, visible_classes
 from credential_service.staff.policy import Actor
-from credential_service.transcripts import imports
+from credential_service.staff.roles import Role
+from credential_service.transcripts import imports, seal_jobs
 from credential_service.transcripts.spreadsheets import CLASS_IMPORT_LIMITS
 from credential_service.transcripts.workflow import STATUS_LABELS, Status, Step
 
@@ -54,8 +55,45 @@ def index(request: Request, c: C) -> Response:
             "actor": actor,
             "csrf": c.staff_auth.csrf_token(actor.session_hash or ""),
             "alerts": landing_alerts(c, actor),  # reporting/alerts.py: a principal's, None for a teacher
+            "seal_batches": _seal_batches(actor, classes),
         },
     )
+
+
+def _seal_batches(actor: Actor, classes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For a seal operator: per school, the classes the principal approved, to seal in one background job."""
+    if Role.SEAL_OPERATOR not in actor.roles_today:
+        return []
+    schools: dict[str, dict[str, Any]] = {}
+    for k in classes:
+        if k["status"] == Status.SIGNED_PRINCIPAL.value:
+            entry = schools.setdefault(k["school_id"], {"school_id": k["school_id"], "name": k["school"]["name"]})
+            entry["classes"] = entry.get("classes", 0) + 1
+    return list(schools.values())
+
+
+@router.post("/schools/{school_id}/seal-job")
+def seal_school(
+    school_id: str, c: C, actor: Annotated[Actor, allow(P.SCHOOL_SEAL)], totp: Annotated[str, Form(max_length=10)]
+) -> Response:
+    """The operator's own code on the form confirms the seal of every approved class; the job runs in the
+    background and its page shows the progress."""
+
+    def confirm(purpose: str) -> None:
+        confirmation, _ = c.staff_auth.confirm(actor, totp_code=totp, purpose=purpose)
+        c.staff_auth.consume_confirmation(actor, confirmation, purpose)
+
+    try:
+        job_id = seal_jobs.submit_school_seal(c.transcripts, c.staff_auth, c.jobs, actor, school_id, confirm)
+    except SogocError as e:
+        return _redirect("/", error=e)
+    return _redirect(f"/jobs/{job_id}")
+
+
+@router.get("/jobs/{job_id}", response_class=HTMLResponse, dependencies=[allow(P.JOB_READ)])
+def job_page(request: Request, job_id: str, c: C) -> Response:
+    """A background job's progress: a bar, documents done, time left; the page refreshes itself until it ends."""
+    return TEMPLATES.TemplateResponse(request, "job.html", {"job": c.jobs.progress(job_id).to_dict()})
 
 
 @router.get("/classes/{class_id}", response_class=HTMLResponse, dependencies=[allow(P.CLASS_READ)])

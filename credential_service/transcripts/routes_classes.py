@@ -139,10 +139,6 @@ class SchoolSealRequest(BaseModel):
     )
 
 
-def school_seal_purpose(school_id: str) -> str:
-    return f"sign:school:{school_id}:seal"
-
-
 @router.post(
     "/schools/{school_id}/seal-jobs",
     status_code=202,
@@ -153,12 +149,11 @@ def seal_school(
 ) -> dict[str, Any]:
     """One confirmation of the seal operator covers the school's waiting classes; each class is one job item,
     sealed all or nothing. Answers at once with the job id; ``GET /api/v1/jobs/{job_id}`` shows the progress."""
-    seal = c.staff_auth.seal_for_school(school_id)
-    title, items = seal_jobs.school_seal_items(c.transcripts, school_id, seal_staff_id=seal, actor=actor.display)
-    for item in items:  # the operator holds the seal of each class's school, today
-        c.staff_auth.signer_for_class_step(actor, class_id=item.payload["class_id"], step=Step.SEAL.value)
-    c.staff_auth.consume_confirmation(actor, body.confirmation_id, school_seal_purpose(school_id))
-    job_id = c.jobs.submit(seal_jobs.SEAL_CLASS, items, title=title, created_by=actor.display, school_id=school_id)
+
+    def confirm(purpose: str) -> None:
+        c.staff_auth.consume_confirmation(actor, body.confirmation_id, purpose)
+
+    job_id = seal_jobs.submit_school_seal(c.transcripts, c.staff_auth, c.jobs, actor, school_id, confirm)
     return {"job_id": job_id, "progress": f"/api/v1/jobs/{job_id}", **c.jobs.progress(job_id).to_dict()}
 
 

@@ -9,7 +9,7 @@ committed (the class is ``issued``, and the item finds it so and does nothing), 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -17,7 +17,9 @@ from sqlalchemy import func, select
 
 from credential_service.documents.batch_keys import needs_authorization
 from credential_service.platform.errors import Conflict, Message, SigningRefused
-from credential_service.platform.jobs import JobHandler, JobItem
+from credential_service.platform.jobs import JobHandler, JobItem, JobService
+from credential_service.staff.policy import Actor
+from credential_service.staff.service import StaffAuthService
 from credential_service.staff.tables import School, Staff
 from credential_service.transcripts.service import TranscriptService
 from credential_service.transcripts.tables import SchoolClass, Transcript
@@ -80,6 +82,29 @@ def school_seal_items(
     documents = sum(item.weight for item in items)
     title = f"Đóng dấu {documents} học bạ của {len(items)} lớp, {school_name} / seal {documents} transcripts"
     return title, items
+
+
+def school_seal_purpose(school_id: str) -> str:
+    """What the seal operator's fresh confirmation names for sealing the whole school."""
+    return f"sign:school:{school_id}:seal"
+
+
+def submit_school_seal(
+    service: TranscriptService,
+    staff_auth: StaffAuthService,
+    jobs: JobService,
+    actor: Actor,
+    school_id: str,
+    confirm: Callable[[str], None],
+) -> str:
+    """Queue the school's seal for ``actor``: the seal in force, each class's step checked for the actor, then
+    the actor's own fresh confirmation (``confirm(purpose)`` consumes it); the job id."""
+    seal = staff_auth.seal_for_school(school_id)
+    title, items = school_seal_items(service, school_id, seal_staff_id=seal, actor=actor.display)
+    for item in items:  # the operator holds the seal of each class's school, today
+        staff_auth.signer_for_class_step(actor, class_id=item.payload["class_id"], step=Step.SEAL.value)
+    confirm(school_seal_purpose(school_id))
+    return jobs.submit(SEAL_CLASS, items, title=title, created_by=actor.display, school_id=school_id)
 
 
 def seal_class_handler(service: TranscriptService) -> JobHandler:
