@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 import uuid
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -15,6 +21,8 @@ from credential_service.transcripts import imports
 from credential_service.transcripts import spreadsheets as importers
 from credential_service.transcripts.tables import SchoolClass, Transcript
 from credential_service.transcripts.workflow import Step
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def ready_classes(c: Container, classes: int, students: int) -> tuple[str, list[str]]:
@@ -53,3 +61,44 @@ def issued_ledger(c: Container, class_ids: list[str]) -> tuple[list[int], list[s
             select(func.count()).select_from(Transcript).where(Transcript.class_id.in_(class_ids))
         ).scalar_one()
     return seqs, issued, int(transcripts)
+
+
+def start_worker(db_url: str, *, stalled_after: float = 3) -> subprocess.Popen[bytes]:
+    """A `sogoc jobs worker` process on ``db_url``, with a short heartbeat so a killed one is noticed fast."""
+    env = {
+        **os.environ,
+        "SOGOC_ENV": "test",
+        "SOGOC_DATABASE_URL": db_url,
+        "SOGOC_JOB_HEARTBEAT_SECONDS": "0.5",
+        "SOGOC_JOB_STALLED_AFTER_SECONDS": str(stalled_after),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "credential_service.app.cli", "jobs", "worker"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def kill_a_worker_mid_item(c: Container, job_id: str, workers: list[subprocess.Popen[bytes]]) -> int:
+    """SIGKILL the worker process that is running an item, while it runs it; its pid."""
+    pids = {w.pid: w for w in workers}
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        for row in c.jobs.results(job_id):
+            runner = row["runner"] or ""
+            pid = int(runner.rpartition(":")[2] or 0)
+            if row["status"] == "running" and pid in pids:
+                os.kill(pid, signal.SIGKILL)
+                pids[pid].wait(timeout=10)
+                return pid
+        time.sleep(0.02)
+    raise AssertionError("no worker took an item within 120 s")
+
+
+def wait_until_finished(c: Container, job_id: str, timeout: float) -> dict[str, object]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = c.jobs.progress(job_id).to_dict()
+        if state["finished_at"] is not None:
+            return state
+        time.sleep(0.2)
+    return c.jobs.progress(job_id).to_dict()

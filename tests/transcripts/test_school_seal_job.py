@@ -3,17 +3,19 @@ PostgreSQL, procrastinate workers on several processes, one killed mid-class, an
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from seal_job_fixture import issued_ledger, ready_classes
+from seal_job_fixture import (
+    issued_ledger,
+    kill_a_worker_mid_item,
+    ready_classes,
+    start_worker,
+    wait_until_finished,
+)
 from sqlalchemy import select
 from staff_login import confirm, sign_in
 
@@ -22,8 +24,6 @@ from credential_service.app.factory import create_app
 from credential_service.platform.jobs import BatchJobItem, InProcessDispatcher
 from credential_service.platform.settings import Settings
 from credential_service.transcripts.tables import SchoolClass
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -93,20 +93,6 @@ def test_an_item_run_again_after_its_class_was_sealed_signs_nothing_more(sqlite_
     assert issued_ledger(c, class_ids) == before
 
 
-def _worker(db_url: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "SOGOC_ENV": "test",
-        "SOGOC_DATABASE_URL": db_url,
-        "SOGOC_JOB_HEARTBEAT_SECONDS": "0.5",
-        "SOGOC_JOB_STALLED_AFTER_SECONDS": "3",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "credential_service.app.cli", "jobs", "worker"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-
-
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_a_worker_killed_mid_class_leaves_its_class_to_another_worker_with_no_duplicate_and_no_gap(
@@ -120,13 +106,13 @@ def test_a_worker_killed_mid_class_leaves_its_class_to_another_worker_with_no_du
     c = build(Settings(env="test", database_url=empty_db_url))
     c.start_dev_services()
     school_id, class_ids = ready_classes(c, classes=6, students=3)
-    workers = [_worker(empty_db_url), _worker(empty_db_url)]
+    workers = [start_worker(empty_db_url), start_worker(empty_db_url)]
     try:
         seal = c.staff_auth.seal_for_school(school_id)
         title, items = seal_jobs.school_seal_items(c.transcripts, school_id, seal_staff_id=seal, actor="test")
         job_id = c.jobs.submit(seal_jobs.SEAL_CLASS, items, title=title, created_by="test", school_id=school_id)
-        victim = _kill_a_worker_mid_item(c, job_id, workers)
-        state = _wait_until_finished(c, job_id, timeout=240)
+        victim = kill_a_worker_mid_item(c, job_id, workers)
+        state = wait_until_finished(c, job_id, timeout=240)
         assert state["status"] == "done", (state, [w.stderr.read(4000) if w.stderr else b"" for w in workers])
         rows = c.jobs.results(job_id)
         retried = [r for r in rows if r["runner"] and r["attempts"] == 2]
@@ -144,29 +130,3 @@ def test_a_worker_killed_mid_class_leaves_its_class_to_another_worker_with_no_du
             except subprocess.TimeoutExpired:
                 w.kill()
         c.db.dispose()
-
-
-def _kill_a_worker_mid_item(c: Container, job_id: str, workers: list[subprocess.Popen[bytes]]) -> int:
-    """SIGKILL the worker process that is running an item, while it runs it; its pid."""
-    pids = {w.pid: w for w in workers}
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        for row in c.jobs.results(job_id):
-            runner = row["runner"] or ""
-            pid = int(runner.rpartition(":")[2] or 0)
-            if row["status"] == "running" and pid in pids:
-                os.kill(pid, signal.SIGKILL)
-                pids[pid].wait(timeout=10)
-                return pid
-        time.sleep(0.02)
-    raise AssertionError("no worker took an item within 120 s")
-
-
-def _wait_until_finished(c: Container, job_id: str, timeout: float) -> dict[str, object]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        state = c.jobs.progress(job_id).to_dict()
-        if state["finished_at"] is not None:
-            return state
-        time.sleep(0.2)
-    return c.jobs.progress(job_id).to_dict()
