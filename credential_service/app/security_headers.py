@@ -4,13 +4,14 @@ frame-ancestors, nosniff, Referrer-Policy; and sign-in redirects for pages."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from credential_service.app.problem import http_status, problem_response
 from credential_service.platform.errors import NotAuthenticated, NotAuthorised
@@ -29,19 +30,38 @@ def csp(nonce: str) -> str:
     )
 
 
-def install_security_headers(app: FastAPI, *, https: bool) -> None:
-    @app.middleware("http")
-    async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        nonce = secrets.token_urlsafe(16)
-        request.state.csp_nonce = nonce
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", csp(nonce))
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+class SecurityHeaders:
+    """Pure ASGI middleware (Starlette's ``BaseHTTPMiddleware`` costs a task group and a stream per request,
+    measured at about a third of a status request's time): a fresh nonce in ``request.state.csp_nonce``, and the
+    headers added to the response's start message unless the route set its own."""
+
+    def __init__(self, app: ASGIApp, *, https: bool) -> None:
+        self.app = app
+        self.fixed = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
+                      ("X-Frame-Options", "DENY")]  # fmt: skip
         if https:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
+            self.fixed.append(("Strict-Transport-Security", "max-age=31536000"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        nonce = secrets.token_urlsafe(16)
+        scope.setdefault("state", {})["csp_nonce"] = nonce
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", csp(nonce))
+                for name, value in self.fixed:
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def install_security_headers(app: FastAPI, *, https: bool) -> None:
+    app.add_middleware(SecurityHeaders, https=https)
 
 
 def wants_page(request: Request) -> bool:

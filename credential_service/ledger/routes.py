@@ -31,7 +31,7 @@ NOTE = "text/plain; charset=utf-8"
 DEFAULT_LATEST = "mặc định: checkpoint mới nhất / default: latest"
 
 
-def ledger_service(c: Annotated[Container, Depends(container)]) -> LedgerService:
+async def ledger_service(c: Annotated[Container, Depends(container)]) -> LedgerService:
     return c.ledger
 
 

@@ -32,7 +32,7 @@ BUNDLE_MEDIA = "application/vnd.sogoc.verification-bundle+json"
 API = "/api/v1"
 
 
-def verification_service(c: Annotated[Container, Depends(container)]) -> VerificationService:
+async def verification_service(c: Annotated[Container, Depends(container)]) -> VerificationService:
     return c.verification
 
 
