@@ -70,6 +70,11 @@ def looks_signed(data: bytes) -> bool:
 
 
 def prescan(data: bytes, policy: VerificationPolicy) -> None:
+    # Every object header contains "obj": a C-speed count bounds the headers from above, and only a file over the
+    # limit pays for the exact (regex) count, which took ~10 ms on a 230 KB transcript.
+    if data.count(b"obj") <= policy.max_objects:
+        _check_declared_size(data, policy)
+        return
     for count, _ in enumerate(_OBJ_HEADER.finditer(data), 1):
         if count > policy.max_objects:
             raise HostileInput(
@@ -77,6 +82,10 @@ def prescan(data: bytes, policy: VerificationPolicy) -> None:
                 f"The file has more than {policy.max_objects:,} PDF objects (safety limit).",
                 "object count limit",
             )
+    _check_declared_size(data, policy)
+
+
+def _check_declared_size(data: bytes, policy: VerificationPolicy) -> None:
     sizes = [int(m.group(1)) for m in _SIZE.finditer(data)]
     if sizes and max(sizes) > policy.max_objects:
         raise HostileInput(

@@ -12,6 +12,11 @@ Path building compares X.509 names after RFC 4518 string preparation (asn1crypto
 270 times per three-signature transcript, each time on freshly parsed certificates, so asn1crypto's per-object
 cache never hits. The preparation is a pure function of the string: :func:`install` memoises it (a bounded dict),
 which saves about 6 ms per verification.
+
+Object identifiers: asn1crypto turns an OID's DER bytes into its dotted string once per parsed object, about 650
+times per three-signature transcript (every certificate, CRL, OCSP answer and CMS attribute is parsed afresh). The
+string is a pure function of the bytes, so :func:`install` memoises it by them (a bounded dict): about 20 ms less
+per verification on a loaded 2-core machine.
 """
 
 from __future__ import annotations
@@ -19,12 +24,18 @@ from __future__ import annotations
 import binascii
 from typing import IO, Any
 
-from asn1crypto import x509
+from asn1crypto import core, x509
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PDF_WHITESPACE
 from pyhanko.version import __version__ as PYHANKO_VERSION
 
-__all__ = ["fast_read_hex_string_from_stream", "install", "installed", "memoised_ldap_string_prep"]
+__all__ = [
+    "fast_read_hex_string_from_stream",
+    "install",
+    "installed",
+    "memoised_dotted",
+    "memoised_ldap_string_prep",
+]
 
 _ORIGINAL = generic.read_hex_string_from_stream
 _HEX = b"0123456789abcdefABCDEF"
@@ -73,9 +84,33 @@ def memoised_ldap_string_prep(self: Any, string: str) -> str:
     return prepped
 
 
+_ORIGINAL_DOTTED = core.ObjectIdentifier.dotted
+_DOTTED: dict[bytes, str] = {}
+_DOTTED_MAX = 4096
+
+
+def _memoised_dotted(self: Any) -> str:
+    """asn1crypto's ``ObjectIdentifier.dotted``, memoised by the DER contents (it depends on nothing else)."""
+    if self._dotted is None:
+        contents = self.contents
+        dotted = _DOTTED.get(contents) if contents is not None else None
+        if dotted is None:
+            dotted = _ORIGINAL_DOTTED.fget(self)
+            if contents is not None:
+                if len(_DOTTED) >= _DOTTED_MAX:
+                    _DOTTED.clear()
+                _DOTTED[contents] = dotted
+        self._dotted = dotted
+    return str(self._dotted)
+
+
+memoised_dotted = property(_memoised_dotted)
+
+
 def install() -> bool:
-    """Install the fast reader if this pyHanko version is one it was checked against, and the name cache."""
+    """Install the fast reader if this pyHanko version is one it was checked against, and the two caches."""
     x509.NameTypeAndValue._ldap_string_prep = memoised_ldap_string_prep
+    core.ObjectIdentifier.dotted = memoised_dotted  # type: ignore[method-assign,assignment]
     if PYHANKO_VERSION not in SUPPORTED_PYHANKO:
         return False
     generic.read_hex_string_from_stream = fast_read_hex_string_from_stream

@@ -72,3 +72,20 @@ def test_the_memoised_name_preparation_is_asn1cryptos_own_and_names_still_compar
     a = x509.Name.build({"common_name": "Trường THPT Demo", "organization_name": "Sở GDĐT"})
     b = x509.Name.build({"common_name": "trường  thpt demo", "organization_name": "Sở GDĐT"})
     assert (a == b) == (a.hashable == b.hashable)
+
+
+def test_the_memoised_oid_string_is_asn1cryptos_own_for_known_and_random_identifiers() -> None:
+    from asn1crypto import core
+
+    rng = random.Random(11)
+    dotted = ["1.2.840.113549.1.1.11", "2.5.4.3", "1.3.6.1.5.5.7.48.1", "2.999.1", "0.9.2342.19200300.100.1.25"]
+    dotted += [".".join(str(rng.randrange(0, 2**40)) for _ in range(rng.randrange(1, 9))) for _ in range(200)]
+    for text in dotted:
+        first, *rest = text.split(".")
+        text = f"{int(first) % 3}.{'.'.join(rest) or '0'}" if int(first) > 2 else text
+        if text.startswith(("0.", "1.")) and int(text.split(".")[1]) >= 40:
+            continue  # not encodable under arcs 0 and 1
+        der = core.ObjectIdentifier(text).dump()
+        expected = speedups._ORIGINAL_DOTTED.fget(core.ObjectIdentifier.load(der))
+        for _ in range(2):  # computed, then from the memo
+            assert speedups._memoised_dotted(core.ObjectIdentifier.load(der)) == expected == text
