@@ -189,6 +189,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if body.get("credential"):
             cred = body["credential"]
             print(f"  Học bạ / credential {cred.get('id')}: {cred.get('status')}")
+        from credential_service.verification.results import book_year_lines  # a book's every year (issue #14)
+
+        for line in book_year_lines(body.get("years") or []):
+            print(line)
     return {"PASSED": 0, "FAILED": 1}.get(result.indication, 2)
 
 

@@ -39,7 +39,8 @@ T = TypeVar("T")
 NodeKey = tuple[int, int]
 
 LEAF_VERSION = 1
-ENTRY_KINDS = ("issued", "corrected", "revoked", "reissued", "imported", "key-rotated", "amended")
+# "continued": a học bạ's new school year, a new version of the level's book (transcripts/level_book.py)
+ENTRY_KINDS = ("issued", "corrected", "revoked", "reissued", "imported", "key-rotated", "amended", "continued")
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ from credential_service.staff.tables import Staff
 from credential_service.transcripts.class_steps import SignatureMade, class_context, record_signature
 from credential_service.transcripts.class_views import get_class
 from credential_service.transcripts.grading_promotion import PromotionDecision
+from credential_service.transcripts.level_book import RECORD_KINDS, carry_book, refuse_if_continued
 from credential_service.transcripts.record import StudentIdentity, build_transcript_record
 from credential_service.transcripts.rules_explain import explain_year
 from credential_service.transcripts.tables import SigningEvent, Student, Transcript, YearResult
@@ -163,6 +164,7 @@ def _snapshot(session: Any, transcript_id: str) -> tuple[Snapshot, Transcript]:
             ),
             transcript_id=transcript_id,
         )
+    refuse_if_continued(session, transcript_id)  # one học bạ per level: amend the book's latest version
     student = session.get(Student, old.student_id)
     assert student is not None
     year = session.execute(
@@ -195,6 +197,7 @@ def _principal_signs_new_version(
     with db.reader() as session:
         snap, old = _snapshot(session, transcript_id)
         klass = get_class(session, old.class_id)
+        old_record = json.loads(old.record_json)
         new = change(snap)  # validates; raises a bilingual problem per bad field
         day = vn_date(at)
     with (
@@ -212,6 +215,7 @@ def _principal_signs_new_version(
         evaluation=new.evaluation, teacher_comment=new.data.get("teacher_comment"),
     )  # fmt: skip
     record["amends"] = {"credential_id": transcript_id, "version": snap.version, **new.amends}
+    record = carry_book(old_record, record)  # a book's earlier years stay in its new version
     record_bytes = canonical_json(record)
     pdf = documents.render(record, record_bytes)
     with _audited(db, clock, transcript_id, Step.PRINCIPAL, staff_id, client=client, actor=actor, cert=cert):
@@ -379,7 +383,7 @@ def seal_amendment(
         old_entry = (
             session.execute(
                 select(LedgerEntry.seq)
-                .where(LedgerEntry.credential_id == old_id, LedgerEntry.kind.in_(("issued", "amended", "corrected")))
+                .where(LedgerEntry.credential_id == old_id, LedgerEntry.kind.in_(RECORD_KINDS))
                 .order_by(LedgerEntry.seq.desc())
             )
             .scalars()

@@ -33,7 +33,13 @@ from credential_service.signers.certificates import backend_for_label, require_u
 from credential_service.staff.authz import in_force, require_assignment
 from credential_service.staff.tables import RoleAssignment, School, Staff
 from credential_service.transcripts.class_views import class_rows, get_class
-from credential_service.transcripts.record import ClassContext, StudentIdentity, build_transcript_record
+from credential_service.transcripts.level_book import CONTINUED, continuation, continued_entry, require_book_heads
+from credential_service.transcripts.record import (
+    ClassContext,
+    StudentIdentity,
+    build_transcript_record,
+    with_earlier_years,
+)
 from credential_service.transcripts.signing_profile import profile
 from credential_service.transcripts.tables import SchoolClass, SigningEvent, Transcript
 from credential_service.transcripts.workflow import Status, Step, next_status
@@ -72,12 +78,16 @@ def lock_class(db: Database, documents: DocumentFactory, clock: Clock, class_id:
                     f"Class {klass.name} has no results yet; import them before locking.",
                 )
             )
+        # each student's book of this level, continued from its latest issued version (issue #14)
+        books = {student.id: continuation(session, student, klass) for student, _result in rows}
     prepared = []
     for student, result in rows:
         credential_id = str(uuid.uuid4())
+        book = books[student.id]
+        version = book.version if book is not None else 1
         record = build_transcript_record(
             credential_id=credential_id,
-            version=1,
+            version=version,
             issued_on=issued_on,
             student=StudentIdentity(
                 student_code=student.student_code,
@@ -93,21 +103,23 @@ def lock_class(db: Database, documents: DocumentFactory, clock: Clock, class_id:
             evaluation=result.evaluation,
             teacher_comment=result.data.get("teacher_comment"),
         )
+        if book is not None:
+            record = with_earlier_years(record, continues=book.continues, earlier_years=book.earlier_years)
         record_bytes = canonical_json(record)
         pdf = documents.render(record, record_bytes)
-        prepared.append((student.id, credential_id, record_bytes, pdf))
+        prepared.append((student.id, credential_id, version, record_bytes, pdf))
     with db.transaction() as session:
         session.get(SchoolClass, class_id, with_for_update=True)  # PostgreSQL: one concurrent lock wins
         klass = get_class(session, class_id)
         klass.status = next_status(klass.status, Step.LOCK).value
         now = clock.now()
-        for student_id, credential_id, record_bytes, pdf in prepared:
+        for student_id, credential_id, version, record_bytes, pdf in prepared:
             session.add(
                 Transcript(
                     id=credential_id,
                     student_id=student_id,
                     class_id=class_id,
-                    version=1,
+                    version=version,
                     status=Status.LOCKED.value,
                     record_json=record_bytes.decode("utf-8"),
                     record_sha256=sha256_hex(record_bytes),
@@ -233,6 +245,7 @@ def _sign_class(
         class_status = klass.status
         earlier_labels: list[str] = []
         if step == Step.SEAL:  # the seal's revocation data also covers the earlier signers
+            require_book_heads(session, transcripts)  # the books continued are still where the lock found them
             earlier_labels = list(
                 session.execute(
                     select(Staff.key_label)
@@ -285,15 +298,16 @@ def _sign_class(
             )
             if after == Status.ISSUED:
                 t.issued_at = now
+                continued = continued_entry(session, t.record_json)  # a book's new year links the year before
                 events.append(
                     ledger.LeafEvent(
-                        kind="issued",
+                        kind="issued" if continued is None else CONTINUED,
                         credential_id=t.id,
                         record_sha256=t.record_sha256,
                         salt=t.salt,
                         pdf_sha256=t.pdf_sha256,
                         register_no=None,
-                        amends_seq=None,
+                        amends_seq=continued,
                         time=now,
                     )
                 )

@@ -157,9 +157,7 @@ class _Pen:
         c.drawString(x, y, s)
         return w
 
-    def bilingual(
-        self, x: float, y: float, vi: str, en: str, *, size: float = 7.5, bold: bool = True
-    ) -> None:
+    def bilingual(self, x: float, y: float, vi: str, en: str, *, size: float = 7.5, bold: bool = True) -> None:
         """'Vietnamese / English' on one line, English smaller and grey."""
         w = self.text(x, y, vi, size=size, bold=bold)
         self.text(x + w, y, f" / {en}", size=size - 1, color=GREY)
@@ -173,9 +171,7 @@ class _Pen:
         self.text(x, y, full_vi, size=size, color=GREY)
         self.text(x + wv, y, full_en, size=size - 0.5, color=GREY)
 
-    def rule(
-        self, x1: float, y: float, x2: float, *, color: tuple[float, float, float] = RULE, w: float = 0.5
-    ) -> None:
+    def rule(self, x1: float, y: float, x2: float, *, color: tuple[float, float, float] = RULE, w: float = 0.5) -> None:
         c = self.c
         c.setStrokeColorRGB(*color)
         c.setLineWidth(w)
@@ -234,6 +230,7 @@ class _Block:
     keep_with_next: bool = False
     repeat_header: _Block | None = None  # drawn first when this block starts a new page
     gap_after: float = 0.0
+    new_page: bool = False  # starts a page (a học bạ book's next year)
 
 
 def _paginate(blocks: list[_Block]) -> list[list[tuple[_Block, float]]]:
@@ -243,7 +240,7 @@ def _paginate(blocks: list[_Block]) -> list[list[tuple[_Block, float]]]:
         need = block.height
         if block.keep_with_next and i + 1 < len(blocks):
             need += block.gap_after + blocks[i + 1].height
-        if y - need < BOTTOM and pages[-1]:
+        if (y - need < BOTTOM or block.new_page) and pages[-1]:
             pages.append([])
             y = TOP
             if block.repeat_header is not None:

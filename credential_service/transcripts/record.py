@@ -168,3 +168,92 @@ def primary_results(evaluation: Mapping[str, Any], teacher_comment: str | None) 
 def _levels(levels: Mapping[str, Any], after_key: str) -> dict[str, Any]:
     """The semester, year and "after summer / re-assessment" levels, under the record's own keys."""
     return {**{k: levels.get(k) for k in PERIOD_KEYS}, after_key: levels.get(after_key)}
+
+
+# -- one học bạ per level (issue #14): the book's earlier years --------------------------------------------------
+# The paper học bạ is one book per level; each school year the book's new version carries every earlier year of
+# the level exactly as it was signed (``earlier_years``) and names the version it continues (``continues``).
+LEVELS: dict[str, tuple[int, ...]] = {"primary": (1, 2, 3, 4, 5), "thcs": (6, 7, 8, 9), "thpt": (10, 11, 12)}
+LEVEL_LABELS: dict[str, tuple[str, str]] = {
+    "primary": ("Tiểu học", "Primary school"),
+    "thcs": ("Trung học cơ sở", "Lower-secondary school"),
+    "thpt": ("Trung học phổ thông", "Upper-secondary school"),
+}
+EARLIER_YEAR_KEYS = ("school", "school_year", "class", "homeroom_teacher", "principal", "issued_at", "results")
+
+
+def level_of_grade(grade: int) -> str | None:
+    """The level (book) a grade belongs to: ``primary`` 1–5, ``thcs`` 6–9, ``thpt`` 10–12."""
+    return next((level for level, grades in LEVELS.items() if grade in grades), None)
+
+
+@dataclass(frozen=True)
+class YearSigner:
+    """Who signed a year's version: the step, the person (or the school's seal), the certificate, when."""
+
+    step: str
+    full_name: str
+    certificate_serial: str
+    certificate_subject: str
+    signed_at: str  # ISO 8601, UTC, seconds
+
+
+def earlier_years_of(
+    head: Mapping[str, Any], *, credential_id: str, version: int, record_sha256: str, signers: list[YearSigner]
+) -> list[dict[str, Any]]:
+    """The earlier years of a book continued from ``head`` (the book's latest issued version): the years ``head``
+    already carries, unchanged, then ``head``'s own year, with the version it came from and who signed it."""
+    own: dict[str, Any] = {
+        "credential_id": credential_id,
+        "version": version,
+        "record_sha256": record_sha256,
+        **{k: head.get(k) for k in EARLIER_YEAR_KEYS},
+        "signed_by": [
+            {
+                "step": s.step,
+                "full_name": s.full_name,
+                "certificate_serial": s.certificate_serial,
+                "certificate_subject": s.certificate_subject,
+                "signed_at": s.signed_at,
+            }
+            for s in signers
+        ],
+    }
+    if head.get("level"):
+        own["level"] = head["level"]
+    if head.get("amends"):
+        own["amends"] = head["amends"]
+    return [*(head.get("earlier_years") or []), own]
+
+
+def with_earlier_years(
+    record: dict[str, Any], *, continues: Mapping[str, Any], earlier_years: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """``record`` as the book's new version: the version it continues and the earlier years."""
+    return {**record, "continues": dict(continues), "earlier_years": list(earlier_years)}
+
+
+def book_years(record: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every year of the book a record is (the earlier years, then its own), each with its school, class, results
+    summary and who signed it (the record's own year: its signers are the PDF's signatures)."""
+    years: list[dict[str, Any]] = []
+    for y in [*(record.get("earlier_years") or []), {**record, "signed_by": None}]:
+        if not isinstance(y, Mapping):
+            continue
+        results = y.get("results") or {}
+        learning = results.get("learning_result") or {}
+        conduct = results.get("conduct") or {}
+        years.append(
+            {
+                "school_year": y.get("school_year"),
+                "class": (y.get("class") or {}).get("name"),
+                "grade": (y.get("class") or {}).get("grade"),
+                "school": (y.get("school") or {}).get("name"),
+                "credential_id": y.get("credential_id"),
+                "version": y.get("version"),
+                "learning_result": learning.get(LEARNING_AFTER_REASSESSMENT) or learning.get("year"),
+                "conduct": conduct.get(CONDUCT_AFTER_SUMMER) or conduct.get("year"),
+                "signed_by": y.get("signed_by"),
+            }
+        )
+    return years

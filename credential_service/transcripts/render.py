@@ -67,6 +67,7 @@ from credential_service.transcripts.pdf_drawing import (
 from credential_service.transcripts.pdfa_metadata import ATTACHMENT_NAME, _attach_pdfa_objects, _fixed_timestamp, _xmp
 from credential_service.transcripts.signing_profile import TRANSCRIPT_FIELDS
 from credential_service.transcripts.transcript_layout import _TranscriptLayout
+from credential_service.transcripts.transcript_layout_book import BookLayout
 from credential_service.transcripts.transcript_layout_primary import PrimaryLayout
 
 __all__ = ["ATTACHMENT_NAME", "SIGNATURE_FIELDS", "RenderedPdf", "render_transcript"]
@@ -89,7 +90,11 @@ def render_transcript(record: Mapping[str, Any], *, verify_url: str, record_json
     _ensure_fonts()
     moment = _issue_moment(record)
     qr = make_qr(verify_url)
-    layout = PrimaryLayout(record, qr) if record.get("level") == "primary" else _TranscriptLayout(record, qr)
+    layout: _TranscriptLayout | BookLayout
+    if record.get("earlier_years"):  # a book that carries earlier years (one học bạ per level)
+        layout = BookLayout(record, qr)
+    else:
+        layout = PrimaryLayout(record, qr) if record.get("level") == "primary" else _TranscriptLayout(record, qr)
     pages = _paginate(layout.blocks())
 
     student = record.get("student") or {}
@@ -99,6 +104,9 @@ def render_transcript(record: Mapping[str, Any], *, verify_url: str, record_json
     cid = _s(record.get("credential_id"))
     version = record.get("version")
     title = f"Học bạ {full_name} - năm học {year}"
+    if record.get("earlier_years"):
+        first = (record["earlier_years"][0] or {}).get("school_year") if record["earlier_years"] else None
+        title = f"Học bạ {full_name} - năm học {_s(first)} đến {year}"
     author = _s(school.get("name"))
     subject = f"Học bạ số / Digital school transcript, mã hồ sơ / credential {cid}"
     keywords = f"học bạ; transcript; {record.get('schema') or 'hocba'}; {cid}"

@@ -55,8 +55,14 @@ class _TranscriptLayout:
             self._header(),
             self._heading("I. THÔNG TIN HỌC SINH", "Student information"),
             self._identity(),
+            *self.year_blocks(),
         ]
-        out.append(self._heading("II. KẾT QUẢ HỌC TẬP CÁC MÔN HỌC", "Subject results"))
+        out.append(self._signatures())
+        return out
+
+    def year_blocks(self) -> list[_Block]:
+        """The year's results: subjects, summary, the GVCN's comment and the principal's confirmation."""
+        out = [self._heading("II. KẾT QUẢ HỌC TẬP CÁC MÔN HỌC", "Subject results")]
         out.extend(self._subject_table())
         out.append(self._heading("III. TỔNG HỢP KẾT QUẢ NĂM HỌC", "Year summary"))
         out.append(self._summary())
@@ -64,7 +70,6 @@ class _TranscriptLayout:
         completion = self.results.get("completion")
         if completion:
             out.append(self._completion(completion))
-        out.append(self._signatures())
         return out
 
     def _header(self) -> _Block:

@@ -42,10 +42,16 @@ class PrimaryLayout(_TranscriptLayout):
     )
 
     def blocks(self) -> list[_Block]:
-        out = [
+        return [
             self._header(),
             self._heading("I. THÔNG TIN HỌC SINH", "Student information"),
             self._identity(),
+            *self.year_blocks(),
+            self._signatures(),
+        ]
+
+    def year_blocks(self) -> list[_Block]:
+        out = [
             self._heading("II. MÔN HỌC VÀ HOẠT ĐỘNG GIÁO DỤC", "Subjects and educational activities"),
             *self._levels_table(self._COLS, self._subject_rows()),
             self._note(
@@ -64,7 +70,6 @@ class PrimaryLayout(_TranscriptLayout):
         completion = self.results.get("completion")
         if completion:
             out.append(self._completion(completion))
-        out.append(self._signatures())
         return out
 
     def _subject_rows(self) -> list[list[str]]:

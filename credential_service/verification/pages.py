@@ -25,7 +25,7 @@ from credential_service.platform.errors import NotFound, SogocError
 from credential_service.platform.view_keys import holds_document
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow
-from credential_service.transcripts.record import CONDUCT_AFTER_SUMMER, LEARNING_AFTER_REASSESSMENT
+from credential_service.transcripts.record import CONDUCT_AFTER_SUMMER, LEARNING_AFTER_REASSESSMENT, book_years
 from credential_service.verification.results import STATUS_LABELS
 from credential_service.verification.routes import Verifier, read_upload
 
@@ -72,6 +72,24 @@ def _fields(record: dict[str, Any]) -> list[tuple[str, str, str]]:
     ]
 
 
+def _years(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """A học bạ book's every school year and who signed it (one học bạ per level); empty for a single year. This
+    version's own year is signed by the people its record names (the file's signatures)."""
+    if not record.get("earlier_years"):
+        return []
+    try:
+        years = book_years(record)
+    except (AttributeError, TypeError, ValueError):
+        return []
+    if years and years[-1].get("signed_by") is None:
+        years[-1]["signed_by"] = [
+            {"step": "gvcn", "full_name": (record.get("homeroom_teacher") or {}).get("full_name")},
+            {"step": "principal", "full_name": (record.get("principal") or {}).get("full_name")},
+            {"step": "seal", "full_name": (record.get("school") or {}).get("name")},
+        ]
+    return years
+
+
 def _page(request: Request, template: str, ctx: dict[str, Any], status_code: int = 200) -> Response:
     base = {"lang": _lang(request), "status_labels": STATUS_LABELS, "check_labels": CHECK_LABELS}
     return TEMPLATES.TemplateResponse(request, template, {**base, **ctx}, status_code=status_code)
@@ -100,6 +118,7 @@ def verify_page(
             "id": credential_id,
             "st": st,
             "fields": _fields(record) if holder else [],
+            "years": _years(record) if holder else [],
             "details_hidden": not holder,
             "school": record["school"]["name"],
         },
@@ -117,7 +136,9 @@ async def verify_upload_page(request: Request, svc: Verifier, file: Annotated[Up
         return _page(request, "verify_result.html", {"error": e, "r": None, "kind": "pdf"}, status_code=http_status(e))
     r = result.to_dict()
     fields = _safe_fields(result.record) if result.record and result.credential else []
-    return _page(request, "verify_result.html", {"r": r, "kind": "pdf", "fields": fields, "name": file.filename})
+    years = result.book_years() if fields else []
+    ctx = {"r": r, "kind": "pdf", "fields": fields, "years": years, "name": file.filename}
+    return _page(request, "verify_result.html", ctx)
 
 
 def _safe_fields(record: dict[str, Any]) -> list[tuple[str, str, str]]:

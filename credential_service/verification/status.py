@@ -38,9 +38,10 @@ from verifier.merkle import leaf_hash, verify_inclusion
 from verifier.report import Message
 
 # The entries that commit to a credential's record; a later revocation entry commits to the decision.
-RECORD_ENTRY_KINDS = ("issued", "imported", "corrected", "reissued", "amended")
-# entries that replace the credential they amend: a diploma's correction or reissue, a học bạ's summer amendment
-SUPERSEDING_KINDS = ("corrected", "reissued", "amended")
+RECORD_ENTRY_KINDS = ("issued", "imported", "corrected", "reissued", "amended", "continued")
+# entries that replace the credential they amend: a diploma's correction or reissue, a học bạ's summer amendment,
+# and a học bạ's next school year (the level's book continued: transcripts/level_book.py)
+SUPERSEDING_KINDS = ("corrected", "reissued", "amended", "continued")
 _STATUS_CACHE_SIZE = 10_000
 
 Stamp = tuple[int | None, int | None]
@@ -182,9 +183,17 @@ def read_credential_status(db: Database, ledger: LedgerService, credential_id: s
             newer = session.execute(
                 select(Transcript.record_json).where(Transcript.id == st.superseded_by)
             ).scalar_one_or_none()
-        amends = (json.loads(newer).get("amends") or {}) if newer else {}
+        newer_record = json.loads(newer) if newer else {}
+        amends = newer_record.get("amends") or {}
         st.decision = amends.get("decision") or st.decision
         st.reason = amends.get("reason") or st.reason
+        continues = newer_record.get("continues") or {}
+        if not amends and continues.get("credential_id") == credential_id:  # the book's next school year
+            st.continued_in = str(newer_record.get("school_year") or "")
+            st.reason = (
+                f"Học bạ được tiếp nối ở năm học {st.continued_in} (phiên bản {newer_record.get('version')}) / "
+                f"the book continues in the {st.continued_in} school year (version {newer_record.get('version')})"
+            )
     # The entry that commits to this record (issued, imported, corrected or reissued); a later
     # revocation entry commits to the decision, not to the record.
     record_entry = next((e for e in entries if e.kind in RECORD_ENTRY_KINDS), entries[0] if entries else None)
