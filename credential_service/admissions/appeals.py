@@ -27,6 +27,7 @@ from credential_service.admissions.publication import (
 )
 from credential_service.admissions.publication_rules import diff_runs, move_counts, move_data
 from credential_service.admissions.results_pdf import render_diff
+from credential_service.admissions.service import APPEAL_PURPOSE
 from credential_service.admissions.tables import AdmissionAppeal, AdmissionApplicant, AdmissionPublication
 from credential_service.admissions.values import ValueProblem
 from credential_service.platform.errors import Conflict, InvalidInput, Message, NotFound, Problem
@@ -102,7 +103,7 @@ class AppealService:
             if row is None:
                 raise NotFound(Message(f"Không có thí sinh SBD {registration_no}", f"No applicant {registration_no}"))
             before = {k: row.scores.get(k) for k in sorted(new)}
-            applicant_id = row.id
+            applicant_id, personal_id = row.id, row.personal_id
             names = self.publisher.school_names(s, year)
             base_facts, base_output = facts(base), output_of(base)
             base_input, base_config = base.input_sha256, base.config_sha256
@@ -156,6 +157,7 @@ class AppealService:
             client=client,
             also=record,
         )
+        self.admissions.log_reads(actor, APPEAL_PURPOSE, [personal_id])  # the holder sees who changed their scores
         with self.db.reader() as s:
             publication = s.get(AdmissionPublication, publication_id)
             assert publication is not None

@@ -101,6 +101,22 @@ def read_applicant(
     return _json(c.admissions.applicant(year, registration_no, actor=actor.display))
 
 
+@router.get(
+    "/{year}/applicants/{registration_no}/register",
+    summary="Kết quả học tập, rèn luyện lớp 6–9 và hoàn thành THCS của một thí sinh, đọc từ sổ gốc, mỗi số liệu kèm "
+    "nguồn (mã, phiên bản, đã xác minh) / one applicant's grade 6–9 results and THCS completion from the register, "
+    "each figure with its source (credential id, version, verified)",
+)
+def read_applicant_register(
+    c: C,
+    year: Year,
+    registration_no: Annotated[str, Path(max_length=32)],
+    actor: Annotated[Actor, allow(P.ADMISSIONS_MANAGE)],
+) -> Response:
+    """The Sở's admissions duty is the legal basis (no consent); the read goes to the holder's access log."""
+    return _json(c.admissions.applicant_register(year, registration_no, actor=actor.display))
+
+
 @router.post(
     "/allocate",
     summary="Xét tuyển trên một tài liệu JSON (quy định, trường, thí sinh) / allocate a JSON document",

@@ -2,8 +2,10 @@
 and keep its full result, show one applicant's data and result (each read logged for the holder).
 
 The rules and the allocation are pure (``year_rules``, ``allocation``); this module holds the transactions. The
-grade 6–9 results that decide a specialised school's eligibility come from the register in a later step; until
-then a specialised wish with a level requirement is skipped with that reason (explained to the applicant).
+grade 6–9 results that decide a specialised school's eligibility come from the register through the port
+``register_rules.LearningRegister`` (adapter ``register_reader``), read only for the applicants with a wish that
+requires them, each read in the holder's access log; without a register (or for a person the register does not
+know) such a wish is skipped with that reason (explained to the applicant).
 """
 
 from __future__ import annotations
@@ -18,9 +20,15 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, func, insert, select
 
 from credential_service.admissions.allocation import allocate
-from credential_service.admissions.applicants import Applicant, allocation_input
+from credential_service.admissions.applicants import Applicant, YearResult, allocation_input
 from credential_service.admissions.import_files import read_workbook, read_workbook_isolated
 from credential_service.admissions.import_rules import ApplicantRecord, validate_workbook
+from credential_service.admissions.register_rules import (
+    LEGAL_BASIS,
+    REGISTER_PURPOSE,
+    LearningRegister,
+    RegisterFacts,
+)
 from credential_service.admissions.residence import (
     ResidenceApplicant,
     age_problem,
@@ -29,14 +37,22 @@ from credential_service.admissions.residence import (
 )
 from credential_service.admissions.residence_registry import ResidenceRegistry
 from credential_service.admissions.result_json import dumps
-from credential_service.admissions.tables import AdmissionApplicant, AdmissionImport, AdmissionRun, AdmissionYear
+from credential_service.admissions.tables import (
+    AdmissionApplicant,
+    AdmissionImport,
+    AdmissionPublication,
+    AdmissionRun,
+    AdmissionYear,
+)
 from credential_service.admissions.year_rules import YearConfig, config_to_data, parse_toml_config
+from credential_service.holders.identity_rules import mask
 from credential_service.platform.clock import Clock
 from credential_service.platform.db import Database
 from credential_service.platform.errors import Conflict, InvalidInput, Message, NotFound, Problem
 
 ReadLog = Callable[[str, str, Sequence[str]], int]  # (actor, purpose, personal IDs) -> entries written
 READ_PURPOSE = "admissions.applicant"
+APPEAL_PURPOSE = "admissions.appeal"  # an appeal decision changed the applicant's scores (phúc khảo)
 RESIDENCE_PURPOSE = "admissions.residence"  # a child's residence and date of birth read from the registry
 NOT_IN_REGISTRY = Message(
     "không tìm thấy số định danh trong CSDL quốc gia về dân cư", "the personal ID is not in the population database"
@@ -62,7 +78,11 @@ def residence_document(text: str | bytes, *, source: str = "input.json") -> byte
     return dumps(allocate_by_residence(doc.seed, doc.schools, doc.applicants).to_data())
 
 
-def _applicant(row: AdmissionApplicant, changed: Mapping[str, Decimal | None] | None = None) -> Applicant:
+def _applicant(
+    row: AdmissionApplicant,
+    changed: Mapping[str, Decimal | None] | None = None,
+    grades: Mapping[str, tuple[YearResult, ...] | None] | None = None,
+) -> Applicant:
     stored = {k: None if v is None else Decimal(v) for k, v in row.scores.items()}
     stored.update(changed or {})
     scores = {k: v for k, v in sorted(stored.items()) if v is not None}
@@ -73,15 +93,18 @@ def _applicant(row: AdmissionApplicant, changed: Mapping[str, Decimal | None] | 
         direct_admission=row.direct_category is not None,
         violation=row.violation,
         wishes=tuple(row.wishes),
-        grades_6_9=None,  # from the register: a later step of issue #15
+        grades_6_9=(grades or {}).get(row.personal_id),  # from the register (None: not read, or not known)
     )
 
 
 class AdmissionsService:
-    def __init__(self, db: Database, *, clock: Clock, log_reads: ReadLog) -> None:
+    def __init__(
+        self, db: Database, *, clock: Clock, log_reads: ReadLog, register: LearningRegister | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
         self.log_reads = log_reads
+        self.register = register  # None: grade 6–9 results unknown (a wish requiring them is skipped)
 
     # -- the year's rules ------------------------------------------------------------------------
     def load_rules(self, year: str, text: str, *, actor: str) -> YearConfig:
@@ -188,8 +211,9 @@ class AdmissionsService:
             config = parse_toml_config(year_row.config_text, source=f"{year}.toml")
             config_sha = year_row.config_sha256
             rows = s.execute(select(AdmissionApplicant).where(AdmissionApplicant.year == year)).scalars().all()
-            applicants = [_applicant(r, changed.get(r.registration_no)) for r in rows]
-            stored = sorted((_applicant(r) for r in rows), key=lambda a: a.id) if changed else None
+        grades = self.register_grades(config, rows, actor=actor)
+        applicants = [_applicant(r, changed.get(r.registration_no), grades) for r in rows]
+        stored = sorted((_applicant(r, None, grades) for r in rows), key=lambda a: a.id) if changed else None
         if not applicants:
             raise Conflict(
                 Message(f"Năm {year} chưa có thí sinh nào", f"No applicants imported for {year}"),
@@ -238,6 +262,41 @@ class AdmissionsService:
             "schools": {s.code: {"quota": s.quota, "admitted": s.admitted} for s in result.schools},
         }
 
+    # -- the register (grade 6–9 results, THCS completion) ----------------------------------------
+    def register_grades(
+        self, config: YearConfig, rows: Sequence[AdmissionApplicant], *, actor: str
+    ) -> dict[str, tuple[YearResult, ...] | None]:
+        """{personal ID: grade 6–9 results} read from the register, only for the applicants with a wish for a
+        school that requires levels (minimum data); each person read goes to their access log."""
+        needing = {c.code for c in config.schools if c.requires_grades_6_9_at_least is not None}
+        pins = sorted({r.personal_id for r in rows if r.personal_id and needing.intersection(r.wishes)})
+        if self.register is None or not pins:
+            return {}
+        facts = self.register.read(pins)
+        self.log_reads(actor, REGISTER_PURPOSE, pins)
+        return {pin: f.grades_6_9() for pin, f in facts.items()}
+
+    def applicant_register(self, year: str, registration_no: str, *, actor: str) -> dict[str, Any]:
+        """One applicant's figures from the register, each with its source (credential id, version, verified),
+        for the Sở admissions officer; the read goes to the holder's access log with its legal basis."""
+        if self.register is None:
+            raise Conflict(
+                Message("Chưa kết nối sổ gốc cho tuyển sinh", "The register is not connected to admissions"),
+                hint=Message("Báo quản trị hệ thống.", "Tell the system administrator."),
+            )
+        with self.db.reader() as s:
+            row = _one_applicant(s, year, registration_no)
+            pin = row.personal_id
+        facts = self.register.read([pin]).get(pin) or RegisterFacts(pin)
+        self.log_reads(actor, REGISTER_PURPOSE, [pin])
+        return {
+            "year": year,
+            "registration_no": registration_no,
+            "personal_id": mask(pin),
+            "legal_basis": LEGAL_BASIS.__dict__,
+            **facts.to_data(),
+        }
+
     # -- grades 1 and 6 by residence ------------------------------------------------------------
     def allocate_residence(
         self, text: str | bytes, registry: ResidenceRegistry, *, actor: str, source: str = "input.json"
@@ -271,17 +330,43 @@ class AdmissionsService:
                 raise NotFound(Message("Không có lần xét tuyển này", "No such allocation run"))
             return run.output.encode()
 
+    # -- the holder's own result ---------------------------------------------------------------------
+    def own_results(self, personal_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The holder's own grade-10 applications (by their ID numbers) with the result of the run the Sở last
+        published for that year (its results list, or an appeal's diff) and its explanation; before any
+        publication the result is not shown (a run may still change). Their own read: nothing is logged."""
+        if not personal_ids:
+            return []
+        with self.db.reader() as s:
+            rows = s.execute(
+                select(AdmissionApplicant)
+                .where(AdmissionApplicant.personal_id.in_(list(personal_ids)))
+                .order_by(AdmissionApplicant.year.desc())
+            ).scalars()
+            out = []
+            for row in rows:
+                item: dict[str, Any] = {"year": row.year, "registration_no": row.registration_no,
+                                        "wishes": row.wishes, "published": None, "result": None}  # fmt: skip
+                publication = s.execute(
+                    select(AdmissionPublication)
+                    .where(AdmissionPublication.year == row.year)
+                    .order_by(AdmissionPublication.published_at.desc(), AdmissionPublication.id.desc())
+                    .limit(1)
+                ).scalar_one_or_none()
+                run = s.get(AdmissionRun, publication.run_id) if publication is not None else None
+                if publication is not None and run is not None:
+                    item["published"] = {"at": publication.published_at.isoformat(), "kind": publication.kind,
+                                         "ledger_seq": publication.ledger_seq,
+                                         "pdf_sha256": publication.pdf_sha256}  # fmt: skip
+                    item["result"] = json.loads(run.output)["assignments"].get(row.registration_no)
+                out.append(item)
+        return out
+
     # -- one applicant ---------------------------------------------------------------------------
     def applicant(self, year: str, registration_no: str, *, actor: str) -> dict[str, Any]:
         """One applicant's imported data and latest result with its explanation; the read goes to their log."""
         with self.db.reader() as s:
-            row = s.execute(
-                select(AdmissionApplicant).where(
-                    AdmissionApplicant.year == year, AdmissionApplicant.registration_no == registration_no
-                )
-            ).scalar_one_or_none()
-            if row is None:
-                raise NotFound(Message("Không có thí sinh này", "No such applicant"))
+            row = _one_applicant(s, year, registration_no)
             latest = s.execute(
                 select(AdmissionRun).where(AdmissionRun.year == year).order_by(AdmissionRun.ran_at.desc()).limit(1)
             ).scalar_one_or_none()
@@ -311,9 +396,13 @@ class AdmissionsService:
             years = list(s.execute(select(AdmissionYear).order_by(AdmissionYear.year.desc())).scalars())
             out = []
             for y in years:
-                last = s.execute(
-                    select(AdmissionRun).where(AdmissionRun.year == y.year).order_by(AdmissionRun.ran_at.desc())
-                ).scalars().first()
+                last = (
+                    s.execute(
+                        select(AdmissionRun).where(AdmissionRun.year == y.year).order_by(AdmissionRun.ran_at.desc())
+                    )
+                    .scalars()
+                    .first()
+                )
                 out.append({
                     "year": y.year, "loaded_at": y.loaded_at.isoformat(), "loaded_by": y.loaded_by,
                     **self.counts(y.year),
@@ -332,7 +421,7 @@ class AdmissionsService:
 
 
 def _input_data(a: Applicant) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "id": a.id,
         "scores": dict(a.scores),
         "priority_group": a.priority_group,
@@ -340,3 +429,17 @@ def _input_data(a: Applicant) -> dict[str, Any]:
         "violation": a.violation,
         "wishes": list(a.wishes),
     }
+    if a.grades_6_9 is not None:  # read from the register: part of what the run was computed on
+        data["grades_6_9"] = [{"learning": y.learning.value, "conduct": y.conduct.value} for y in a.grades_6_9]
+    return data
+
+
+def _one_applicant(s: Any, year: str, registration_no: str) -> AdmissionApplicant:
+    row = s.execute(
+        select(AdmissionApplicant).where(
+            AdmissionApplicant.year == year, AdmissionApplicant.registration_no == registration_no
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(Message("Không có thí sinh này", "No such applicant"))
+    return cast(AdmissionApplicant, row)

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Request
 
+from credential_service.admissions.register_reader import RegisterReader
 from credential_service.admissions.service import AdmissionsService
 from credential_service.app.resource_places import resource_place, school_place
 from credential_service.diplomas.register_import import RegisterImporter
@@ -149,7 +150,10 @@ class Container:
                 self.db, self.clock, actor=actor, purpose=purpose, personal_ids=personal_ids
             )
 
-        return AdmissionsService(self.db, clock=self.clock, log_reads=log_reads)
+        register = RegisterReader(
+            self.transcripts, self.holders, self.diplomas, self.verification.credential_status, clock=self.clock
+        )
+        return AdmissionsService(self.db, clock=self.clock, log_reads=log_reads, register=register)
 
     @cached_property
     def reporting(self) -> ReportingService:

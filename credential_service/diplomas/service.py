@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from credential_service.diplomas import rules, status
@@ -351,3 +351,24 @@ class DiplomaService:
     def revocations(self) -> list[dict[str, Any]]:
         """Public list of revocation and cancellation decisions (published on the portal, Art. 25)."""
         return self.public.revocations()
+
+    # ------------------------------------------------------------------------------ admissions (issue #15)
+    def legacy_thcs_diplomas(self, personal_ids: Sequence[str], diploma_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The THCS diplomas (legacy: none is issued from 1/1/2026) stating one of ``personal_ids`` or among
+        ``diploma_ids`` (those linked to the person by the holders service), every version the register holds:
+        id, version, register status, the personal ID stated, graduation year, the record and its hash (for the
+        caller to check against the ledger). Nothing else leaves the register here."""
+        if not personal_ids and not diploma_ids:
+            return []
+        with self.db.reader() as session:
+            rows = session.execute(
+                select(
+                    Diploma.id, Diploma.version, Diploma.status, Diploma.personal_id, Diploma.graduation_year,
+                    Diploma.record_json, Diploma.record_sha256,
+                ).where(
+                    Diploma.diploma_type == DiplomaType.THCS.value,
+                    or_(Diploma.personal_id.in_(list(personal_ids)), Diploma.id.in_(list(diploma_ids))),
+                )
+            ).all()  # fmt: skip
+        keys = ("credential_id", "version", "status", "personal_id", "graduation_year", "record_json", "record_sha256")
+        return [dict(zip(keys, r, strict=True)) for r in rows]

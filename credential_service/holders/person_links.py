@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credential_service.holders.identity_rules import IdentifierKind, check_personal_id, mask, normalise_sex
-from credential_service.holders.tables import Person, PersonIdentifier
+from credential_service.holders.tables import DiplomaPerson, Person, PersonIdentifier, StudentPerson
 from credential_service.platform.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -78,3 +79,38 @@ def keep_old_id_number(session: Session, clock: Clock, person_id: str, record_js
     ).first()
     if known is None:
         session.add(_identifier(person_id, IdentifierKind.CMND9, cmnd, "register", clock))
+
+
+def records_linked_by_pin(session: Session, pins: Sequence[str]) -> dict[str, tuple[list[str], list[str]]]:
+    """{personal ID: (student record ids, diploma ids)} linked to the person who holds that ID."""
+    if not pins:
+        return {}
+    pin_of = dict(
+        session.execute(
+            select(PersonIdentifier.person_id, PersonIdentifier.value).where(
+                PersonIdentifier.kind == IdentifierKind.PIN.value, PersonIdentifier.value.in_(list(pins))
+            )
+        ).all()
+    )
+    out: dict[str, tuple[list[str], list[str]]] = {pin: ([], []) for pin in pin_of.values()}
+    people = list(pin_of)
+    for sid, pid in session.execute(
+        select(StudentPerson.student_id, StudentPerson.person_id).where(StudentPerson.person_id.in_(people))
+    ):
+        out[pin_of[pid]][0].append(sid)
+    for did, pid in session.execute(
+        select(DiplomaPerson.diploma_id, DiplomaPerson.person_id).where(DiplomaPerson.person_id.in_(people))
+    ):
+        out[pin_of[pid]][1].append(did)
+    return out
+
+
+def personal_ids_of(session: Session, person_id: str) -> list[str]:
+    """The person's 12-digit personal ID numbers, newest first."""
+    return list(
+        session.execute(
+            select(PersonIdentifier.value)
+            .where(PersonIdentifier.person_id == person_id, PersonIdentifier.kind == IdentifierKind.PIN.value)
+            .order_by(PersonIdentifier.created_at.desc(), PersonIdentifier.value)
+        ).scalars()
+    )

@@ -21,6 +21,7 @@ import hmac
 import logging
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol
@@ -31,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credential_service.diplomas.tables import Diploma
+from credential_service.holders import person_links
 from credential_service.holders.person_links import keep_old_id_number, person_for
 from credential_service.holders.tables import (
     DiplomaPerson,
@@ -196,6 +198,17 @@ class HolderService:
                 )
             )
             return person_id
+
+    def records_linked_by_pin(self, pins: Sequence[str]) -> dict[str, tuple[list[str], list[str]]]:
+        """{personal ID: (student record ids, diploma ids)} linked to the person who holds that ID (through
+        ``person_identifiers``); an ID no person holds is absent (admissions reads the register by it)."""
+        with self.db.reader() as session:
+            return person_links.records_linked_by_pin(session, pins)
+
+    def personal_ids(self, person_id: str) -> list[str]:
+        """Every 12-digit personal ID number the person has had (the holder's own admissions result)."""
+        with self.db.reader() as session:
+            return person_links.personal_ids_of(session, person_id)
 
     def person(self, person_id: str) -> Person:
         with self.db.reader() as session:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from credential_service.diplomas.rules import CorrectionRequest
@@ -241,62 +241,15 @@ class TranscriptService:
         its last change (import, lock or signature). No personal data."""
         year = [SchoolClass.school_year == school_year] if school_year else []
         with self.db.reader() as session:
-            schools = [
-                {"school_id": s.id, "code": s.code, "name": s.name, "commune": s.commune}
-                for s in session.execute(select(School).order_by(School.code)).scalars()
-            ]
-            students: dict[str, int] = {
-                cid: n
-                for cid, n in session.execute(
-                    select(YearResult.class_id, func.count())
-                    .join(SchoolClass, SchoolClass.id == YearResult.class_id)
-                    .where(*year)
-                    .group_by(YearResult.class_id)
-                )
-            }
-            by_status: dict[str, dict[str, int]] = {}
-            changed: dict[str, datetime] = {}
-            for cid, status, n, at in session.execute(
-                select(Transcript.class_id, Transcript.status, func.count(), func.max(Transcript.created_at))
-                .join(SchoolClass, SchoolClass.id == Transcript.class_id)
-                .where(*year)
-                .group_by(Transcript.class_id, Transcript.status)
-            ):
-                by_status.setdefault(cid, {})[status] = n
-                changed[cid] = max(changed.get(cid, at), at)
-            for cid, at in [
-                *session.execute(
-                    select(Transcript.class_id, func.max(SigningEvent.signed_at))
-                    .join(Transcript, Transcript.id == SigningEvent.transcript_id)
-                    .join(SchoolClass, SchoolClass.id == Transcript.class_id)
-                    .where(*year)
-                    .group_by(Transcript.class_id)
-                ),
-                *session.execute(
-                    select(ImportBatch.class_id, func.max(ImportBatch.created_at))
-                    .join(SchoolClass, SchoolClass.id == ImportBatch.class_id)
-                    .where(*year)
-                    .group_by(ImportBatch.class_id)
-                ),
-            ]:
-                if at is not None:
-                    changed[cid] = max(changed.get(cid, at), at)
-            classes = [
-                {
-                    "class_id": k.id,
-                    "school_id": k.school_id,
-                    "name": k.name,
-                    "grade": k.grade,
-                    "school_year": k.school_year,
-                    "status": k.status,
-                    "students": students.get(k.id, 0),
-                    "transcripts": by_status.get(k.id, {}),
-                    "last_change": changed.get(k.id),
-                }
-                for k in session.execute(select(SchoolClass).where(*year).order_by(SchoolClass.name)).scalars()
-            ]
+            schools = _progress_schools(session)
+            classes = _class_progress(session, year)
             years = sorted(session.execute(select(SchoolClass.school_year).distinct()).scalars())
         return {"schools": schools, "classes": classes, "school_years": years}
+
+    def progress_schools(self) -> list[dict[str, Any]]:
+        """Every school (id, code, name, commune) for the progress model."""
+        with self.db.reader() as session:
+            return _progress_schools(session)
 
     def identity_facts(self, school_year: str | None = None) -> Iterator[tuple[str, str | None, str, date, str | None]]:
         """Per student-year of ``school_year`` (or every year): (class id, personal ID number, sex, date of
@@ -304,15 +257,171 @@ class TranscriptService:
         session stays open while the caller iterates): a city is about a million rows."""
         year = [SchoolClass.school_year == school_year] if school_year else []
         with self.db.reader() as session:
-            yield from session.execute(
-                select(
-                    YearResult.class_id,
-                    Student.personal_id,
-                    Student.sex,
-                    Student.date_of_birth,
-                    Student.place_of_birth,
+            yield from _class_identities(session, year)
+
+    # -- the same reads inside the caller's transaction, for the progress summaries that
+    # -- reporting/summaries.py keeps in the transaction of each change --------------------------
+    @staticmethod
+    def classes_touched(session: Session) -> set[str]:
+        """The classes whose progress counts the pending changes of ``session`` may move (read before a
+        flush): a class itself, its results, imports and transcripts, a transcript's signatures, and a
+        student's identity (every class the student is in)."""
+        classes: set[str] = set()
+        transcripts: set[str] = set()
+        students: set[str] = set()
+        for obj in (*session.new, *session.dirty, *session.deleted):
+            if isinstance(obj, SchoolClass):
+                classes.add(obj.id)
+            elif isinstance(obj, (YearResult, ImportBatch, Transcript)):
+                if obj.class_id:  # not set yet: counted once it is
+                    classes.add(obj.class_id)
+            elif isinstance(obj, SigningEvent):
+                transcripts.add(obj.transcript_id)
+            elif isinstance(obj, Student) and obj not in session.new:
+                students.add(obj.id)
+        known = {o.id for o in (*session.new, *session.dirty) if isinstance(o, Transcript)}
+        transcripts -= known
+        with session.no_autoflush:
+            for ids in _chunks(sorted(transcripts)):
+                classes.update(session.execute(select(Transcript.class_id).where(Transcript.id.in_(ids))).scalars())
+            for ids in _chunks(sorted(students)):
+                classes.update(
+                    session.execute(select(YearResult.class_id).where(YearResult.student_id.in_(ids))).scalars()
                 )
-                .join(Student, Student.id == YearResult.student_id)
-                .join(SchoolClass, SchoolClass.id == YearResult.class_id)
-                .where(*year)
+        return classes
+
+    @staticmethod
+    def class_progress_facts(session: Session, class_ids: Sequence[str] | None) -> list[dict[str, Any]]:
+        """``progress_facts``' per-class counts of the given classes (None: every class), in ``session``."""
+        if class_ids is None:
+            return _class_progress(session, [])
+        return [k for ids in _chunks(class_ids) for k in _class_progress(session, [SchoolClass.id.in_(ids)])]
+
+    @staticmethod
+    def class_identity_facts(
+        session: Session, class_ids: Sequence[str] | None
+    ) -> Iterator[tuple[str, str | None, str, date, str | None]]:
+        """``identity_facts`` of the given classes (None: every class), in ``session``."""
+        if class_ids is None:
+            yield from _class_identities(session, [])
+            return
+        for ids in _chunks(class_ids):
+            yield from _class_identities(session, [SchoolClass.id.in_(ids)])
+
+    # -- reading for admissions (admissions/register_reader.py, issue #15) --------------------
+    def sealed_lower_secondary(self, personal_ids: Sequence[str], student_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The sealed (issued) grade 6–9 transcripts of the students stating one of ``personal_ids`` or among
+        ``student_ids`` (linked to the person by the holders service): per student and class only the latest
+        issued version (a new version after the summer or a correction replaces the one before). Each: its id,
+        version, the student's id and stated personal ID, grade, school year, the record and its hash (for the
+        caller to check against the ledger and to take only the fields it needs)."""
+        if not personal_ids and not student_ids:
+            return []
+        with self.db.reader() as session:
+            rows = session.execute(
+                select(
+                    Transcript.id, Transcript.version, Transcript.student_id, Transcript.class_id, Student.personal_id,
+                    SchoolClass.grade, SchoolClass.school_year, Transcript.record_json, Transcript.record_sha256,
+                )
+                .join(Student, Student.id == Transcript.student_id)
+                .join(SchoolClass, SchoolClass.id == Transcript.class_id)
+                .where(
+                    Transcript.status == Status.ISSUED.value,
+                    SchoolClass.grade.in_([6, 7, 8, 9]),
+                    or_(Student.personal_id.in_(list(personal_ids)), Transcript.student_id.in_(list(student_ids))),
+                )
+            ).all()  # fmt: skip
+        latest: dict[tuple[str, str], Any] = {}
+        for r in rows:
+            key = (r.student_id, r.class_id)
+            if key not in latest or r.version > latest[key].version:
+                latest[key] = r
+        keys = ("version", "student_id", "personal_id", "grade", "school_year", "record_json", "record_sha256")
+        return [{"credential_id": r.id, **{k: getattr(r, k) for k in keys}} for _, r in sorted(latest.items())]
+
+
+def _chunks(ids: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+def _progress_schools(session: Session) -> list[dict[str, Any]]:
+    return [
+        {"school_id": s.id, "code": s.code, "name": s.name, "commune": s.commune}
+        for s in session.execute(select(School).order_by(School.code)).scalars()
+    ]
+
+
+def _class_progress(session: Session, where: list[Any]) -> list[dict[str, Any]]:
+    """Per class matching ``where`` (conditions on ``SchoolClass``): status, student-years, transcripts by
+    status and the moment of its last change (import, lock or signature)."""
+    students: dict[str, int] = {
+        cid: n
+        for cid, n in session.execute(
+            select(YearResult.class_id, func.count())
+            .join(SchoolClass, SchoolClass.id == YearResult.class_id)
+            .where(*where)
+            .group_by(YearResult.class_id)
+        )
+    }
+    by_status: dict[str, dict[str, int]] = {}
+    changed: dict[str, datetime] = {}
+    for cid, status, n, at in session.execute(
+        select(Transcript.class_id, Transcript.status, func.count(), func.max(Transcript.created_at))
+        .join(SchoolClass, SchoolClass.id == Transcript.class_id)
+        .where(*where)
+        .group_by(Transcript.class_id, Transcript.status)
+    ):
+        by_status.setdefault(cid, {})[status] = n
+        changed[cid] = max(changed.get(cid, at), at)
+    for cid, at in [
+        *session.execute(
+            select(Transcript.class_id, func.max(SigningEvent.signed_at))
+            .join(Transcript, Transcript.id == SigningEvent.transcript_id)
+            .join(SchoolClass, SchoolClass.id == Transcript.class_id)
+            .where(*where)
+            .group_by(Transcript.class_id)
+        ),
+        *session.execute(
+            select(ImportBatch.class_id, func.max(ImportBatch.created_at))
+            .join(SchoolClass, SchoolClass.id == ImportBatch.class_id)
+            .where(*where)
+            .group_by(ImportBatch.class_id)
+        ),
+    ]:
+        if at is not None:
+            changed[cid] = max(changed.get(cid, at), at)
+    return [
+        {
+            "class_id": k.id,
+            "school_id": k.school_id,
+            "name": k.name,
+            "grade": k.grade,
+            "school_year": k.school_year,
+            "status": k.status,
+            "students": students.get(k.id, 0),
+            "transcripts": by_status.get(k.id, {}),
+            "last_change": changed.get(k.id),
+        }
+        for k in session.execute(
+            select(
+                SchoolClass.id,
+                SchoolClass.school_id,
+                SchoolClass.name,
+                SchoolClass.grade,
+                SchoolClass.school_year,
+                SchoolClass.status,
             )
+            .where(*where)
+            .order_by(SchoolClass.name)
+        )
+    ]
+
+
+def _class_identities(session: Session, where: list[Any]) -> Iterator[tuple[str, str | None, str, date, str | None]]:
+    yield from session.execute(
+        select(YearResult.class_id, Student.personal_id, Student.sex, Student.date_of_birth, Student.place_of_birth)
+        .join(Student, Student.id == YearResult.student_id)
+        .join(SchoolClass, SchoolClass.id == YearResult.class_id)
+        .where(*where)
+    )

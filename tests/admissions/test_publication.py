@@ -237,3 +237,58 @@ def test_the_cli_publishes_a_run_into_a_directory(
     written = list(tmp_path.glob("trung-tuyen-lop-10-*.pdf"))
     assert len(written) == 1
     assert verify_pdf(written[0].read_bytes(), trust=c.documents.context.trust_roots).indication == "PASSED"
+
+
+def _holder_for(c: Container, pin: str, username: str) -> TestClient:
+    """A holder account for the person with ``pin`` (as a parent's or the student's own account), signed in."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from credential_service.holders.tables import Person, PersonIdentifier
+
+    person_id = str(uuid.uuid4())
+    now = datetime(2026, 7, 1, tzinfo=UTC)
+    with c.db.transaction() as s:
+        s.add(Person(id=person_id, full_name="Thí Sinh", date_of_birth=date(2011, 3, 4), sex="Nữ", created_at=now))
+        s.flush()
+        s.add(PersonIdentifier(id=str(uuid.uuid4()), person_id=person_id, kind="pin", value=pin, valid_from=None,
+                               valid_to=None, source="test", created_at=now))  # fmt: skip
+    code = c.holders.issue_activation(person_id, username=username, issued_by="test")
+    c.holders.activate(username, code, "mat-khau-du-dai-123")
+    web = TestClient(create_app(c))
+    token = web.get("/holder").text.split('name="csrf" value="')[1].split('"')[0]
+    r = web.post("/holder/signin", data={"username": username, "password": "mat-khau-du-dai-123", "csrf": token},
+                 follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303, r.text
+    return web
+
+
+def test_the_holder_sees_her_own_published_result_and_why_and_nothing_before_publication(world: tuple) -> None:
+    c, officer, _ = world
+    z = _holder_for(c, "001200000003", "thi-sinh-z")  # Z03: one wish, THPT-B
+    page = z.get("/holder/tuyen-sinh")
+    assert page.status_code == 200, page.text
+    published = c.admissions.own_results(["001200000003"])[0]["published"]
+    if published is None:  # this module's earlier tests may not have run: before publication nothing is shown
+        assert 'id="not-published"' in page.text
+        run = c.admissions.allocate(YEAR, actor="test")["run_id"]
+        assert officer.post(f"/api/v1/admissions/{YEAR}/allocations/{run}/publication").status_code == 200
+        page = z.get("/holder/tuyen-sinh")
+    assert "Z03" in page.text and 'id="outcome"' in page.text and "THPT-B" in page.text
+    assert 'id="explanation"' in page.text and "<li>" in page.text.split('id="explanation"')[1]
+    assert "001200000001" not in page.text and "X01" not in page.text  # nobody else's
+    assert TestClient(create_app(c)).get("/holder/tuyen-sinh", follow_redirects=False).status_code in (303, 401)
+
+
+def test_an_appeal_goes_to_the_applicants_access_log(world: tuple) -> None:
+    from credential_service.holders.tables import AccessLogEntry
+
+    c, officer, _ = world
+    _holder_for(c, "001200000004", "thi-sinh-w")  # W04 has a person (and so an access log)
+    run = c.admissions.allocate(YEAR, actor="test")["run_id"]
+    body = {"run_id": run, "registration_no": "W04", "scores": {"Toán": "9.0"}, "reason": "QĐ 13/QĐ-SGDĐT"}
+    r = officer.post(f"/api/v1/admissions/{YEAR}/appeals", json=body)
+    assert r.status_code == 200, r.text
+    with c.db.reader() as s:
+        purposes = [e.purpose for e in s.execute(select(AccessLogEntry)).scalars()]
+    assert "admissions.appeal" in purposes
