@@ -10,6 +10,7 @@ import credential_service.holders.tables as _holders_tables  # noqa: F401
 import credential_service.ledger.tables as _ledger_tables  # noqa: F401
 import credential_service.platform.jobs as _batch_jobs  # noqa: F401
 import credential_service.platform.ratelimit_storage as _rate_limits  # noqa: F401
+import credential_service.reporting.tables as _reporting_tables  # noqa: F401
 import credential_service.signers.tables as _signers_tables  # noqa: F401
 import credential_service.staff.tables as _staff_tables  # noqa: F401
 import credential_service.transcripts.tables as _transcripts_tables  # noqa: F401

@@ -50,6 +50,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_summaries(args: argparse.Namespace) -> int:
+    """``sogoc progress summaries [--rebuild]``: compare the kept summaries with a fresh count of the register
+    (exit 1 when they differ), or count them again from scratch."""
+    c = _container(args)
+    if args.rebuild:
+        sys.stdout.write(_json({"classes_counted": c.reporting.rebuild_summaries()}))
+        return 0
+    diff = c.reporting.summary_differences()
+    out = {"agree": not diff, "count": len(diff), "differences": diff[:100]}
+    sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2, default=str) + "\n")  # times as text
+    return 0 if not diff else 1
+
+
 def _dev_so_seal(c: Any) -> None:
     """Dev/test only: give the Sở an organisation seal (a dev CA certificate, role «seal» at no school) if it
     has none, so the report can be sealed on a demo database. Production imports the Sở's real certificate."""
@@ -90,3 +103,6 @@ def register(sub: Any) -> None:
         "--dev-so-seal", action="store_true", help="(dev) tạo dấu của Sở bằng CA thử nghiệm nếu chưa có / dev CA seal"
     )
     r.set_defaults(func=cmd_report)
+    m = ps.add_parser("summaries", help="đối chiếu bảng tổng hợp với sổ / check the summaries against the register")
+    m.add_argument("--rebuild", action="store_true", help="đếm lại từ đầu / count every class again from scratch")
+    m.set_defaults(func=cmd_summaries)

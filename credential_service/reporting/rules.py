@@ -86,8 +86,9 @@ class Tally:
     diplomas_late: int = 0
 
     def add(self, other: Tally) -> None:
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        mine, theirs = self.__dict__, other.__dict__  # the city sums a few thousand: kept quick
+        for name in COUNT_FIELDS:
+            mine[name] += theirs[name]
 
     @property
     def share_signed(self) -> float | None:
@@ -113,6 +114,10 @@ class SchoolFacts:
 
 @dataclass
 class ClassFacts:
+    """One class's facts; or, with ``classes`` > 1, the classes of one school at one level and status summed
+    (what the city's tables need, read from the summaries: ``reporting/summaries.py``). ``counts``: the tally
+    when it was counted already (the summaries keep it); else it is derived from ``transcripts``."""
+
     class_id: str
     school_id: str
     name: str
@@ -123,12 +128,16 @@ class ClassFacts:
     transcripts: dict[str, int]
     last_change: datetime | None
     quality: dict[str, int] = field(default_factory=dict)
+    classes: int = 1
+    counts: Tally | None = None
 
     @property
     def level(self) -> Level:
         return level_of_grade(self.grade)
 
     def tally(self) -> Tally:
+        if self.counts is not None:
+            return self.counts
         t = Tally(students=self.students)
         t.drafted = max(self.students - sum(self.transcripts.values()), 0)
         for name, reached in _REACHED.items():
@@ -185,6 +194,9 @@ class Model:
     classes: list[ClassFacts]
 
 
+_RANK = {lv: i for i, lv in enumerate(Level)}
+
+
 def build_model(
     schools: Iterable[SchoolFacts], classes: Iterable[ClassFacts], diplomas: Iterable[DiplomaFacts], f: Filters
 ) -> Model:
@@ -195,32 +207,30 @@ def build_model(
     for s in kept.values():
         model.schools[s.school_id] = (s, Tally(), set())
     in_year = [k for k in classes if k.school_id in kept and f.school_year in (None, k.school_year)]
+    top: dict[str, Level] = {}  # a school's diplomas count under its highest level (THPT issues THPT diplomas)
     for k in in_year:
-        if f.level is not None and k.level is not f.level:
+        level = k.level
+        if k.school_id not in top or _RANK[top[k.school_id]] < _RANK[level]:
+            top[k.school_id] = level
+        if f.level is not None and level is not f.level:
             continue
         model.classes.append(k)
         _, tally, levels = model.schools[k.school_id]
         t = k.tally()
         tally.add(t)
-        levels.add(k.level)
-        model.levels.setdefault(k.level, Tally()).add(t)
-    # A school's diplomas count under its highest level (a THPT school issues THPT diplomas).
-    top: dict[str, Level] = {}
-    for k in in_year:
-        if k.school_id in top and list(Level).index(top[k.school_id]) >= list(Level).index(k.level):
-            continue
-        top[k.school_id] = k.level
+        levels.add(level)
+        model.levels.setdefault(level, Tally()).add(t)
     for d in diplomas:
         owner = by_code.get(d.school_code or "")
         if owner is None or (f.school_year is not None and school_year_of(d.decision_date) != f.school_year):
             continue
-        level = top.get(owner.school_id)
-        if f.level is not None and level is not f.level:
+        highest = top.get(owner.school_id)
+        if f.level is not None and highest is not f.level:
             continue
         t = d.tally()
         model.schools[owner.school_id][1].add(t)
-        if level is not None:
-            model.levels.setdefault(level, Tally()).add(t)
+        if highest is not None:
+            model.levels.setdefault(highest, Tally()).add(t)
     if f.level is not None:  # a school with no class of the level is not part of it
         model.schools = {sid: v for sid, v in model.schools.items() if v[2]}
     for school, tally, _ in model.schools.values():
@@ -305,7 +315,7 @@ def backlog(classes: Iterable[ClassFacts]) -> list[dict[str, Any]]:
             continue
         name, who = step
         row = out.setdefault(name, {"step": name, "role": who.vi, "role_en": who.en, "classes": 0, "documents": 0})
-        row["classes"] += 1
+        row["classes"] += k.classes
         row["documents"] += k.students
         if k.last_change is not None:
             since = row.get("since")

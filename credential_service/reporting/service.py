@@ -1,33 +1,32 @@
 """The Sở's progress (issue #16): reads the register through the other domains' services, never their tables,
 and hands the counts to the pure model (``rules.py``), suppressed before they leave (``suppression.py``).
 
-Computed at each request, so a class signed a moment ago is counted at once (no summary tables yet).
+The register's counts come from the per-class summary rows (``summaries.py``), kept in the same transaction as
+each import, lock, signature or amendment, so a class signed a moment ago is counted at once and the city
+dashboard reads one row per class (issue #16 item 6).
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, Protocol
 
 from credential_service.platform.clock import Clock
+from credential_service.platform.db import Database
 from credential_service.platform.errors import Message, NotAuthorised, NotFound
-from credential_service.reporting import rules
-from credential_service.reporting.quality import pin_issues
+from credential_service.reporting import rules, summaries
 from credential_service.reporting.rules import ClassFacts, DiplomaFacts, Filters, Model, SchoolFacts
 from credential_service.reporting.suppression import MARK, THRESHOLD
 from credential_service.reporting.tables_csv import to_csv
 
 
 class RegisterReads(Protocol):
-    """What the progress needs from the transcripts domain (``TranscriptService``)."""
+    """What the progress needs from the transcripts domain (``TranscriptService``): the schools, and the
+    database its summaries are kept in (``summaries.py`` reads the register in the transaction of a change)."""
 
-    def progress_facts(self, school_year: str | None = None) -> dict[str, Any]: ...
+    db: Database
 
-    def identity_facts(
-        self, school_year: str | None = None
-    ) -> Iterator[tuple[str, str | None, str, date, str | None]]: ...
+    def progress_schools(self) -> list[dict[str, Any]]: ...
 
 
 class DeadlineReads(Protocol):
@@ -37,16 +36,34 @@ class DeadlineReads(Protocol):
 
 
 class ReportingService:
-    def __init__(self, register: RegisterReads, diplomas: DeadlineReads, *, clock: Clock) -> None:
+    def __init__(
+        self, register: RegisterReads, diplomas: DeadlineReads, *, clock: Clock, db: Database | None = None
+    ) -> None:
         self.register = register
         self.diplomas = diplomas
         self.clock = clock
+        self.db = db or register.db  # where the summaries are kept: the register's database
+
+    # -- the summaries ---------------------------------------------------------------------------
+    def rebuild_summaries(self) -> int:
+        """Count every class's summary from scratch (after rows were written around the ORM); returns the
+        classes counted."""
+        with self.db.transaction() as session:
+            return summaries.rebuild(session)
+
+    def summary_differences(self) -> list[dict[str, Any]]:
+        """Where the kept summaries differ from a fresh count of the register (empty: they agree)."""
+        with self.db.reader() as session:
+            return summaries.differences(session)
 
     # -- the model ---------------------------------------------------------------------------------
-    def model(self, f: Filters, communes: frozenset[str] | None) -> tuple[Model, str | None, list[str], list[str]]:
+    def model(
+        self, f: Filters, communes: frozenset[str] | None, *, school_id: str | None = None
+    ) -> tuple[Model, str | None, list[str], list[str]]:
         """The model for the filters within the communes a person may see (None: the whole city); also the
         school year shown (the latest one when none is asked for), every school year on record and the
-        communes the person may choose from."""
+        communes the person may choose from. The city's model sums the classes per school, level and status
+        (``summaries.read_groups``); with ``school_id``, the model of that school alone, class by class."""
         if communes is not None and f.commune is not None and f.commune not in communes:
             raise NotAuthorised(
                 Message(
@@ -55,24 +72,27 @@ class ReportingService:
                 ),
                 policy="progress.read",
             )
-        facts = self.register.progress_facts(f.school_year)
-        years: list[str] = facts["school_years"]
-        year = f.school_year or (years[-1] if years else None)
-        schools = [SchoolFacts(**s) for s in facts["schools"] if communes is None or s["commune"] in communes]
-        quality: dict[str, Counter[str]] = {}
+        schools = [
+            SchoolFacts(**s) for s in self.register.progress_schools() if communes is None or s["commune"] in communes
+        ]
+        with self.db.reader() as session:
+            years = summaries.school_years(session)
+            year = f.school_year or (years[-1] if years else None)
+            if year is None:
+                classes: list[ClassFacts] = []
+            elif school_id is None:
+                classes = summaries.read_groups(session, year)
+            else:
+                classes = summaries.read_classes(session, year, school_id)
         today = self.clock.today()
-        for class_id, pin, sex, born, place in self.register.identity_facts(year):
-            issues = pin_issues(pin, sex=sex, date_of_birth=born, place_of_birth=place, today=today)
-            if issues:
-                quality.setdefault(class_id, Counter()).update(issues)
-        classes = [ClassFacts(**k, quality=dict(quality.get(k["class_id"], {}))) for k in facts["classes"]]
         diplomas = [
             DiplomaFacts(d["school_code"], date.fromisoformat(d["decision_date"]), d["graduates"], d["counts"])
             for d in self.diplomas.deadline_view(today)
         ]
         f = Filters(f.level, f.commune, year)
         choices = sorted({s.commune for s in schools if s.commune})
-        return rules.build_model(schools, classes, diplomas, f), year, years, choices
+        kept = schools if school_id is None else [s for s in schools if s.school_id == school_id]
+        return rules.build_model(kept, classes, diplomas, f), year, years, choices
 
     def progress(self, f: Filters, communes: frozenset[str] | None) -> dict[str, Any]:
         """Every table behind the dashboard (``GET /api/v1/progress``)."""
@@ -91,8 +111,9 @@ class ReportingService:
 
     def school(self, code: str, f: Filters, communes: frozenset[str] | None) -> dict[str, Any]:
         """One school and its classes (``GET /api/v1/progress/schools/{code}``)."""
-        model, year, years, _ = self.model(Filters(f.level, None, f.school_year), communes)
-        found = next((v for v in model.schools.values() if v[0].code == code), None)
+        wanted = next((s["school_id"] for s in self.register.progress_schools() if s["code"] == code), None)
+        model, year, years, _ = self.model(Filters(f.level, None, f.school_year), communes, school_id=wanted or "")
+        found = model.schools.get(wanted or "")
         if found is None:
             raise NotFound(
                 Message(
@@ -100,7 +121,7 @@ class ReportingService:
                     f"No school with code {code} within what you may see.",
                 )
             )
-        classes = [k for k in model.classes if k.school_id == found[0].school_id]
+        classes = model.classes
         return {
             "as_of": self.clock.now().isoformat(),
             "school_year": year,
@@ -113,7 +134,10 @@ class ReportingService:
 
     def school_class(self, class_id: str, f: Filters, communes: frozenset[str] | None) -> dict[str, Any]:
         """One class's counts (``GET /api/v1/progress/classes/{class_id}``): aggregates only, as published."""
-        model, year, years, _ = self.model(Filters(None, None, f.school_year), communes)
+        with self.db.reader() as session:
+            one = summaries.read_class(session, class_id)
+        school_id = one.school_id if one is not None else ""
+        model, year, years, _ = self.model(Filters(None, None, f.school_year), communes, school_id=school_id)
         found = next((k for k in model.classes if k.class_id == class_id), None)
         if found is None:
             raise NotFound(

@@ -51,7 +51,7 @@ class YearResult(Base):
     __table_args__ = (UniqueConstraint("student_id", "class_id"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     student_id: Mapped[str] = mapped_column(ForeignKey("students.id"))
-    class_id: Mapped[str] = mapped_column(ForeignKey("classes.id"))
+    class_id: Mapped[str] = mapped_column(ForeignKey("classes.id"), index=True)  # migration 0015
     data: Mapped[dict] = mapped_column(JSON)  # canonical YearInput JSON
     evaluation: Mapped[dict] = mapped_column(JSON)  # explain_year output (results + trace)
 
@@ -72,7 +72,7 @@ class Transcript(Base):
     __table_args__ = (UniqueConstraint("student_id", "class_id", "version"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the credential id printed in the QR
     student_id: Mapped[str] = mapped_column(ForeignKey("students.id"))
-    class_id: Mapped[str] = mapped_column(ForeignKey("classes.id"))
+    class_id: Mapped[str] = mapped_column(ForeignKey("classes.id"), index=True)  # migration 0015
     version: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(24))
     record_json: Mapped[str] = mapped_column(Text)  # RFC 8785 canonical JSON
@@ -87,7 +87,7 @@ class Transcript(Base):
 class SigningEvent(Base):
     __tablename__ = "signing_events"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    transcript_id: Mapped[str] = mapped_column(ForeignKey("transcripts.id"))
+    transcript_id: Mapped[str] = mapped_column(ForeignKey("transcripts.id"), index=True)  # migration 0015
     step: Mapped[str] = mapped_column(String(16))  # gvcn | principal | seal
     staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id"))
     certificate_serial: Mapped[str] = mapped_column(String(64))
