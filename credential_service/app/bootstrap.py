@@ -171,6 +171,8 @@ class Container:
             from credential_service.platform.job_queue import ProcrastinateDispatcher
 
             jobs.dispatcher = ProcrastinateDispatcher(self.settings.database_url)
+        else:  # the in-process runner lost its queue with the last process: hand out what it left unfinished
+            jobs.resume_unfinished()
         return jobs
 
     @property

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -53,14 +54,16 @@ class ProcrastinateDispatcher:
         self._app = App(connector=SyncPsycopgConnector(conninfo=conninfo(database_url)))
         _register(self._app, _no_local_runner)
         self._opened = False
+        self._lock = threading.Lock()
 
     def dispatch(self, job_id: str, seqs: Iterable[int]) -> None:
         seqs = list(seqs)
         if not seqs:
             return
-        if not self._opened:
-            self._app.open()
-            self._opened = True
+        with self._lock:  # requests run in threads: open the connection pool once
+            if not self._opened:
+                self._app.open()
+                self._opened = True
         try:
             task = self._app.tasks[TASK]
             arguments: list[dict[str, JSONValue]] = [{"job_id": job_id, "seq": seq} for seq in seqs]
@@ -104,11 +107,15 @@ def run_worker(database_url: str, jobs: JobService, options: WorkerOptions) -> N
                 stalled = await app.job_manager.get_stalled_jobs(
                     queue=QUEUE, seconds_since_heartbeat=options.stalled_after
                 )
-                for job in stalled:
-                    log.warning("batch item %s left by a dead worker: queued again", job.task_kwargs)
-                    await app.job_manager.retry_job(job)
             except Exception:  # the next round tries again; a worker must not die of this
                 log.exception("looking for stalled batch items failed")
+                continue
+            for job in stalled:
+                try:  # another worker may have queued it again first: then this one is refused, harmlessly
+                    await app.job_manager.retry_job(job)
+                    log.warning("batch item %s left by a dead worker: queued again", job.task_kwargs)
+                except Exception:
+                    log.info("batch item %s was already queued again", job.task_kwargs)
 
     async def main() -> None:
         async with app.open_async():

@@ -129,3 +129,16 @@ def test_time_left_follows_the_pace_so_far(db: Database) -> None:
     clock.advance(timedelta(seconds=20))  # 100 documents in 20 s: 300 more take 60 s
     state = jobs.progress(job_id)
     assert (state.documents_done, state.seconds_left, state.status) == (100, 60.0, "running")
+
+
+def test_items_left_unfinished_by_a_stopped_service_run_when_the_next_one_starts(db: Database) -> None:
+    handler = Recorder()
+    queue = Manual()
+    jobs = JobService(db, FixedClock(T0), {"k": handler}, queue)
+    job_id = jobs.submit("k", _items(2), title="t", created_by="tester", school_id=None)
+    jobs.run_item(job_id, 0)  # the process stopped before item 1 ran
+    restarted = JobService(db, FixedClock(T0), {"k": handler})
+    assert restarted.resume_unfinished() == 1
+    assert isinstance(restarted.dispatcher, InProcessDispatcher)
+    restarted.dispatcher.drain(timeout=30)
+    assert handler.ran == [0, 1] and restarted.progress(job_id).status == "done"
