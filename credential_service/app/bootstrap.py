@@ -158,7 +158,15 @@ class Container:
     @cached_property
     def reporting(self) -> ReportingService:
         """The Sở's progress: reads the register through the transcripts and diplomas services."""
-        return ReportingService(self.transcripts, self.diplomas, clock=self.clock)
+        return ReportingService(
+            self.transcripts,
+            self.diplomas,
+            clock=self.clock,
+            signers=self.signers,
+            access_log=self.holders,
+            public_checks=self.diplomas,
+            registers=self.diplomas,
+        )
 
     @cached_property
     def jobs(self) -> JobService:

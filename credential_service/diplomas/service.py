@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from credential_service.diplomas import rules, status
@@ -47,7 +47,13 @@ from credential_service.diplomas.public import PublicRegister
 from credential_service.diplomas.record import Graduation, Issuer, build_diploma_record
 from credential_service.diplomas.revocation import Revocations
 from credential_service.diplomas.rules import CorrectionRequest, DiplomaType, Form
-from credential_service.diplomas.tables import Diploma, GraduationDecision
+from credential_service.diplomas.tables import (
+    Diploma,
+    GraduationDecision,
+    PublicCheckLog,
+    ReconciliationItem,
+    RegisterBook,
+)
 from credential_service.diplomas.versions import DiplomaVersions
 from credential_service.documents.factory import DocumentFactory
 from credential_service.ledger import storage as ledger
@@ -339,6 +345,41 @@ class DiplomaService:
     # ------------------------------------------------------------------------------ public (see public)
     def client_hash(self, client: str) -> str:
         return self.public.client_hash(client)
+
+    def public_check_outcomes(self, since: datetime) -> list[tuple[datetime, str]]:
+        """(moment, outcome) of each public paper-diploma check from ``since``; not the client nor the query
+        (the progress counts verification traffic per day)."""
+        q = select(PublicCheckLog.created_at, PublicCheckLog.outcome).where(PublicCheckLog.created_at >= since)
+        with self.db.reader() as s:
+            return [(at, outcome) for at, outcome in s.execute(q)]
+
+    def digitisation_counts(self) -> dict[str, Any]:
+        """Counts only, no row of the register: the digitised paper entries per register year (rows, books,
+        rows in the ledger, rows with a signed PDF), the books imported, and the reconciliation queue's
+        items (status, when queued). For the progress (``reporting/digitisation_rules.py``)."""
+        d = Diploma
+        per_year = (
+            select(
+                d.register_year,
+                func.count(),
+                func.count(func.distinct(d.book_id)),
+                func.count(d.ledger_seq),
+                func.count(d.pdf_sha256),
+            )
+            .where(d.origin == "legacy")
+            .group_by(d.register_year)
+        )
+        books = select(func.count(), func.coalesce(func.sum(RegisterBook.row_count), 0))
+        queue = select(ReconciliationItem.status, ReconciliationItem.created_at)
+        with self.db.reader() as s:
+            return {
+                "years": [
+                    {"year": y, "rows": n, "books": b, "in_ledger": led, "signed_pdf": pdf}
+                    for y, n, b, led, pdf in s.execute(per_year)
+                ],
+                "books": dict(zip(("books", "book_rows"), s.execute(books).one(), strict=True)),
+                "queue": [(status, at) for status, at in s.execute(queue)],
+            }
 
     def public_check(self, *, number: str, full_name: str, date_of_birth: str, client: str) -> dict[str, Any]:
         """Paper (or digital) diploma check: serial or register number + full name + date of birth."""

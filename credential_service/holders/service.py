@@ -23,7 +23,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from argon2 import PasswordHasher
@@ -35,6 +35,7 @@ from credential_service.diplomas.tables import Diploma
 from credential_service.holders import person_links
 from credential_service.holders.person_links import keep_old_id_number, person_for
 from credential_service.holders.tables import (
+    AccessLogEntry,
     DiplomaPerson,
     HolderAccount,
     HolderSession,
@@ -362,6 +363,14 @@ class HolderService:
                     "Missing or wrong CSRF token; reload the page.",
                 )
             )
+
+    def access_events(self, since: datetime, events: Sequence[str]) -> list[tuple[datetime, str, str]]:
+        """(moment, event, result) of the access log's ``events`` from ``since``: no person, no organisation, no
+        client (the progress counts verification traffic per day)."""
+        log = AccessLogEntry
+        q = select(log.at, log.event, log.result).where(log.at >= since, log.event.in_(list(events)))
+        with self.db.reader() as s:
+            return [(at, event, result) for at, event, result in s.execute(q)]
 
     def client_hash(self, client: str | None) -> str | None:
         if not client:

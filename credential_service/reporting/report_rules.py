@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from credential_service.platform.errors import InvalidInput, Message
-from credential_service.reporting.rules import school_year_of
+from credential_service.reporting import digitisation_rules, signature_rules, traffic_rules
+from credential_service.reporting.rules import TABLES, school_year_of
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -22,7 +23,15 @@ SHEET_TITLES: dict[str, Message] = {
     "schools": Message("Theo trường", "By school"),
     "behind": Message("Trường chậm nhất", "Schools behind"),
     "backlog": Message("Tồn đọng ký", "Signing backlog"),
+    "signers": Message("Chữ ký số theo vai trò", "Signers by role"),
+    "certificates": Message("Chứng thư số", "Certificates"),
+    "traffic": Message("Lượt xác minh theo ngày", "Verification traffic"),
+    "registers": Message("Số hóa sổ gốc theo năm", "Paper registers by year"),
+    "reconciliation": Message("Hàng chờ đối soát", "Reconciliation queue"),
 }
+# Every table behind the dashboard: the học bạ model's (``rules.TABLES``), then each section's; the CSV
+# endpoint, the workbook's sheets and the JSON's "tables" all have these.
+ALL_TABLES: tuple[str, ...] = TABLES + signature_rules.TABLES + traffic_rules.TABLES + digitisation_rules.TABLES
 
 COLUMN_LABELS: dict[str, str] = {
     "key": "Mã",
@@ -56,6 +65,28 @@ COLUMN_LABELS: dict[str, str] = {
     "classes": "Số lớp",
     "documents": "Số hồ sơ",
     "since": "Chờ từ",
+    "label_en": "Tên (tiếng Anh)",
+    "staff": "Số cán bộ giữ vai trò",
+    "with_valid_certificate": "Có chứng thư còn hiệu lực",
+    "without_valid_certificate": "Chưa có chứng thư hiệu lực",
+    "share_valid": "Tỷ lệ có chứng thư",
+    "certificates": "Số chứng thư",
+    "day": "Ngày",
+    "employer_checks": "Đơn vị tuyển dụng xác minh",
+    "employer_failed": "ĐVTD: không thành công",
+    "share_link_checks": "Mở liên kết chia sẻ",
+    "share_link_failed": "Liên kết: không thành công",
+    "register_checks": "Tra cứu văn bằng công khai",
+    "register_failed": "Tra cứu: không khớp/bị chặn",
+    "checks": "Tổng lượt",
+    "failed": "Không thành công",
+    "share_failed": "Tỷ lệ không thành công",
+    "year": "Năm của sổ",
+    "books": "Số sổ",
+    "rows": "Số mục đã nhập",
+    "in_ledger": "Đã ghi sổ cái",
+    "signed_pdf": "Có bản PDF ký số",
+    "items": "Số mục",
 }
 
 

@@ -14,8 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from credential_service.reporting.report_rules import SHEET_TITLES, ReportPeriod, header_labels
-from credential_service.reporting.rules import TABLES
+from credential_service.reporting.report_rules import ALL_TABLES, SHEET_TITLES, ReportPeriod, header_labels
 from credential_service.reporting.suppression import MARK
 from credential_service.reporting.tables_csv import columns
 
@@ -53,7 +52,7 @@ def write_workbook(progress: dict[str, Any], period: ReportPeriod, *, made_at: s
     cover["A1"].font = bold
     cover.column_dimensions["A"].width = 36
     cover.column_dimensions["B"].width = 70
-    for name in TABLES:
+    for name in ALL_TABLES:
         rows: list[dict[str, Any]] = progress["tables"][name]
         ws = wb.create_sheet(SHEET_TITLES[name].vi)
         names = columns(rows) or ["key"]
@@ -65,7 +64,7 @@ def write_workbook(progress: dict[str, Any], period: ReportPeriod, *, made_at: s
             ws.append([_cell(row, n) for n in names])
         for i, n in enumerate(names, start=1):
             ws.column_dimensions[get_column_letter(i)].width = 28 if n in ("name", "label", "role") else 14
-            if n == "share_signed":
+            if n in ("share_signed", "share_valid", "share_failed"):
                 for (cell,) in ws.iter_rows(min_row=3, min_col=i, max_col=i):
                     if isinstance(cell.value, float):
                         cell.number_format = "0.00%"
@@ -82,7 +81,7 @@ def read_tables(data: bytes) -> dict[str, list[dict[str, Any]]]:
 
     wb = load_workbook(io.BytesIO(data), read_only=True)
     out: dict[str, list[dict[str, Any]]] = {}
-    for name in TABLES:
+    for name in ALL_TABLES:
         rows = list(wb[SHEET_TITLES[name].vi].iter_rows(values_only=True))
         fields = [str(f) for f in rows[1]]
         out[name] = [dict(zip(fields, r, strict=True)) for r in rows[2:]]

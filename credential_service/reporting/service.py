@@ -14,7 +14,8 @@ from typing import Any, Protocol
 from credential_service.platform.clock import Clock
 from credential_service.platform.db import Database
 from credential_service.platform.errors import Message, NotAuthorised, NotFound
-from credential_service.reporting import rules, summaries
+from credential_service.reporting import rules, section_reads, summaries
+from credential_service.reporting.report_rules import ALL_TABLES
 from credential_service.reporting.rules import ClassFacts, DiplomaFacts, Filters, Model, SchoolFacts
 from credential_service.reporting.suppression import MARK, THRESHOLD
 from credential_service.reporting.tables_csv import to_csv
@@ -37,10 +38,23 @@ class DeadlineReads(Protocol):
 
 class ReportingService:
     def __init__(
-        self, register: RegisterReads, diplomas: DeadlineReads, *, clock: Clock, db: Database | None = None
+        self,
+        register: RegisterReads,
+        diplomas: DeadlineReads,
+        *,
+        clock: Clock,
+        db: Database | None = None,
+        signers: section_reads.SignerReads | None = None,
+        access_log: section_reads.AccessLogReads | None = None,
+        public_checks: section_reads.PublicCheckReads | None = None,
+        registers: section_reads.RegisterCounts | None = None,
     ) -> None:
         self.register = register
         self.diplomas = diplomas
+        self.signers = signers
+        self.access_log = access_log
+        self.public_checks = public_checks
+        self.registers = registers
         self.clock = clock
         self.db = db or register.db  # where the summaries are kept: the register's database
 
@@ -97,6 +111,12 @@ class ReportingService:
     def progress(self, f: Filters, communes: frozenset[str] | None) -> dict[str, Any]:
         """Every table behind the dashboard (``GET /api/v1/progress``)."""
         model, year, years, choices = self.model(f, communes)
+        tables = rules.tables(model)
+        sections = self.sections(f, communes)
+        for section in sections.values():  # a section's tables join the others; the section names them
+            named = section.pop("tables")
+            tables.update(named)
+            section["tables"] = list(named)
         return {
             "as_of": self.clock.now().isoformat(),
             "school_year": year,
@@ -106,7 +126,24 @@ class ReportingService:
             "communes": choices,
             "plan": {"share_signed": rules.PLAN_SHARE, "by": rules.PLAN_BY.isoformat()},
             "suppression": _SUPPRESSION,
-            "tables": rules.tables(model),
+            "tables": tables,
+            **sections,
+        }
+
+    def sections(self, f: Filters, communes: frozenset[str] | None) -> dict[str, dict[str, Any]]:
+        """The sections read from other domains (``section_reads.py``), each with its own tables; the level
+        and school-year filters do not apply to them, the commune filter and scope do."""
+        schools: frozenset[str] | None = None
+        if communes is not None or f.commune is not None:
+            schools = frozenset(
+                s["school_id"]
+                for s in self.register.progress_schools()
+                if (communes is None or s["commune"] in communes) and f.commune in (None, s["commune"])
+            )
+        return {
+            "signatures": section_reads.signatures(self.signers, self.clock, schools),
+            "traffic": section_reads.traffic(self.access_log, self.public_checks, self.clock, city=schools is None),
+            "digitisation": section_reads.digitisation(self.registers, self.clock, city=schools is None),
         }
 
     def school(self, code: str, f: Filters, communes: frozenset[str] | None) -> dict[str, Any]:
@@ -159,11 +196,11 @@ class ReportingService:
 
     def table_csv(self, table: str, f: Filters, communes: frozenset[str] | None) -> str:
         """One table behind the dashboard as CSV (the same rows as the JSON; suppressed cells are "<5")."""
-        if table not in rules.TABLES:
+        if table not in ALL_TABLES:
             raise NotFound(
                 Message(
-                    f"Không có bảng «{table}»; các bảng: {', '.join(rules.TABLES)}.",
-                    f"No table «{table}»; the tables are: {', '.join(rules.TABLES)}.",
+                    f"Không có bảng «{table}»; các bảng: {', '.join(ALL_TABLES)}.",
+                    f"No table «{table}»; the tables are: {', '.join(ALL_TABLES)}.",
                 )
             )
         return to_csv(self.progress(f, communes)["tables"][table])

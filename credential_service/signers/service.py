@@ -198,6 +198,12 @@ class SignerRegistry:
                 q = q.where(SignerCertificate.staff_id == staff_id)
             return [certificate_dict(c) for c in s.execute(q).scalars()]
 
+    def role_assignments(self) -> list[dict[str, Any]]:
+        """Every role assignment, past and present (the progress counts staff with a certificate by role)."""
+        with self.db.reader() as s:
+            rows = s.execute(select(RoleAssignment).order_by(RoleAssignment.valid_from, RoleAssignment.id)).scalars()
+            return [assignment_dict(r) for r in rows]
+
     def find_certificate(self, s: Session, ref: str) -> SignerCertificate:
         """A registered certificate by id, SHA-256 or serial (hex)."""
         ref = ref.strip().lower().removeprefix("0x")
