@@ -393,6 +393,12 @@ class DiplomaService:
         """Public list of revocation and cancellation decisions (published on the portal, Art. 25)."""
         return self.public.revocations()
 
+    def register_ids(self) -> list[str]:
+        """Every diploma in the register (issued here, or imported from a paper register), whatever its status:
+        each has a ledger entry (the Sở's reconciliation of the register with the ledger)."""
+        with self.db.reader() as session:
+            return list(session.execute(select(Diploma.id)).scalars())
+
     # ------------------------------------------------------------------------------ admissions (issue #15)
     def legacy_thcs_diplomas(self, personal_ids: Sequence[str], diploma_ids: Sequence[str]) -> list[dict[str, Any]]:
         """The THCS diplomas (legacy: none is issued from 1/1/2026) stating one of ``personal_ids`` or among

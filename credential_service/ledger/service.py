@@ -27,7 +27,7 @@ from credential_service.ledger import storage as ledger
 from credential_service.ledger.audit import AuditReport, audit_ledger
 from credential_service.ledger.checkpoints import CheckpointPublisher, CheckpointView, checkpoint_view
 from credential_service.ledger.log_keys import load_log_signer, log_verifiers, parse_witness_vkeys
-from credential_service.ledger.tables import LedgerCheckpoint
+from credential_service.ledger.tables import LedgerCheckpoint, LedgerEntry
 from credential_service.platform.clock import Clock, SystemClock, as_utc
 from credential_service.platform.db import Database
 from credential_service.platform.errors import Message, NotFound
@@ -126,6 +126,17 @@ class LedgerService:
     def size(self) -> int:
         with self.db.reader() as session:
             return ledger.tree_size(session)
+
+    def record_entries_by_credential(self, kinds: Sequence[str]) -> dict[str, int]:
+        """How many entries of ``kinds`` (the kinds that record a credential) the ledger holds per credential id
+        (the Sở's reconciliation of the register with the ledger, ``reporting/ledger_reconciliation.py``)."""
+        with self.db.reader() as session:
+            rows = session.execute(
+                select(LedgerEntry.credential_id, func.count())
+                .where(LedgerEntry.kind.in_(list(kinds)))
+                .group_by(LedgerEntry.credential_id)
+            )
+            return {credential_id: int(n) for credential_id, n in rows}
 
     def inclusion_proof(self, seq: int, size: int | None = None) -> dict[str, Any]:
         """Inclusion proof of entry ``seq`` in the tree of ``size`` (default: the latest checkpoint)."""

@@ -63,6 +63,17 @@ def cmd_summaries(args: argparse.Namespace) -> int:
     return 0 if not diff else 1
 
 
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    """``sogoc progress reconcile``: every issued transcript and diploma recorded exactly once in the ledger
+    (exit 1 when they disagree)."""
+    from credential_service.reporting.ledger_reconciliation import reconcile_with_ledger
+
+    c = _container(args)
+    out = reconcile_with_ledger(c.transcripts, c.diplomas, c.ledger)
+    sys.stdout.write(_json(out))
+    return 0 if out["agree"] else 1
+
+
 def _dev_so_seal(c: Any) -> None:
     """Dev/test only: give the Sở an organisation seal (a dev CA certificate, role «seal» at no school) if it
     has none, so the report can be sealed on a demo database. Production imports the Sở's real certificate."""
@@ -103,6 +114,9 @@ def register(sub: Any) -> None:
         "--dev-so-seal", action="store_true", help="(dev) tạo dấu của Sở bằng CA thử nghiệm nếu chưa có / dev CA seal"
     )
     r.set_defaults(func=cmd_report)
+    q = ps.add_parser("reconcile", help="đối chiếu sổ gốc với sổ cái / the register against the ledger")
+    q.add_argument("--database-url")
+    q.set_defaults(func=cmd_reconcile)
     m = ps.add_parser("summaries", help="đối chiếu bảng tổng hợp với sổ / check the summaries against the register")
     m.add_argument("--rebuild", action="store_true", help="đếm lại từ đầu / count every class again from scratch")
     m.set_defaults(func=cmd_summaries)

@@ -15,6 +15,7 @@ from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container, file_response
 from credential_service.documents.so_seal import sign_as_so
 from credential_service.reporting.alert_service import AlertsService
+from credential_service.reporting.ledger_reconciliation import reconcile_with_ledger
 from credential_service.reporting.report_rules import ALL_TABLES
 from credential_service.reporting.reports import CityReports
 from credential_service.reporting.rules import Filters, Level, visible_communes
@@ -182,3 +183,14 @@ def alerts(c: C, actor: Annotated[Actor, allow(P.PROGRESS_ALERTS)]) -> dict[str,
     """A school behind plan, a diploma decision about to miss its 5-day deadline, a signer certificate
     expiring within 30 days — those about places the person's roles cover, most urgent first."""
     return {"as_of": c.clock.now().isoformat(), "alerts": alerts_service(c).for_person(actor.grants)}
+
+
+@router.get(
+    "/ledger",
+    summary="Đối chiếu sổ gốc với sổ cái / the register reconciled with the ledger",
+    dependencies=[allow(P.PROGRESS_REPORT)],
+)
+def ledger_reconciliation(c: C) -> dict[str, Any]:
+    """Every issued transcript and every diploma in the register recorded exactly once in the ledger; the counts,
+    the disagreements and the first credential ids of each (city-wide)."""
+    return {"as_of": c.clock.now().isoformat(), **reconcile_with_ledger(c.transcripts, c.diplomas, c.ledger)}

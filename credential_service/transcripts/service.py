@@ -308,6 +308,12 @@ class TranscriptService:
         for ids in _chunks(class_ids):
             yield from _class_identities(session, [SchoolClass.id.in_(ids)])
 
+    def issued_ids(self) -> list[str]:
+        """Every transcript version that was ever issued (sealed), superseded or not: each has a ledger entry
+        (the Sở's reconciliation of the register with the ledger)."""
+        with self.db.reader() as session:
+            return list(session.execute(select(Transcript.id).where(Transcript.issued_at.is_not(None))).scalars())
+
     # -- reading for admissions (admissions/register_reader.py, issue #15) --------------------
     def sealed_lower_secondary(self, personal_ids: Sequence[str], student_ids: Sequence[str]) -> list[dict[str, Any]]:
         """The sealed (issued) grade 6–9 transcripts of the students stating one of ``personal_ids`` or among
