@@ -15,10 +15,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
+from asn1crypto import cms, x509
 from asn1crypto import keys as asn1_keys
-from asn1crypto import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -29,6 +29,9 @@ from pyhanko.keys import load_cert_from_pemder, load_certs_from_pemder
 from pyhanko.sign.signers import Signer, SimpleSigner
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params
+
+from . import cms_cache
+from .cms_cache import FixedCmsParts
 
 __all__ = ["CachedKeySigner", "SignerPort", "load_file_signer", "load_private_key"]
 
@@ -81,6 +84,20 @@ class CachedKeySigner(SimpleSigner):
         )
         self._private_key = private_key
         self._dry_run_len = private_key.key_size // 8 if isinstance(private_key, RSAPrivateKey) else None
+        self._fixed = FixedCmsParts() if cms_cache.enabled() else None
+
+    # The fixed parts of the CMS (certificates, signing-certificate-v2, algorithm protection) are serialised once
+    # per signer: see signing/cms_cache.py.
+    def _signed_attr_providers(self, *args: Any, **kwargs: Any) -> Any:
+        provs = super()._signed_attr_providers(*args, **kwargs)
+        return provs if self._fixed is None else self._fixed.providers(provs)
+
+    def _package_signature(self, **kwargs: Any) -> cms.ContentInfo:
+        info: cms.ContentInfo = super()._package_signature(**kwargs)
+        if self._fixed is not None:
+            signed_data = info["content"]
+            signed_data["certificates"] = self._fixed.certificate_set(signed_data["certificates"])
+        return info
 
     # SignerPort
     def pyhanko_signer(self) -> Signer:

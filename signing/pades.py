@@ -25,6 +25,7 @@ from typing import ParamSpec, TypeVar
 from asn1crypto import x509
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.rw_common import PdfHandler
 from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, Signer
@@ -37,6 +38,7 @@ from pyhanko_certvalidator import ValidationContext
 from verifier.clock import SystemClock
 
 from .appearance import CachedStampAppearance, SignatureAppearance
+from .batch import BatchPdfSigner, PresignCache
 from .checks import CertificateCheck, async_check_signer_certificate
 from .errors import FieldAlreadySignedError, FieldMissingError, SigningError, TimestampError
 from .fields import FieldState, field_state
@@ -87,8 +89,13 @@ def _cn(cert: x509.Certificate | None) -> str:
     return str(cert.subject.native.get("common_name", cert.subject.human_friendly))
 
 
-def _require_empty_field(pdf: bytes, field: str) -> None:
-    reader = PdfFileReader(BytesIO(pdf))
+def _reader(pdf: bytes | PdfHandler) -> PdfHandler:
+    return PdfFileReader(BytesIO(pdf)) if isinstance(pdf, bytes) else pdf
+
+
+def _require_empty_field(pdf: bytes | PdfHandler, field: str) -> None:
+    """``pdf``: the bytes, or a reader already open on them (the signing writer's ``prev``: one parse per step)."""
+    reader = _reader(pdf)
     try:
         state = field_state(reader, field)
     except Exception as e:  # e.g. a non-signature field with that name
@@ -108,8 +115,8 @@ def _require_empty_field(pdf: bytes, field: str) -> None:
         )
 
 
-def _existing_signer_certs(pdf: bytes) -> list[x509.Certificate]:
-    reader = PdfFileReader(BytesIO(pdf))
+def _existing_signer_certs(pdf: bytes | PdfFileReader) -> list[x509.Certificate]:
+    reader = PdfFileReader(BytesIO(pdf)) if isinstance(pdf, bytes) else pdf
     return [s.signer_cert for s in reader.embedded_signatures if s.signer_cert is not None]
 
 
@@ -168,6 +175,7 @@ def _run(coro: Awaitable[T], vc: ValidationContext | None) -> T:
 
 async def _async_sign(
     pdf: bytes,
+    writer: IncrementalPdfFileWriter,
     field: str,
     signer: Signer,
     meta: PdfSignatureMetadata,
@@ -176,8 +184,8 @@ async def _async_sign(
     appearance: SignatureAppearance | None,
     timestamper: TimeStamper | None,
     bytes_reserved: int | None,
+    presign_cache: PresignCache | None = None,
 ) -> bytes:
-    writer = IncrementalPdfFileWriter(BytesIO(pdf))
     signer_name = opts.signer_name or _cn(signer.signing_cert)
     stamp_style: TextStampStyle | StaticStampStyle | None = None
     text_params: dict[str, str] | None = None
@@ -186,7 +194,11 @@ async def _async_sign(
     elif appearance is not None:
         stamp_style = appearance.stamp_style
         text_params = SignatureAppearance.text_params(signer_name=signer_name, role=opts.role)
-    pdf_signer = PdfSigner(meta, signer, timestamper=timestamper, stamp_style=stamp_style)
+    pdf_signer = (
+        PdfSigner(meta, signer, timestamper=timestamper, stamp_style=stamp_style)
+        if presign_cache is None
+        else BatchPdfSigner(meta, signer, timestamper=timestamper, stamp_style=stamp_style, presign_cache=presign_cache)
+    )
     out = BytesIO()
     try:
         try:
@@ -245,8 +257,9 @@ async def async_sign_certify(
     docmdp: MDPPerm = MDPPerm.FILL_FORMS,
 ) -> bytes:
     """Certification signature (first signature; by default DocMDP allows only form filling and signing)."""
-    _require_empty_field(pdf, field)
-    if _existing_signer_certs(pdf):
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))  # its reader (``prev``) serves the checks too
+    _require_empty_field(writer.prev, field)
+    if _existing_signer_certs(writer.prev):
         raise SigningError(
             "Chữ ký chứng nhận phải là chữ ký đầu tiên",
             "A certification signature must be the first signature in the document",
@@ -258,6 +271,7 @@ async def async_sign_certify(
     await _precheck(signer, validation_context, precheck)
     return await _async_sign(
         pdf,
+        writer,
         field,
         signer,
         meta,
@@ -283,13 +297,15 @@ async def async_sign_approve(
     bytes_reserved: int | None = BYTES_RESERVED_PLAIN,
 ) -> bytes:
     """Approval signature (PAdES B-B) in an existing empty field."""
-    _require_empty_field(pdf, field)
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))  # its reader (``prev``) serves the checks too
+    _require_empty_field(writer.prev, field)
     opts = SignOptions(signer_name=signer_name, role=role, reason=reason, location=location)
     meta = _meta(field, signer, opts)
 
     await _precheck(signer, validation_context, precheck)
     return await _async_sign(
         pdf,
+        writer,
         field,
         signer,
         meta,
@@ -316,14 +332,20 @@ async def async_sign_seal(
     include_earlier_signers: bool = True,
     earlier_signer_certs: Sequence[x509.Certificate] | None = None,
     bytes_reserved: int | None = BYTES_RESERVED_SEAL,
+    presign_cache: PresignCache | None = None,
 ) -> bytes:
     """Organisation seal: approval signature + RFC 3161 timestamp + DSS (PAdES B-LT).
 
     ``validation_context`` must allow fetching and trust the PKI root; the OCSP/CRL answers it
     collects (for the seal, the TSA and — with ``include_earlier_signers`` — the GVCN and
     principal certificates) are written to the DSS in the same revision as the signature.
+
+    ``presign_cache`` (one per batch, for this ``validation_context`` and ``timestamper``): pyHanko's
+    pre-signing validation of the seal's and the TSA's paths is done for the first document only
+    (see :mod:`signing.batch`).
     """
-    _require_empty_field(pdf, field)
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))  # its reader (``prev``) serves the checks too
+    _require_empty_field(writer.prev, field)
     opts = SignOptions(signer_name=signer_name, role=role, reason=reason, location=location)
     meta = _meta(
         field,
@@ -338,7 +360,7 @@ async def async_sign_seal(
     elif earlier_signer_certs is not None:  # the caller knows them: spare a parse of the signatures
         earlier = earlier_signer_certs
     else:
-        earlier = _existing_signer_certs(pdf)
+        earlier = _existing_signer_certs(writer.prev)
 
     await _precheck(signer, validation_context, precheck)
     for cert in earlier:
@@ -346,6 +368,7 @@ async def async_sign_seal(
         await async_check_signer_certificate(cert, validation_context=validation_context)
     return await _async_sign(
         pdf,
+        writer,
         field,
         signer,
         meta,
@@ -353,6 +376,7 @@ async def async_sign_seal(
         appearance=appearance,
         timestamper=timestamper,
         bytes_reserved=bytes_reserved,
+        presign_cache=presign_cache,
     )
 
 

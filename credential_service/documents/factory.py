@@ -3,6 +3,10 @@
 Keys are loaded once per process and kept (``_signers``); the signing context (trust roots,
 timestamper, appearance font) is built once. Each batch checks the signer's certificate once
 (validity, key usage, chain, revocation) and keeps the result with every signing record.
+
+A seal batch also checks the earlier signers' certificates once (their OCSP/CRL answers go into every
+document's DSS from the batch's validation context), does pyHanko's pre-signing validation once
+(``signing/batch.py``), and keeps a few seals in flight so that timestamp requests overlap signing.
 """
 
 from __future__ import annotations
@@ -36,7 +40,8 @@ from credential_service.platform.settings import PROJECT_ROOT, Settings
 from credential_service.transcripts.render import render_transcript
 from credential_service.transcripts.signing_profile import profile
 from credential_service.transcripts.workflow import Step
-from signing.checks import CertificateCheck
+from signing.batch import PresignCache
+from signing.checks import CertificateCheck, async_check_signer_certificate
 from signing.context import SigningContext
 from signing.errors import SigningError
 from signing.fields import FieldSpec, prepare_signature_fields
@@ -48,6 +53,7 @@ from verifier import pdf_speedups as speedups
 
 FONT_PATH = PROJECT_ROOT / "credential_service" / "assets" / "fonts" / "DejaVuSans.ttf"
 LOCATION = "Hải Phòng, Việt Nam"
+SEAL_PIPELINE = 4  # seals in flight per batch (their timestamp requests overlap the signing of others)
 
 
 @dataclass(frozen=True)
@@ -282,8 +288,36 @@ class DocumentFactory:
             timestamper = (
                 HTTPTimeStamper(self.context.tsa_url, timeout=10, session=tsa_session) if self.context.tsa_url else None
             )
+            presign = PresignCache(vc, timestamper)
             try:
-                return [await self._sign_one(step, pdf, signer, check, vc, earlier, timestamper) for pdf in pdfs]
+                if profile(step).kind == "seal":
+                    # the earlier signers' OCSP/CRL answers are collected into the batch's context once (they go
+                    # into every document's DSS from there), not re-validated for each document
+                    for cert in earlier:
+                        await async_check_signer_certificate(cert, validation_context=vc)
+                if profile(step).kind != "seal" or len(pdfs) < 2:
+                    return [
+                        await self._sign_one(step, pdf, signer, check, vc, earlier, timestamper, presign)
+                        for pdf in pdfs
+                    ]
+                # the seal waits on the TSA: keep a few documents in flight so that one's request overlaps
+                # another's signing (same results, same order; the first error cancels the rest)
+                gate = asyncio.Semaphore(SEAL_PIPELINE)
+
+                async def one(pdf: bytes) -> bytes:
+                    async with gate:
+                        return await self._sign_one(step, pdf, signer, check, vc, earlier, timestamper, presign)
+
+                first = await one(pdfs[0])  # fills the batch's caches (revocation answers, pre-signing paths)
+                tasks = [asyncio.ensure_future(one(pdf)) for pdf in pdfs[1:]]
+                try:
+                    rest = await asyncio.gather(*tasks)
+                except BaseException:
+                    for t in tasks:
+                        t.cancel()
+                    await asyncio.gather(*tasks, return_exceptions=True)
+                    raise  # the first error, as it was (a SigningError stays one)
+                return [first, *rest]
             finally:
                 await vc.aclose()
                 await tsa_session.close()
@@ -303,6 +337,7 @@ class DocumentFactory:
         vc: ValidationContext,
         earlier: list[x509.Certificate],
         timestamper: HTTPTimeStamper | None,
+        presign: PresignCache | None = None,
     ) -> bytes:
         p = profile(step)
         field = p.field
@@ -327,5 +362,7 @@ class DocumentFactory:
             timestamper=timestamper,
             validation_context=vc,
             earlier_signer_certs=earlier or None,
+            include_earlier_signers=not earlier,  # with the earlier signers named, checked once per batch above
+            presign_cache=presign,
             **common,
         )
