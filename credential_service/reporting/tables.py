@@ -11,19 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from credential_service.platform.db import Base, UTCDateTime
 
 
-class ProgressClassSummary(Base):
-    """One class's progress counts (the columns of ``rules.Tally`` a class has): what
-    ``TranscriptService.progress_facts`` and the data-quality check of ``identity_facts`` give for it, no
-    personal data. Summed by SQL for the city's tables."""
+class _Counts:
+    """The counts a class has (``rules.Tally``), the same columns in both tables."""
 
-    __tablename__ = "progress_class_summaries"
-    class_id: Mapped[str] = mapped_column(String(36), primary_key=True)  # classes.id (no foreign key: a read model)
-    school_id: Mapped[str] = mapped_column(String(36))
-    school_year: Mapped[str] = mapped_column(String(9), index=True)
-    name: Mapped[str] = mapped_column(String(32))
-    grade: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(24))
-    last_change: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)  # import, lock or signature
     students: Mapped[int] = mapped_column(Integer)  # student-years with results
     drafted: Mapped[int] = mapped_column(Integer)
     locked: Mapped[int] = mapped_column(Integer)  # transcripts that reached each milestone
@@ -37,7 +27,22 @@ class ProgressClassSummary(Base):
     pin_birth_year: Mapped[int] = mapped_column(Integer)
 
 
-class ProgressSchoolSummary(Base):
+class ProgressClassSummary(_Counts, Base):
+    """One class's progress counts (the columns of ``rules.Tally`` a class has): what
+    ``TranscriptService.progress_facts`` and the data-quality check of ``identity_facts`` give for it, no
+    personal data. Summed by SQL for the city's tables."""
+
+    __tablename__ = "progress_class_summaries"
+    class_id: Mapped[str] = mapped_column(String(36), primary_key=True)  # classes.id (no foreign key: a read model)
+    school_id: Mapped[str] = mapped_column(String(36))
+    school_year: Mapped[str] = mapped_column(String(9), index=True)
+    name: Mapped[str] = mapped_column(String(32))
+    grade: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(24))
+    last_change: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)  # import, lock or signature
+
+
+class ProgressSchoolSummary(_Counts, Base):
     """A school's classes of one school year summed per level, status and whether they have students: what the
     city's tables read (a few rows per school). Kept from ``progress_class_summaries`` in the same transaction."""
 
@@ -49,14 +54,3 @@ class ProgressSchoolSummary(Base):
     with_students: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1: the classes have students
     classes: Mapped[int] = mapped_column(Integer)
     since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)  # the earliest last change
-    students: Mapped[int] = mapped_column(Integer)
-    drafted: Mapped[int] = mapped_column(Integer)
-    locked: Mapped[int] = mapped_column(Integer)
-    signed_gvcn: Mapped[int] = mapped_column(Integer)
-    signed_principal: Mapped[int] = mapped_column(Integer)
-    sealed: Mapped[int] = mapped_column(Integer)
-    no_personal_id: Mapped[int] = mapped_column(Integer)
-    pin_malformed: Mapped[int] = mapped_column(Integer)
-    pin_province: Mapped[int] = mapped_column(Integer)
-    pin_sex: Mapped[int] = mapped_column(Integer)
-    pin_birth_year: Mapped[int] = mapped_column(Integer)
