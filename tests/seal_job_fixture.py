@@ -74,7 +74,7 @@ def start_worker(db_url: str, *, stalled_after: float = 3) -> subprocess.Popen[b
     }
     return subprocess.Popen(
         [sys.executable, "-m", "credential_service.app.cli", "jobs", "worker"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
 
 

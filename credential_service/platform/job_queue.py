@@ -20,6 +20,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from procrastinate import App, PsycopgConnector, SyncPsycopgConnector
 from procrastinate import exceptions as procrastinate_errors
@@ -32,6 +33,9 @@ from credential_service.platform.jobs import JobService
 log = logging.getLogger(__name__)
 
 QUEUE = "sogoc-batch"
+# "Retry now" as a moment in the past: procrastinate's default is this host's clock, and a worker host whose clock
+# runs ahead of the database server's would push the item into the future, where no worker fetches it.
+AT_ONCE = datetime(2000, 1, 1, tzinfo=UTC)
 TASK = "sogoc.run_batch_item"
 
 
@@ -112,7 +116,7 @@ def run_worker(database_url: str, jobs: JobService, options: WorkerOptions) -> N
                 continue
             for job in stalled:
                 try:  # another worker may have queued it again first: then this one is refused, harmlessly
-                    await app.job_manager.retry_job(job)
+                    await app.job_manager.retry_job(job, retry_at=AT_ONCE)
                     log.warning("batch item %s left by a dead worker: queued again", job.task_kwargs)
                 except Exception:
                     log.info("batch item %s was already queued again", job.task_kwargs)

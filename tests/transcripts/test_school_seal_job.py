@@ -113,7 +113,7 @@ def test_a_worker_killed_mid_class_leaves_its_class_to_another_worker_with_no_du
         job_id = c.jobs.submit(seal_jobs.SEAL_CLASS, items, title=title, created_by="test", school_id=school_id)
         victim = kill_a_worker_mid_item(c, job_id, workers)
         state = wait_until_finished(c, job_id, timeout=240)
-        assert state["status"] == "done", (state, [w.stderr.read(4000) if w.stderr else b"" for w in workers])
+        assert state["status"] == "done", state
         rows = c.jobs.results(job_id)
         retried = [r for r in rows if r["runner"] and r["attempts"] == 2]
         assert retried and all(not r["runner"].endswith(f":{victim}") for r in retried)  # another worker ended it
