@@ -84,4 +84,5 @@ def test_the_progress_policy_is_declared_for_every_progress_route(client: TestCl
     expected = {path: ["progress.class.read" if "{class_id}" in path else "progress.read"] for path in declared}
     # the report to the city (the Sở that manages) and the alerts (each person those they answer for)
     expected |= {"/api/v1/progress/reports": ["progress.report"], "/api/v1/progress/alerts": ["progress.alerts"]}
+    expected |= {"/api/v1/progress/ledger": ["progress.report"]}  # the reconciliation with the ledger, city-wide
     assert declared and declared == expected
