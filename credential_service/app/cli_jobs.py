@@ -84,15 +84,14 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 def cmd_seal_school(args: argparse.Namespace) -> int:
     require_dev("jobs seal-school")
-    from sqlalchemy import select
-
-    from credential_service.staff.tables import School
+    from credential_service.platform.errors import Message, NotFound
     from credential_service.transcripts import seal_jobs
 
     c = _container(args)
     c.start_dev_services()
-    with c.db.reader() as session:
-        school_id = session.execute(select(School.id).where(School.code == args.school_code)).scalar_one()
+    school_id = c.school_place(args.school_code).school_id  # the place the policies use for a school code
+    if school_id is None:
+        raise NotFound(Message(f"Không có trường {args.school_code}.", f"No school {args.school_code}."))
     seal = c.staff_auth.seal_for_school(school_id)
     title, items = seal_jobs.school_seal_items(c.transcripts, school_id, seal_staff_id=seal, actor="sogoc (dev)")
     job_id = c.jobs.submit(seal_jobs.SEAL_CLASS, items, title=title, created_by="sogoc (dev)", school_id=school_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 from seal_job_fixture import ready_classes
@@ -54,7 +53,7 @@ def test_the_sealed_transcripts_of_the_demo_agree_with_the_ledger_and_a_forged_o
         s.add(Transcript(id=forged, student_id=t.student_id, class_id=t.class_id, version=t.version + 1,
                          status=t.status, record_json=t.record_json, record_sha256=t.record_sha256, salt=t.salt,
                          pdf=t.pdf, pdf_sha256=t.pdf_sha256, created_at=t.created_at,
-                         issued_at=datetime.now(UTC)))  # fmt: skip
+                         issued_at=c.clock.now()))  # fmt: skip
     out = reconcile_with_ledger(c.transcripts, c.diplomas, c.ledger)
     assert out["agree"] is False and out["transcripts"]["examples"]["missing_from_ledger"] == [forged]
     assert main(["progress", "reconcile", "--database-url", c.settings.database_url]) == 1
