@@ -189,7 +189,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if body.get("credential"):
             cred = body["credential"]
             print(f"  Học bạ / credential {cred.get('id')}: {cred.get('status')}")
-        from credential_service.verification.results import book_year_lines  # a book's every year (issue #14)
+        from verifier.book_years import book_year_lines  # a book's every year (issue #14)
 
         for line in book_year_lines(body.get("years") or []):
             print(line)
@@ -273,6 +273,17 @@ def cmd_class_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_class_create(args: argparse.Namespace) -> int:
+    from credential_service.transcripts.class_setup import create_class
+
+    c = _container(args)
+    c.migrate()
+    class_id = create_class(c.db, school_code=args.school, name=args.klass, school_year=args.year,
+                            grade=args.grade, programme=args.programme)  # fmt: skip
+    print(json.dumps({"class_id": class_id, "programme": args.programme.upper()}, ensure_ascii=False))
+    return 0
+
+
 def cmd_class_show(args: argparse.Namespace) -> int:
     c, klass = _find_class(args)
     print(json.dumps(c.transcripts.class_overview(klass.id), ensure_ascii=False, indent=2))
@@ -333,6 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
         return q
 
     class_cmd("import", "nhập điểm XLSX/CSV / import results", cmd_class_import).add_argument("files", nargs="+")
+    cr = class_cmd("create", "mở lớp cho năm học / open a class for a school year", cmd_class_create)
+    cr.add_argument("--grade", type=int, required=True, help="khối 1–12 / grade 1–12")
+    cr.add_argument("--programme", default="GDPT", help="GDPT hoặc GDTX (lớp 10–12) / GDPT or GDTX (grades 10–12)")
     class_cmd("show", "xem lớp / review a class", cmd_class_show)
     class_cmd("lock", "khóa sổ và tạo học bạ / lock and render", cmd_class_lock)
     sg = class_cmd("sign", "ký một bước / sign one step", cmd_class_sign)

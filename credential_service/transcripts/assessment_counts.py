@@ -5,6 +5,9 @@ semester, of more than 35 up to 70 periods 3, of more than 70 periods 4. The per
 2018 programme (Circular 32/2018/TT-BGDĐT as amended by Circular 13/2022/TT-BGDĐT), 35 weeks a year.
 In THPT the assessment of a subject's learning topics (chuyên đề học tập) counts as one more regular
 assessment, so a THPT subject with topics may have one more.
+
+The continuing-education programme (GDTX, Circular 12/2022/TT-BGDĐT) has its own periods a year, which are not
+tabled here: a GDTX year is held only to the general bounds of 2 to 4 regular scores (``tx_count_problem``).
 """
 
 from __future__ import annotations
@@ -69,8 +72,10 @@ def regular_assessments(periods: Decimal) -> int:
     return 4
 
 
-def allowed_tx_counts(subject: str, grade: int) -> range | None:
+def allowed_tx_counts(subject: str, grade: int, programme: str = "GDPT") -> range | None:
     """How many regular scores a semester of ``subject`` in ``grade`` may have; None when unknown."""
+    if programme != "GDPT":  # GDTX: its periods a year are not tabled here (module docstring)
+        return None
     periods = periods_per_year(subject, grade)
     if periods is None:
         return None
@@ -79,9 +84,9 @@ def allowed_tx_counts(subject: str, grade: int) -> range | None:
     return range(n, n + extra + 1)
 
 
-def tx_count_for_subject_problem(subject: str, grade: int, count: int) -> Message | None:
+def tx_count_for_subject_problem(subject: str, grade: int, count: int, programme: str = "GDPT") -> Message | None:
     """Why ``count`` regular scores is not what ``subject`` has in ``grade`` (TT22 Art. 7.1), or None."""
-    allowed = allowed_tx_counts(subject, grade)
+    allowed = allowed_tx_counts(subject, grade, programme)
     if allowed is None or count in allowed:
         return None
     periods = periods_per_year(subject, grade)

@@ -167,6 +167,7 @@ def class_context(session: Session, klass: SchoolClass, on: date) -> ClassContex
         grade=klass.grade,
         homeroom_teacher=holder("gvcn", True),
         principal=holder("principal", False),
+        programme=klass.programme or "GDPT",
     )
 
 

@@ -44,6 +44,7 @@ def list_classes(session: Session) -> list[dict[str, Any]]:
             "school": {"code": s.code, "name": s.name},
             "name": k.name,
             "grade": k.grade,
+            "programme": k.programme,
             "school_year": k.school_year,
             "status": k.status,
         }
@@ -113,6 +114,7 @@ def class_overview(session: Session, class_id: str) -> dict[str, Any]:
         "school": {"code": school.code, "name": school.name},
         "name": klass.name,
         "grade": klass.grade,
+        "programme": klass.programme,
         "school_year": klass.school_year,
         "status": klass.status,
         "students": students,

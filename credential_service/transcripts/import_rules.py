@@ -79,6 +79,7 @@ from credential_service.transcripts.primary_year import PrimaryYearInput
 from credential_service.transcripts.record import STUDENT_DETAIL_COLUMNS
 from credential_service.transcripts.subjects import (
     SUBJECTS,
+    Programme,
     Subject,
     find_subject,
     known_subjects,
@@ -287,25 +288,28 @@ def _semester(
     return ScoredSemester(tx, gk, ck)
 
 
-def _subject(report: _Report, sheet: _Sheet, row: int, values: Sequence[Cell], grade: int) -> Subject | None:
+def _subject(
+    report: _Report, sheet: _Sheet, row: int, values: Sequence[Cell], grade: int, programme: Programme
+) -> Subject | None:
     raw = sheet.cell(values, "Môn học")
     subject = find_subject(clean_text(raw)) if raw is not None else None
     if subject is None:
         message = unknown_subject_message(clean_text(raw)) if raw is not None else Message(
             "Thiếu tên môn học", "Missing subject name"
         )  # fmt: skip
-        report.add(sheet.table.name, row, "Môn học", message, raw, known_subjects(grade))
+        report.add(sheet.table.name, row, "Môn học", message, raw, known_subjects(grade, programme))
         return None
-    if not subject.offered_in(grade):
+    if not subject.offered_in(grade, programme):
         report.add(
-            sheet.table.name, row, "Môn học", not_in_grade_message(subject, grade), raw, known_subjects(grade)
-        )
+            sheet.table.name, row, "Môn học", not_in_grade_message(subject, grade, programme), raw,
+            known_subjects(grade, programme),
+        )  # fmt: skip
         return None
     return subject
 
 
 def _read_results(
-    report: _Report, sheet: _Sheet, roster_codes: set[str], grade: int
+    report: _Report, sheet: _Sheet, roster_codes: set[str], grade: int, programme: Programme
 ) -> dict[str, list[_ResultRow]]:
     by_student: dict[str, list[_ResultRow]] = {}
     first_row: dict[tuple[str, str], int] = {}
@@ -325,7 +329,7 @@ def _read_results(
                 ),
                 code, Message(f"một Mã HS của bảng {ROSTER_SHEET}", f"a student code from {ROSTER_SHEET}"),
             )  # fmt: skip
-        subject = _subject(report, sheet, row, values, grade)
+        subject = _subject(report, sheet, row, values, grade, programme)
         if subject is not None and code:
             key = (code, subject.name)
             if key in first_row:
@@ -346,7 +350,7 @@ def _read_results(
         hk2 = _semester(report, sheet, row, values, subject, "HK2")
         for hk, semester in (("HK1", hk1), ("HK2", hk2)):
             if isinstance(semester, ScoredSemester):
-                problem = tx_count_for_subject_problem(subject.name, grade, len(semester.tx))
+                problem = tx_count_for_subject_problem(subject.name, grade, len(semester.tx), programme)
                 if problem is not None:
                     expected = Message("số điểm theo số tiết/năm của môn", "as many scores as the subject's periods")
                     report.add(name, row, f"{hk} TX", problem, "; ".join(str(s) for s in semester.tx), expected)
@@ -361,7 +365,7 @@ def _read_results(
 # --------------------------------------------------------------------------------------- entry
 
 
-def _student(student: _RosterRow, results: list[_ResultRow], grade: int) -> StudentYear:
+def _student(student: _RosterRow, results: list[_ResultRow], grade: int, programme: Programme) -> StudentYear:
     items = sorted((r.item for r in results), key=lambda i: _ORDER[i.name])
     year = YearInput(
         grade=grade,
@@ -371,6 +375,7 @@ def _student(student: _RosterRow, results: list[_ResultRow], grade: int) -> Stud
         absences=student.absences,
         comments={r.item.name: r.comment for r in results if r.comment},
         teacher_comment=student.teacher_comment,
+        programme=programme,
     )
     return StudentYear(
         code=student.code,
@@ -390,7 +395,9 @@ def _problem_order(p: Problem) -> tuple[int, int]:
     return sheet, int(p.location.get("row") or 0)
 
 
-def validate_class_import(roster: Table, results: Table, *, grade: int) -> list[StudentYear]:
+def validate_class_import(
+    roster: Table, results: Table, *, grade: int, programme: Programme = Programme.GDPT
+) -> list[StudentYear]:
     """Check a class's roster and results; return the students in roster order, or raise InvalidInput
     listing every problem found (location {"sheet", "row", "column"}, value, expected)."""
     try:
@@ -404,11 +411,9 @@ def validate_class_import(roster: Table, results: Table, *, grade: int) -> list[
         _raise(report)
     assert roster_sheet is not None and results_sheet is not None
     students, codes = _read_roster(report, roster_sheet)
-    by_student = _read_results(report, results_sheet, codes, grade)
+    by_student = _read_results(report, results_sheet, codes, grade, programme)
     seen_in_results = {
-        student_code(results_sheet.cell(values, "Mã HS"))
-        for _, values in results.rows
-        if not _blank_row(values)
+        student_code(results_sheet.cell(values, "Mã HS")) for _, values in results.rows if not _blank_row(values)
     }
     for code, student in students.items():
         if code not in seen_in_results:
@@ -423,7 +428,7 @@ def validate_class_import(roster: Table, results: Table, *, grade: int) -> list[
             )  # fmt: skip
     if report.problems:
         _raise(report)
-    return [_student(s, by_student[code], grade) for code, s in students.items()]
+    return [_student(s, by_student[code], grade, programme) for code, s in students.items()]
 
 
 def _raise(report: _Report) -> None:
@@ -435,7 +440,5 @@ def _raise(report: _Report) -> None:
             f"The import file has {n} problem(s); nothing was imported",
         ),
         problems=problems,
-        hint=Message(
-            "Sửa các ô được nêu rồi nhập lại cả tệp", "Fix the cells listed and import the whole file again"
-        ),
+        hint=Message("Sửa các ô được nêu rồi nhập lại cả tệp", "Fix the cells listed and import the whole file again"),
     )

@@ -28,19 +28,23 @@ from credential_service.transcripts.primary_catalogue import PRIMARY_GRADES
 from credential_service.transcripts.primary_year import PrimaryYearInput, parse_primary_year
 from credential_service.transcripts.record import STUDENT_DETAIL_KEYS
 from credential_service.transcripts.service import ImportReport, TranscriptService
+from credential_service.transcripts.subjects import Programme
 from credential_service.transcripts.year_input import FieldError, YearInput, parse_year_input
 
 
-def _grade(service: TranscriptService, class_id: str) -> int:
+def _grade(service: TranscriptService, class_id: str) -> tuple[int, Programme]:
+    """The class's grade and programme (general or continuing education)."""
     with service.db.reader() as session:
-        return service.get_class(session, class_id).grade
+        klass = service.get_class(session, class_id)
+        return klass.grade, Programme(klass.programme or Programme.GDPT)
 
 
-def _validate_sheets(roster: Table, results: Table, grade: int) -> list[StudentYear]:
+def _validate_sheets(roster: Table, results: Table, class_of: tuple[int, Programme]) -> list[StudentYear]:
     """Grades 1–5 have their own columns (Circular 27, ``import_primary``); grades 6–12 the Circular 22 ones."""
+    grade, programme = class_of
     if grade in PRIMARY_GRADES:
         return validate_primary_import(roster, results, grade=grade)
-    return validate_class_import(roster, results, grade=grade)
+    return validate_class_import(roster, results, grade=grade, programme=programme)
 
 
 def import_xlsx(service: TranscriptService, class_id: str, data: bytes, filename: str) -> ImportReport:
@@ -72,7 +76,8 @@ def import_json(service: TranscriptService, class_id: str, payload: Any) -> Impo
                 'The JSON body must look like {"students": [...]}.',
             )
         )
-    students = validate_json_import(payload["students"], grade=_grade(service, class_id))
+    grade, programme = _grade(service, class_id)
+    students = validate_json_import(payload["students"], grade=grade, programme=programme)
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return service.import_results(
         class_id, students, source_name="api.json", source_sha256=hashlib.sha256(canonical).hexdigest()
@@ -107,7 +112,9 @@ def _details(raw: Any, where: str, problems: list[Problem]) -> dict[str, str] | 
     return out or None
 
 
-def validate_json_import(students: list[Any], *, grade: int) -> list[StudentYear]:
+def validate_json_import(
+    students: list[Any], *, grade: int, programme: Programme = Programme.GDPT
+) -> list[StudentYear]:
     """Validate the JSON form of a class import; every problem is reported with its path."""
     problems: list[Problem] = []
     out: list[StudentYear] = []
@@ -165,6 +172,8 @@ def validate_json_import(students: list[Any], *, grade: int) -> list[StudentYear
         year_data = item.get("year")
         if isinstance(year_data, dict):
             year_data = {"grade": grade, **year_data}
+            if programme is not Programme.GDPT:  # the class's programme, as the grade is the class's
+                year_data["programme"] = programme.value
         parse_year = parse_primary_year if grade in PRIMARY_GRADES else parse_year_input  # TT27 (1–5) or TT22
         try:
             year: YearInput | PrimaryYearInput = parse_year(year_data if isinstance(year_data, dict) else {})

@@ -56,6 +56,7 @@ class ClassContext:
     grade: int
     homeroom_teacher: str
     principal: str
+    programme: str = "GDPT"  # GDTX: continuing education at THPT level (Circular 12/2022)
 
 
 def build_transcript_record(
@@ -133,7 +134,12 @@ def _with_identity(
         },
         "school": {"code": context.school_code, "name": context.school_name, "province": context.province},
         "school_year": context.school_year,
-        "class": {"name": context.class_name, "grade": context.grade},
+        "class": {
+            "name": context.class_name,
+            "grade": context.grade,
+            # general education stays implicit, so earlier records keep their bytes
+            **({"programme": context.programme} if context.programme != "GDPT" else {}),
+        },
         "homeroom_teacher": {"full_name": context.homeroom_teacher},
         "principal": {"full_name": context.principal},
         "results": results,
@@ -231,29 +237,3 @@ def with_earlier_years(
 ) -> dict[str, Any]:
     """``record`` as the book's new version: the version it continues and the earlier years."""
     return {**record, "continues": dict(continues), "earlier_years": list(earlier_years)}
-
-
-def book_years(record: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Every year of the book a record is (the earlier years, then its own), each with its school, class, results
-    summary and who signed it (the record's own year: its signers are the PDF's signatures)."""
-    years: list[dict[str, Any]] = []
-    for y in [*(record.get("earlier_years") or []), {**record, "signed_by": None}]:
-        if not isinstance(y, Mapping):
-            continue
-        results = y.get("results") or {}
-        learning = results.get("learning_result") or {}
-        conduct = results.get("conduct") or {}
-        years.append(
-            {
-                "school_year": y.get("school_year"),
-                "class": (y.get("class") or {}).get("name"),
-                "grade": (y.get("class") or {}).get("grade"),
-                "school": (y.get("school") or {}).get("name"),
-                "credential_id": y.get("credential_id"),
-                "version": y.get("version"),
-                "learning_result": learning.get(LEARNING_AFTER_REASSESSMENT) or learning.get("year"),
-                "conduct": conduct.get(CONDUCT_AFTER_SUMMER) or conduct.get("year"),
-                "signed_by": y.get("signed_by"),
-            }
-        )
-    return years

@@ -15,6 +15,13 @@ Names are Unicode NFC exactly as written in the programme. ``lookup_subject`` to
 punctuation, NFD input, old-style tone placement ("Hoá" / "Hóa"), y/i spelling ("lý" / "lí") and a few
 common abbreviations; anything else raises :class:`InvalidInput`.
 
+Continuing education (giáo dục thường xuyên, GDTX) at THPT level follows its own programme (Circular
+12/2022/TT-BGDĐT): the compulsory subjects Ngữ văn, Toán, Lịch sử and Giáo dục quốc phòng và an ninh, the
+compulsory activity Hoạt động trải nghiệm, hướng nghiệp, and four subjects the learner chooses among Địa lí,
+Giáo dục kinh tế và pháp luật, Vật lí, Hóa học, Sinh học, Công nghệ and Tin học. There is no Giáo dục thể chất,
+art or local-content subject. Ngoại ngữ 1 is accepted as the programme's optional subject. ``Programme`` names
+which list a class follows; the assessment (Circular 22) is the same.
+
 THCS "Nghệ thuật" has two contents, Âm nhạc and Mĩ thuật; schools record them either as one subject or
 as two ("Nghệ thuật (Âm nhạc)"), so both "Nghệ thuật" and "Âm nhạc"/"Mĩ thuật" exist in grades 6–9.
 """
@@ -32,6 +39,30 @@ from credential_service.platform.errors import InvalidInput, Message, Problem
 THCS_GRADES = frozenset({6, 7, 8, 9})
 THPT_GRADES = frozenset({10, 11, 12})
 ALL_GRADES = THCS_GRADES | THPT_GRADES
+
+
+class Programme(StrEnum):
+    """Which programme a class follows: general education, or continuing education at THPT level."""
+
+    GDPT = "GDPT"  # chương trình giáo dục phổ thông 2018 (Circular 32/2018, 13/2022)
+    GDTX = "GDTX"  # chương trình giáo dục thường xuyên cấp THPT (Circular 12/2022)
+
+    @property
+    def label_vi(self) -> str:
+        return "Giáo dục phổ thông" if self is Programme.GDPT else "Giáo dục thường xuyên"
+
+    @property
+    def label_en(self) -> str:
+        return "General education" if self is Programme.GDPT else "Continuing education"
+
+
+GDTX_GRADES = frozenset({10, 11, 12})
+# Circular 12/2022/TT-BGDĐT (the GDTX programme at THPT level): compulsory, elective (4 of 7) and optional.
+GDTX_THPT_SUBJECTS = frozenset({
+    "Ngữ văn", "Toán", "Lịch sử", "Giáo dục quốc phòng và an ninh", "Hoạt động trải nghiệm, hướng nghiệp",
+    "Địa lí", "Giáo dục kinh tế và pháp luật", "Vật lí", "Hóa học", "Sinh học", "Công nghệ", "Tin học",
+    "Ngoại ngữ 1",
+})  # fmt: skip
 
 
 class AssessmentMode(StrEnum):
@@ -54,7 +85,9 @@ class Subject:
     grades: frozenset[int]
     optional: bool = False  # môn học tự chọn (Tiếng dân tộc thiểu số, Ngoại ngữ 2)
 
-    def offered_in(self, grade: int) -> bool:
+    def offered_in(self, grade: int, programme: Programme = Programme.GDPT) -> bool:
+        if programme is Programme.GDTX:
+            return grade in GDTX_GRADES and self.name in GDTX_THPT_SUBJECTS
         return grade in self.grades
 
     @property
@@ -178,7 +211,7 @@ def find_subject(name: str) -> Subject | None:
     return _INDEX.get(subject_key(name))
 
 
-def lookup_subject(name: str, *, grade: int | None = None) -> Subject:
+def lookup_subject(name: str, *, grade: int | None = None, programme: Programme = Programme.GDPT) -> Subject:
     """The subject called ``name``; raises InvalidInput for an unknown name or one not taught in ``grade``."""
     subject = find_subject(name)
     if subject is None:
@@ -186,8 +219,8 @@ def lookup_subject(name: str, *, grade: int | None = None) -> Subject:
             unknown_subject_message(name),
             problems=[Problem(unknown_subject_message(name), {"field": "subject"}, name, known_subjects())],
         )
-    if grade is not None and not subject.offered_in(grade):
-        msg = not_in_grade_message(subject, grade)
+    if grade is not None and not subject.offered_in(grade, programme):
+        msg = not_in_grade_message(subject, grade, programme)
         raise InvalidInput(msg, problems=[Problem(msg, {"field": "subject"}, name)])
     return subject
 
@@ -199,22 +232,38 @@ def unknown_subject_message(name: object) -> Message:
     )
 
 
-def not_in_grade_message(subject: Subject, grade: int) -> Message:
+def not_in_grade_message(subject: Subject, grade: int, programme: Programme = Programme.GDPT) -> Message:
+    if programme is Programme.GDTX:
+        return Message(
+            f"Môn {subject.name} không có trong chương trình giáo dục thường xuyên cấp THPT (Thông tư 12/2022)",
+            f"The subject {subject.name} is not in the continuing-education (GDTX) THPT programme (Circular 12/2022)",
+        )
     return Message(
         f"Môn {subject.name} không có ở lớp {grade}",
         f"The subject {subject.name} is not taught in grade {grade}",
     )
 
 
-def known_subjects(grade: int | None = None) -> Message:
+def known_subjects(grade: int | None = None, programme: Programme = Programme.GDPT) -> Message:
     """A message listing the valid subject names (for a problem's ``expected``)."""
-    names = ", ".join(s.name for s in subjects_for_grade(grade)) if grade else ", ".join(BY_NAME)
+    names = ", ".join(s.name for s in subjects_for_grade(grade, programme)) if grade else ", ".join(BY_NAME)
     return Message(f"một trong: {names}", f"one of: {names}")
 
 
-def subjects_for_grade(grade: int | None) -> list[Subject]:
+def subjects_for_grade(grade: int | None, programme: Programme = Programme.GDPT) -> list[Subject]:
     """All subjects taught in ``grade`` (programme order)."""
-    return [s for s in SUBJECTS if grade is None or s.offered_in(grade)]
+    return [s for s in SUBJECTS if grade is None or s.offered_in(grade, programme)]
+
+
+def parse_programme(value: object) -> Programme:
+    """``GDPT`` (also absent) or ``GDTX``, tolerant of case and of the programme's full Vietnamese name."""
+    if value is None:
+        return Programme.GDPT
+    key = subject_key(value) if isinstance(value, str) else ""
+    for programme in Programme:
+        if key in (subject_key(programme.value), subject_key(programme.label_vi)):
+            return programme
+    raise ValueError(value)
 
 
 def programme_order(names: Iterable[str]) -> list[str]:

@@ -28,6 +28,8 @@ class SchoolClass(Base):
     name: Mapped[str] = mapped_column(String(32))
     grade: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(24), default="draft")
+    # GDPT (general education) or GDTX (continuing education, THPT; Circular 12/2022): migration 0016
+    programme: Mapped[str] = mapped_column(String(8), default="GDPT", server_default="GDPT")
 
 
 class Student(Base):

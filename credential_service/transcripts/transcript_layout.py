@@ -79,7 +79,10 @@ class _TranscriptLayout:
         grade = self.klass.get("grade")
         level_vi, level_en = "", ""
         if isinstance(grade, int):
-            if grade >= 10:
+            if grade >= 10 and self.klass.get("programme") == "GDTX":  # Circular 12/2022's learners
+                level_vi = "GIÁO DỤC THƯỜNG XUYÊN CẤP TRUNG HỌC PHỔ THÔNG"
+                level_en = "Continuing education, upper-secondary level"
+            elif grade >= 10:
                 level_vi, level_en = "TRUNG HỌC PHỔ THÔNG", "Upper-secondary school"
             elif grade >= 6:
                 level_vi, level_en = "TRUNG HỌC CƠ SỞ", "Lower-secondary school"

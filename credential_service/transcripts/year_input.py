@@ -13,7 +13,8 @@ JSON shape (``parse_year_input`` accepts exactly these keys)::
       "reassessment": {"Toán": 5.5, "Giáo dục thể chất": "Đ"},     # optional
       "summer_conduct": "Đạt",                                    # optional
       "comments": {"Toán": "Tiến bộ rõ."},                         # optional
-      "teacher_comment": "Chăm ngoan."                             # optional
+      "teacher_comment": "Chăm ngoan.",                            # optional
+      "programme": "GDTX"                                          # optional: continuing education (10–12)
     }
 
 Scores may be int, float or numeric strings with a dot; each is converted through ``str()`` to Decimal.
@@ -37,10 +38,13 @@ from credential_service.transcripts.assessment_counts import tx_count_for_subjec
 from credential_service.transcripts.grading_scores import tx_count_problem
 from credential_service.transcripts.grading_types import Level, SubjectValue, Verdict
 from credential_service.transcripts.subjects import (
+    GDTX_GRADES,
+    Programme,
     Subject,
     find_subject,
     known_subjects,
     not_in_grade_message,
+    parse_programme,
     programme_order,
     unknown_subject_message,
 )
@@ -120,6 +124,7 @@ class YearInput:
     summer_conduct: Verdict | None = None
     comments: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     teacher_comment: str | None = None
+    programme: Programme = Programme.GDPT
 
     def subject(self, name: str) -> SubjectInput:
         for s in self.subjects:
@@ -132,16 +137,18 @@ class YearInput:
 
 
 _TOP_KEYS = {"grade", "subjects", "conduct", "absences", "reassessment", "summer_conduct", "comments"}
-_TOP_KEYS |= {"teacher_comment"}
+_TOP_KEYS |= {"teacher_comment", "programme"}
+_PROGRAMME_EXPECTED = Message(
+    "GDPT (giáo dục phổ thông) hoặc GDTX (giáo dục thường xuyên, lớp 10–12)",
+    "GDPT (general education) or GDTX (continuing education, grades 10–12)",
+)
 
 
 class _Collector:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
-    def add(
-        self, where: str, message: Message, value: object = None, expected: Message | None = None
-    ) -> None:
+    def add(self, where: str, message: Message, value: object = None, expected: Message | None = None) -> None:
         shown = value if value is None or isinstance(value, str | int | float) else str(value)
         self.problems.append(Problem(message, {"field": where}, shown, expected))
 
@@ -169,13 +176,14 @@ def parse_year_input(data: Mapping[str, Any]) -> YearInput:
         if key not in data:
             c.add(key, _missing(key))
     grade = c.run("grade", parse_grade, data["grade"]) if "grade" in data else None
-    subjects = _parse_subjects(c, data.get("subjects"), grade) if "subjects" in data else []
+    programme = _parse_programme(c, data.get("programme"), grade)
+    subjects = _parse_subjects(c, data.get("subjects"), grade, programme) if "subjects" in data else []
     if grade is not None:
         for s in subjects:
             for hk in ("hk1", "hk2"):
                 semester = getattr(s, hk)
                 if isinstance(semester, ScoredSemester):
-                    problem = tx_count_for_subject_problem(s.name, grade, len(semester.tx))
+                    problem = tx_count_for_subject_problem(s.name, grade, len(semester.tx), programme)
                     if problem is not None:
                         c.add(f"subjects.{s.name}.{hk}.tx", problem, len(semester.tx))
     conduct = data.get("conduct")
@@ -195,9 +203,7 @@ def parse_year_input(data: Mapping[str, Any]) -> YearInput:
     comments = _parse_comments(c, data.get("comments"), by_name)
     teacher_comment = _optional_text(c, "teacher_comment", data.get("teacher_comment"))
     if c.problems or grade is None or hk1 is None or hk2 is None or absences is None:
-        raise InvalidInput(
-            Message("Dữ liệu năm học không hợp lệ", "Invalid school-year data"), problems=c.problems
-        )
+        raise InvalidInput(Message("Dữ liệu năm học không hợp lệ", "Invalid school-year data"), problems=c.problems)
     return YearInput(
         grade=grade,
         subjects=tuple(subjects),
@@ -208,7 +214,29 @@ def parse_year_input(data: Mapping[str, Any]) -> YearInput:
         summer_conduct=summer_conduct,
         comments=MappingProxyType(comments),
         teacher_comment=teacher_comment,
+        programme=programme,
     )
+
+
+def _parse_programme(c: _Collector, raw: object, grade: int | None) -> Programme:
+    """The class's programme; GDTX is the THPT continuing-education programme (Circular 12/2022), grades 10–12."""
+    try:
+        programme = parse_programme(raw)
+    except ValueError:
+        c.add("programme", Message(f"Chương trình không hợp lệ: {raw!r}", f"Unknown programme: {raw!r}"),
+              str(raw), _PROGRAMME_EXPECTED)  # fmt: skip
+        return Programme.GDPT
+    if programme is Programme.GDTX and grade is not None and grade not in GDTX_GRADES:
+        c.add(
+            "programme",
+            Message(
+                f"Chương trình GDTX chỉ áp dụng cho lớp 10–12 (Thông tư 12/2022), không cho lớp {grade}",
+                f"The GDTX programme covers grades 10–12 only (Circular 12/2022), not grade {grade}",
+            ),
+            str(raw), _PROGRAMME_EXPECTED,
+        )  # fmt: skip
+        return Programme.GDPT  # one problem, not one more per subject
+    return programme
 
 
 def _unknown_keys(c: _Collector, where: str, obj: Mapping[str, Any], allowed: set[str]) -> None:
@@ -227,18 +255,20 @@ def _optional_text(c: _Collector, where: str, value: object) -> str | None:
     return text or None
 
 
-def _resolve_subject(c: _Collector, where: str, name: object, grade: int | None) -> Subject | None:
+def _resolve_subject(
+    c: _Collector, where: str, name: object, grade: int | None, programme: Programme
+) -> Subject | None:
     subject = find_subject(name) if isinstance(name, str) else None
     if subject is None:
-        c.add(where, unknown_subject_message(name), str(name), known_subjects(grade))
+        c.add(where, unknown_subject_message(name), str(name), known_subjects(grade, programme))
         return None
-    if grade is not None and not subject.offered_in(grade):
-        c.add(where, not_in_grade_message(subject, grade), str(name), known_subjects(grade))
+    if grade is not None and not subject.offered_in(grade, programme):
+        c.add(where, not_in_grade_message(subject, grade, programme), str(name), known_subjects(grade, programme))
         return None
     return subject
 
 
-def _parse_subjects(c: _Collector, raw: object, grade: int | None) -> list[SubjectInput]:
+def _parse_subjects(c: _Collector, raw: object, grade: int | None, programme: Programme) -> list[SubjectInput]:
     if not isinstance(raw, Mapping) or not raw:
         c.add("subjects", Message("Cần ít nhất một môn học", "At least one subject is required"))
         return []
@@ -246,7 +276,7 @@ def _parse_subjects(c: _Collector, raw: object, grade: int | None) -> list[Subje
     parsed: list[SubjectInput] = []
     for key, body in raw.items():
         where = f"subjects.{key}"
-        subject = _resolve_subject(c, where, key, grade)
+        subject = _resolve_subject(c, where, key, grade, programme)
         if subject is None:
             continue
         if subject.name in seen:
@@ -318,9 +348,7 @@ def _parse_semester(c: _Collector, where: str, subject: Subject, raw: object) ->
 
 def _parse_tx(c: _Collector, where: str, raw: object) -> tuple[Decimal, ...] | None:
     if not isinstance(raw, list | tuple):
-        c.add(
-            where, Message("Cần danh sách điểm thường xuyên", "Expected a list of regular scores"), str(raw)
-        )
+        c.add(where, Message("Cần danh sách điểm thường xuyên", "Expected a list of regular scores"), str(raw))
         return None
     problem = tx_count_problem(len(raw))
     if problem is not None:
@@ -332,9 +360,7 @@ def _parse_tx(c: _Collector, where: str, raw: object) -> tuple[Decimal, ...] | N
     return tuple(scores)
 
 
-def _parse_reassessment(
-    c: _Collector, raw: object, by_name: Mapping[str, Subject]
-) -> dict[str, SubjectValue]:
+def _parse_reassessment(c: _Collector, raw: object, by_name: Mapping[str, Subject]) -> dict[str, SubjectValue]:
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
@@ -412,20 +438,18 @@ def year_input_to_json(year: YearInput) -> dict[str, Any]:
     """The canonical JSON form of ``year`` (parses back with ``parse_year_input`` to an equal value)."""
     out: dict[str, Any] = {
         "grade": year.grade,
-        "subjects": {
-            s.name: {"hk1": _semester_json(s.hk1), "hk2": _semester_json(s.hk2)} for s in year.subjects
-        },
+        "subjects": {s.name: {"hk1": _semester_json(s.hk1), "hk2": _semester_json(s.hk2)} for s in year.subjects},
         "conduct": {"hk1": str(year.conduct_hk1), "hk2": str(year.conduct_hk2)},
         "absences": year.absences,
     }
     if year.reassessment:
-        out["reassessment"] = {
-            n: value_json(year.reassessment[n]) for n in programme_order(year.reassessment)
-        }
+        out["reassessment"] = {n: value_json(year.reassessment[n]) for n in programme_order(year.reassessment)}
     if year.summer_conduct is not None:
         out["summer_conduct"] = str(year.summer_conduct)
     if year.comments:
         out["comments"] = {n: year.comments[n] for n in programme_order(year.comments)}
     if year.teacher_comment is not None:
         out["teacher_comment"] = year.teacher_comment
+    if year.programme is not Programme.GDPT:  # general education is the default and stays implicit
+        out["programme"] = year.programme.value
     return out

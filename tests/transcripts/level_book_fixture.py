@@ -60,11 +60,14 @@ def add_school(
     return school
 
 
-def add_class(c: Container, school: SchoolSigners, name: str, grade: int, school_year: str) -> str:
+def add_class(
+    c: Container, school: SchoolSigners, name: str, grade: int, school_year: str, programme: str = "GDPT"
+) -> str:
     """A class of ``school`` in ``school_year``, its homeroom teacher the school's."""
     cid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"test/level-book/{school.id}/{school_year}/{name}"))
     with c.db.transaction() as s:
-        s.add(SchoolClass(id=cid, school_id=school.id, school_year=school_year, name=name, grade=grade))
+        s.add(SchoolClass(id=cid, school_id=school.id, school_year=school_year, name=name, grade=grade,
+                          programme=programme))  # fmt: skip
         s.flush()
         s.add(RoleAssignment(id=str(uuid.uuid4()), staff_id=school.gvcn, role="gvcn", school_id=school.id,
                              class_id=cid, valid_from=FROM, valid_to=None))  # fmt: skip
