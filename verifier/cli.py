@@ -108,7 +108,14 @@ def _load_roots(paths: Sequence[str]) -> list[Any]:
     return roots
 
 
-def _human(report: VerificationReport, file: str, hinted: bool, ledger: LedgerCheckReport | None = None) -> str:
+def _human(
+    report: VerificationReport,
+    file: str,
+    hinted: bool,
+    ledger: LedgerCheckReport | None = None,
+    years: list[dict[str, Any]] | None = None,
+) -> str:
+    from verifier.book_years import book_year_lines
     from verifier.cli_ledger import combined, ledger_lines
 
     lines: list[str] = []
@@ -167,12 +174,17 @@ def _human(report: VerificationReport, file: str, hinted: bool, ledger: LedgerCh
         lines.append(f"  ! {w.en}")
     if hinted:
         lines.append("  Hint: no trusted root was given, so no signer can be trusted; use --trust-root.")
+    if years:  # a học bạ book (issue #14): every school year and who signed it
+        lines.append("")
+        lines.append("Các năm học trong học bạ / the book's school years:")
+        lines.extend(book_year_lines(years))
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``verify`` with parsed ``args``; returns the exit status."""
-    from verifier.cli_ledger import RECORD_CONTENTS, combined, ledger_check, report_dict
+    from verifier.book_years import book_years_signed
+    from verifier.cli_ledger import RECORD_CONTENTS, combined, embedded_record, ledger_check, report_dict
     from verifier.pdf import DEFAULT_POLICY, examine_pdf, verify_pdf
 
     # pyHanko and certvalidator log expected failures (untrusted chains, bad files) with tracebacks.
@@ -205,10 +217,18 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({"error": {"code": e.code, "vi": e.vi, "en": e.en}}, ensure_ascii=False, indent=2))
             return EXIT_ERROR
         return _err(e.vi, e.en)
+    years: list[dict[str, Any]] = []
+    if report.document == "signed":
+        signed = [(s.field, s.signer, s.indication) for s in report.signatures if s.kind == "signature"]
+        years = book_years_signed(embedded_record(exam.contents), signed)
     if args.json:
-        print(json.dumps(report_dict(report, ledger), ensure_ascii=False, indent=2))
+        body = report_dict(report, ledger)
+        if years:
+            body["years"] = years
+        print(json.dumps(body, ensure_ascii=False, indent=2))
     else:
-        print(_human(report, args.file, hinted=not roots and report.document == "signed", ledger=ledger))
+        hinted = not roots and report.document == "signed"
+        print(_human(report, args.file, hinted=hinted, ledger=ledger, years=years))
     if report.document != "signed":
         return report.exit_code
     return EXIT_CODES[combined(report, ledger)[0]]

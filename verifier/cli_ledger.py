@@ -23,7 +23,7 @@ from verifier.pdf_contents import ContentRequest, PdfContents
 from verifier.report import FAILED, INDETERMINATE, VerificationReport, worst
 from verifier.trust_list import TrustList
 
-__all__ = ["RECORD_CONTENTS", "add_ledger_arguments", "combined", "ledger_check", "ledger_lines"]
+__all__ = ["RECORD_CONTENTS", "add_ledger_arguments", "combined", "embedded_record", "ledger_check", "ledger_lines"]
 
 RECORD_NAMES = ("hocba-record.json", "vanbang-record.json")
 RECORD_CONTENTS = ContentRequest(attachments=RECORD_NAMES, max_attachment_size=256 * 1024)
@@ -52,6 +52,18 @@ def add_ledger_arguments(p: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="địa chỉ đơn vị cấp thay cho mã QR (phải có trong danh sách) / issuer address instead of the QR's",
     )
+
+
+def embedded_record(contents: PdfContents | None) -> dict[str, Any] | None:
+    """The one embedded Sổ Gốc Số record as JSON, or None (none, several, or unreadable)."""
+    found = [a for a in (contents.attachments if contents is not None else []) if a.name in RECORD_NAMES]
+    if len(found) != 1 or found[0].data is None:
+        return None
+    try:
+        record = json.loads(found[0].data)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def _record(contents: PdfContents | None) -> tuple[str, str] | str | None:

@@ -25,9 +25,10 @@ from credential_service.platform.errors import NotFound, SogocError
 from credential_service.platform.view_keys import holds_document
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow
-from credential_service.transcripts.record import CONDUCT_AFTER_SUMMER, LEARNING_AFTER_REASSESSMENT, book_years
+from credential_service.transcripts.record import CONDUCT_AFTER_SUMMER, LEARNING_AFTER_REASSESSMENT
 from credential_service.verification.results import STATUS_LABELS
 from credential_service.verification.routes import Verifier, read_upload
+from verifier.book_years import book_years
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "platform" / "templates"))
 router = APIRouter(include_in_schema=False)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from credential_service.transcripts.record import book_years
+from verifier.book_years import book_years_signed
 from verifier.qr import QrReport
 from verifier.report import FAILED, INDETERMINATE, PASSED, Message, VerificationReport, explain
 
@@ -221,19 +221,8 @@ class CredentialVerification:
     def book_years(self) -> list[dict[str, Any]]:
         """A học bạ book's every year and who signed it (the earlier years as the record carries them; this year's
         signers are the file's signatures); empty for a single year or a record not shaped like ours."""
-        if not isinstance(self.record, dict) or not self.record.get("earlier_years"):
-            return []
-        try:
-            years = book_years(self.record)
-        except (AttributeError, TypeError, ValueError):
-            return []
-        if years:
-            years[-1]["signed_by"] = [
-                {"step": s.field, "full_name": s.signer, "indication": s.indication}
-                for s in self.pdf.signatures
-                if s.kind == "signature"
-            ]
-        return years
+        signatures = [(s.field, s.signer, s.indication) for s in self.pdf.signatures if s.kind == "signature"]
+        return book_years_signed(self.record, signatures)
 
 
 def overall_verdict(result: CredentialVerification) -> CredentialVerification:
@@ -253,20 +242,3 @@ def overall_verdict(result: CredentialVerification) -> CredentialVerification:
     else:
         result.indication, result.sub_indication = PASSED, None
     return result
-
-
-def book_year_lines(years: list[dict[str, Any]]) -> list[str]:
-    """A học bạ book's years for people (``sogoc verify``): each school year, class, school, and who signed it."""
-    lines = []
-    for y in years:
-        signers = "; ".join(
-            f"{s.get('full_name') or '?'} ({s.get('step')}"
-            + (f", sê-ri / serial {s['certificate_serial']}" if s.get("certificate_serial") else "")
-            + ")"
-            for s in y.get("signed_by") or []
-        )
-        lines.append(
-            f"  Năm học / school year {y.get('school_year')}: lớp / class {y.get('class')}, {y.get('school')}"
-            f" (học bạ / credential {y.get('credential_id')} v{y.get('version')}); ký bởi / signed by: {signers or '-'}"
-        )
-    return lines

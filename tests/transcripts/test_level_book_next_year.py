@@ -20,8 +20,8 @@ from credential_service.app.factory import create_app
 from credential_service.ledger.tables import LedgerEntry
 from credential_service.platform.view_keys import view_key
 from credential_service.transcripts.tables import SigningEvent
-from credential_service.verification.results import book_year_lines
 from credential_service.verification.service import VerificationService
+from verifier.book_years import book_year_lines
 
 pytestmark = pytest.mark.parametrize("empty_db_url", ["sqlite"], indirect=True)  # signing: one backend is enough
 ROOT_CERT = Path(__file__).resolve().parents[2] / "keys" / "dev" / "out" / "root.cert.pem"

@@ -18,6 +18,7 @@ from level_book_fixture import add_class, add_school, issue_year, issued, pupils
 from credential_service.app.bootstrap import Container
 from credential_service.app.cli import main as sogoc
 from credential_service.verification.service import VerificationService
+from verifier.cli import main as sogoc_verify
 
 pytestmark = pytest.mark.parametrize("empty_db_url", ["sqlite"], indirect=True)  # signing: one backend is enough
 ROOT_CERT = Path(__file__).resolve().parents[2] / "keys" / "dev" / "out" / "root.cert.pem"
@@ -70,3 +71,14 @@ def test_grades_6_to_9_make_one_book_of_four_years(container: Container, tmp_pat
     for school_year in YEARS.values():
         assert f"Năm học / school year {school_year}" in out, out
     assert out.count("Đỗ Thị Lan (gvcn, sê-ri / serial") == 3, out  # the earlier years' signers, with serials
+
+    # the standalone verifier (no register, no service) lists the same years from the embedded record
+    standalone = io.StringIO()
+    with redirect_stdout(standalone):
+        rc = sogoc_verify([str(path), "--trust-root", str(ROOT_CERT), "--offline"])
+    alone = standalone.getvalue()
+    assert rc == 2 and "NO_TRUST_LIST" in alone, alone  # no trust list given: the ledger is not checked
+    assert "Các năm học trong học bạ / the book's school years:" in alone, alone
+    for school_year in YEARS.values():
+        assert f"Năm học / school year {school_year}" in alone, alone
+    assert alone.count("Đỗ Thị Lan (gvcn, sê-ri / serial") == 3, alone
