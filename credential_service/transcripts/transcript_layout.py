@@ -86,6 +86,8 @@ class _TranscriptLayout:
                 level_vi, level_en = "TRUNG HỌC PHỔ THÔNG", "Upper-secondary school"
             elif grade >= 6:
                 level_vi, level_en = "TRUNG HỌC CƠ SỞ", "Lower-secondary school"
+            elif grade >= 1:
+                level_vi, level_en = "TIỂU HỌC", "Primary school"
         left_cx = MARGIN_X + 115
         right_cx = PAGE_W - MARGIN_X - 130
         school_size, school_lines = _fit(school_name, FONT_BOLD, 8.5, 235, max_lines=2, min_size=7)
