@@ -171,9 +171,13 @@ class Container:
     @cached_property
     def jobs(self) -> JobService:
         """Batch jobs: the handlers of every kind, run by procrastinate workers (PostgreSQL) or in-process."""
+        from credential_service.diplomas.issue_jobs import ISSUE_GRADUATES, issue_graduates_handler
         from credential_service.transcripts.seal_jobs import SEAL_CLASS, seal_class_handler
 
-        handlers = {SEAL_CLASS: seal_class_handler(self.transcripts)}
+        handlers = {
+            SEAL_CLASS: seal_class_handler(self.transcripts),
+            ISSUE_GRADUATES: issue_graduates_handler(self.diplomas),
+        }
         jobs = JobService(self.db, self.clock, handlers)
         if self.uses_job_workers:
             from credential_service.platform.job_queue import ProcrastinateDispatcher

@@ -178,7 +178,15 @@ class IssuePlan:
     todo: tuple[tuple[int, dict[str, Any]], ...]
 
 
-def plan_issue(session: Session, decision_id: str, issuer_staff_id: str, seal_staff_id: str, on: date) -> IssuePlan:
+def plan_issue(
+    session: Session,
+    decision_id: str,
+    issuer_staff_id: str,
+    seal_staff_id: str,
+    on: date,
+    only: frozenset[int] | None = None,
+) -> IssuePlan:
+    """What issuing would do now: every graduate without a diploma yet (with ``only``, those of these indexes)."""
     decision = session.get(GraduationDecision, decision_id)
     if decision is None:
         raise NotFound(Message(f"Không có quyết định mã {decision_id}.", f"No decision {decision_id}."))
@@ -189,7 +197,7 @@ def plan_issue(session: Session, decision_id: str, issuer_staff_id: str, seal_st
     seal = require_role(session, seal_staff_id, "seal", decision.school_id, on)
     indexes = session.execute(select(Diploma.graduate_index).where(Diploma.graduation_decision_id == decision_id))
     done = frozenset(i for i in indexes.scalars() if i is not None)
-    todo = tuple((i, g) for i, g in enumerate(decision.graduates) if i not in done)
+    todo = tuple((i, g) for i, g in enumerate(decision.graduates) if i not in done and (only is None or i in only))
     principal = role is IssuerRole.PRINCIPAL
     return IssuePlan(
         decision=decision,

@@ -150,6 +150,31 @@ def issue(decision_id: str, body: IssueIn, actor: Annotated[Actor, allow(P.DIPLO
     return report.to_dict()
 
 
+@router.post(
+    "/api/v1/graduation-decisions/{decision_id}/issue-jobs",
+    status_code=202,
+    summary="Cấp văn bằng số, chạy nền / issue the decision's diplomas as a background job",
+)
+def issue_as_job(
+    decision_id: str, body: IssueIn, actor: Annotated[Actor, allow(P.DIPLOMA_ISSUE)], c: C
+) -> dict[str, Any]:
+    """The issuer's one confirmation (the same purpose as issuing at once) covers the decision's graduates; they are
+    issued in items of 50, each all or nothing. Answers at once; ``GET /api/v1/jobs/{job_id}`` shows the progress."""
+    from credential_service.diplomas.issue_jobs import submit_decision_issue
+
+    place = c.resource_place(Scope.DECISION, {"decision_id": decision_id})
+    seal = c.staff_auth.seal_for_school(place.school_id if place else None)
+
+    def confirm(purpose: str) -> None:
+        c.staff_auth.consume_confirmation(actor, body.confirmation_id, purpose)
+
+    job_id = submit_decision_issue(
+        _svc(c), c.jobs, decision_id, issuer_staff_id=actor.staff_id, seal_staff_id=seal, actor=actor.display,
+        confirm=confirm,
+    )  # fmt: skip
+    return {"job_id": job_id, "progress": f"/api/v1/jobs/{job_id}", **c.jobs.progress(job_id).to_dict()}
+
+
 @router.get(
     "/api/v1/diplomas/deadlines",
     summary="Hạn cấp văn bằng (5 ngày) / due and late view for the Sở",

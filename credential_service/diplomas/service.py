@@ -190,21 +190,28 @@ class DiplomaService:
             return decision_id
 
     def issue_from_decision(
-        self, decision_id: str, *, issuer_staff_id: str, seal_staff_id: str, at: datetime | None = None
+        self,
+        decision_id: str,
+        *,
+        issuer_staff_id: str,
+        seal_staff_id: str,
+        at: datetime | None = None,
+        only: frozenset[int] | None = None,
     ) -> IssueReport:
-        """Issue a signed digital diploma to every graduate of the decision who has none yet (all or nothing).
+        """Issue a signed digital diploma to every graduate of the decision who has none yet (all or nothing);
+        with ``only``, to those of these graduate indexes (one item of an issuing job, ``issue_jobs``).
 
         Plan, sign outside any transaction, then record in one short transaction that takes the register
         numbers and re-checks the plan; a change meanwhile is a 409 with nothing recorded (``issuance``)."""
         at = at or self.clock.now()
         on = vn_date(at)
         with self.db.reader() as session:
-            plan = plan_issue(session, decision_id, issuer_staff_id, seal_staff_id, on)
+            plan = plan_issue(session, decision_id, issuer_staff_id, seal_staff_id, on, only)
         if not plan.todo:
             return IssueReport(decision_id, [], len(plan.done))
         with register_lock(self.db, plan.issuer_key, plan.kind.value, on.year):
             with self.db.reader() as session:
-                require_same_work(plan, plan_issue(session, decision_id, issuer_staff_id, seal_staff_id, on))
+                require_same_work(plan, plan_issue(session, decision_id, issuer_staff_id, seal_staff_id, on, only))
                 last = register_counter_value(session, plan.issuer_key, plan.kind.value, on.year)
             prepared = [self._prepare(plan, index, g, last + n, on) for n, (index, g) in enumerate(plan.todo, 1)]
             signed = self.pdfs.sign([p.pdf for p in prepared], plan.issuer.key_label, plan.seal.key_label, at)
@@ -212,7 +219,7 @@ class DiplomaService:
                 take_register_numbers(
                     session, plan.issuer_key, plan.kind.value, on.year, len(prepared), expected_last=last
                 )
-                require_same_work(plan, plan_issue(session, decision_id, issuer_staff_id, seal_staff_id, on))
+                require_same_work(plan, plan_issue(session, decision_id, issuer_staff_id, seal_staff_id, on, only))
                 now = self.clock.now()
                 rows = [
                     issued_row(plan, p, pdf, secrets.token_hex(32), on, now)
