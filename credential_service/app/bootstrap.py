@@ -105,8 +105,15 @@ class Container:
 
     @cached_property
     def verification(self) -> VerificationService:
-        """One verification service (trust roots and the QR key list read once)."""
-        return VerificationService.from_settings(self.db, self.settings, self.ledger, clock=self.clock)
+        """One verification service (trust roots and the QR key list read once); its reads come from the read
+        replica while it keeps up, when one is configured."""
+        s = self.settings
+        if s.database_replica_url is None:
+            return VerificationService.from_settings(self.db, s, self.ledger, clock=self.clock)
+        from credential_service.platform.read_replica import ReplicaDatabase
+
+        reads = ReplicaDatabase(self.db, s.database_replica_url, max_lag_seconds=s.replica_max_lag_seconds)
+        return VerificationService.from_settings(reads, s, clock=self.clock)  # its own ledger reader, same keys
 
     @cached_property
     def signers(self) -> SignerRegistry:

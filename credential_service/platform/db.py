@@ -110,6 +110,13 @@ class Database:
         self.engine.dispose()
         self._read_engine.dispose()
 
+    has_replica = False  # reads may come from a streaming replica (``platform/read_replica.py``)
+
+    @contextmanager
+    def primary_reads(self) -> Iterator[None]:
+        """Within this block, reads come from the primary (there is no other database here)."""
+        yield
+
 
 def rows_changed(result: Any) -> int:
     """Rows an UPDATE or DELETE touched (a CursorResult's rowcount, which SQLAlchemy types loosely)."""

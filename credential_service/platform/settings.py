@@ -27,6 +27,9 @@ class Settings(BaseSettings):
 
     env: Literal["dev", "test", "production"] = "dev"
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'sogoc.db'}"
+    # A PostgreSQL hot standby that verification reads from while it keeps up (platform/read_replica.py).
+    database_replica_url: str | None = None
+    replica_max_lag_seconds: float = 5.0
     # Public address printed in QR codes; the verification page lives at {public_base_url}/v/<id>.
     public_base_url: str = "http://127.0.0.1:8000"
 

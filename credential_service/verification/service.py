@@ -147,6 +147,20 @@ class VerificationService:
         checkpoint follows, so the pair (ledger size, latest checkpoint) stamps the register's state: a
         status computed at the same stamp is still the answer, and is served from memory.
         """
+        if not self.db.has_replica:
+            return self._credential_status(credential_id)
+        # A read replica may lag a little: a credential issued a moment ago may not be there yet, or not yet be
+        # issued there. Anything but "valid" is asked again of the primary (rare, and never said wrongly).
+        try:
+            status = self._credential_status(credential_id)
+            if status.status == "valid":
+                return status
+        except NotFound:
+            pass
+        with self.db.primary_reads():
+            return self._credential_status(credential_id)
+
+    def _credential_status(self, credential_id: str) -> CredentialStatus:
         with self.db.reader() as session:
             stamp = register_stamp(session)
         hit = self._statuses.get(credential_id, stamp)
