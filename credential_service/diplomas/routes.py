@@ -172,7 +172,7 @@ def issue_as_job(
         _svc(c), c.jobs, decision_id, issuer_staff_id=actor.staff_id, seal_staff_id=seal, actor=actor.display,
         confirm=confirm,
     )  # fmt: skip
-    return {"job_id": job_id, "progress": f"/api/v1/jobs/{job_id}", **c.jobs.progress(job_id).to_dict()}
+    return c.jobs.accepted(job_id)
 
 
 @router.get(

@@ -268,6 +268,10 @@ class JobService:
             errors=[{"item": i.seq, "payload": i.payload, **(i.error or {})} for i in failed],
         )  # fmt: skip
 
+    def accepted(self, job_id: str) -> dict[str, Any]:
+        """A route's answer to a submitted job (202): its id, where to follow it, and its progress so far."""
+        return {"job_id": job_id, "progress": f"/api/v1/jobs/{job_id}", **self.progress(job_id).to_dict()}
+
     def results(self, job_id: str) -> list[dict[str, Any]]:
         with self.db.reader() as session:
             self._job(session, job_id)

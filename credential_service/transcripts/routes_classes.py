@@ -154,7 +154,7 @@ def seal_school(
         c.staff_auth.consume_confirmation(actor, body.confirmation_id, purpose)
 
     job_id = seal_jobs.submit_school_seal(c.transcripts, c.staff_auth, c.jobs, actor, school_id, confirm)
-    return {"job_id": job_id, "progress": f"/api/v1/jobs/{job_id}", **c.jobs.progress(job_id).to_dict()}
+    return c.jobs.accepted(job_id)
 
 
 @router.get(
