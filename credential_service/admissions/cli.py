@@ -61,10 +61,30 @@ def cmd_allocate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _from_registry(args: argparse.Namespace) -> bytes:
+    """The service's form: residence and date of birth from the population registry (development; production:
+    the API, with the officer's own account, so that each child's access-log entry names a person)."""
+    from credential_service.app.bootstrap import build
+    from credential_service.platform.settings import Settings
+
+    require_dev("admissions residence --from-registry")
+    overrides = {"database_url": args.database_url} if getattr(args, "database_url", None) else {}
+    c = build(Settings(**overrides))
+    c.migrate()
+    return bytes(
+        c.admissions.allocate_residence(
+            _read(args.file), c.residence_registry, actor=args.actor, source=Path(args.file).name
+        )
+    )
+
+
 def cmd_residence(args: argparse.Namespace) -> int:
     from credential_service.admissions.service import residence_document
 
-    output = residence_document(_read(args.file), source=Path(args.file).name)
+    if getattr(args, "from_registry", False):
+        output = _from_registry(args)
+    else:
+        output = residence_document(_read(args.file), source=Path(args.file).name)
     if args.out:
         Path(args.out).write_bytes(output)
         summary = json.loads(output)["summary"]
@@ -82,6 +102,11 @@ RESIDENCE_HELP = """\
 Tuyển sinh lớp 1 và lớp 6 theo địa bàn cư trú / grades 1 and 6 by residence.
 Vào / input: {"seed": "...", "schools": [{"code", "quota", "areas": [...]}],
               "applicants": [{"id", "residence", "wish"}]}
+Với / with --from-registry: {"seed", "grade": 1|6, "year", "schools": [...],
+              "applicants": [{"id", "personal_id", "wish"}]}
+    nơi cư trú và ngày sinh đọc từ CSDL dân cư, không lấy từ tệp; em không có trong CSDL hoặc không đúng độ tuổi
+    được chuyển UBND xã/phường / residence and date of birth come from the population registry, never the file; a
+    child it does not know, or not of the charter age, is listed for the commune (development only).
 Học sinh cư trú trong địa bàn của trường đăng ký được xét; nếu vượt chỉ tiêu thì bốc thăm: xếp theo SHA-256 (hex)
 của "seed:id" tăng dần, lấy đủ chỉ tiêu. Những em còn lại do UBND xã/phường bố trí.
 Resident applicants of the wished school are admitted; when they exceed the quota, a lottery orders them by the
@@ -220,6 +245,13 @@ def register(sub: Any) -> None:
     )
     p.add_argument("file")
     p.add_argument("--out", help="ghi kết quả vào tệp / write the result to a file")
+    p.add_argument(
+        "--from-registry",
+        action="store_true",
+        help="nơi cư trú, ngày sinh từ CSDL dân cư (phát triển) / residence and birth date from the registry (dev)",
+    )
+    p.add_argument("--actor", default="cli")
+    p.add_argument("--database-url")
     p.set_defaults(func=cmd_residence)
     p = asub.add_parser("rules", help="kiểm tra tệp quy định năm (TOML) / check a year's rules file")
     p.add_argument("file")

@@ -141,6 +141,25 @@ async def residence_json(request: Request, _: Annotated[Actor, allow(P.ADMISSION
     return Response(await run_in_threadpool(residence_document, body, source="body"), media_type=JSON)
 
 
+@router.post(
+    "/residence-allocations",
+    summary="Tuyển sinh lớp 1, 6 theo địa bàn: nơi cư trú và ngày sinh đọc từ CSDL quốc gia về dân cư, không lấy từ "
+    "đơn; mỗi em được hỏi ghi vào nhật ký truy cập / grades 1 and 6 by residence, with residence and date of birth "
+    "from the population registry (never the form); each child asked about goes to their access log",
+    openapi_extra={"requestBody": {"required": True, "content": {JSON: {"schema": {"type": "object"}}}}},
+)
+async def residence_from_registry(
+    request: Request, c: C, actor: Annotated[Actor, allow(P.ADMISSIONS_MANAGE)]
+) -> Response:
+    """Form: ``{"seed", "grade": 1|6, "year", "schools": [{code, quota, areas}], "applicants": [{id, personal_id,
+    wish}]}``. A child the registry does not know, or not of the charter age, is listed for the commune with a
+    bilingual reason."""
+    body = await request.body()
+    registry = c.residence_registry
+    out = await run_in_threadpool(c.admissions.allocate_residence, body, registry, actor=actor.display, source="body")
+    return Response(out, media_type=JSON)
+
+
 # -- publication (issue #15 item 6) ------------------------------------------------------------------
 RunId = Annotated[str, Path(max_length=36)]
 

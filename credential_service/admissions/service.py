@@ -53,7 +53,13 @@ from credential_service.platform.errors import Conflict, InvalidInput, Message, 
 ReadLog = Callable[[str, str, Sequence[str]], int]  # (actor, purpose, personal IDs) -> entries written
 READ_PURPOSE = "admissions.applicant"
 APPEAL_PURPOSE = "admissions.appeal"  # an appeal decision changed the applicant's scores (phúc khảo)
-RESIDENCE_PURPOSE = "admissions.residence"  # a child's residence and date of birth read from the registry
+# A child's residence and date of birth read from the population registry, and on which legal basis (no consent:
+# the state's admissions duty; Decree 70/2024/NĐ-CP Art. 17(1)(a) lets a state agency use the population data for
+# its assigned functions). Kept under the access log's 255 characters.
+RESIDENCE_PURPOSE = (
+    "admissions.residence — căn cứ: nhiệm vụ tuyển sinh lớp 1, lớp 6 (TT 28/2020, TT 30/2024/TT-BGDĐT), "
+    "NĐ 70/2024 Đ.17(1)(a), không cần sự đồng ý / legal basis: grade 1 and 6 admissions duty, no consent needed"
+)
 NOT_IN_REGISTRY = Message(
     "không tìm thấy số định danh trong CSDL quốc gia về dân cư", "the personal ID is not in the population database"
 )

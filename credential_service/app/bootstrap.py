@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from fastapi import Request
 
 from credential_service.admissions.register_reader import RegisterReader
+from credential_service.admissions.residence_registry import ResidenceRegistry, residence_registry_for
 from credential_service.admissions.service import AdmissionsService
 from credential_service.app.resource_places import resource_place, school_place
 from credential_service.diplomas.register_import import RegisterImporter
@@ -67,6 +68,14 @@ class Container:
     def population_registry(self) -> PopulationRegistry:
         s = self.settings
         return registry_for(self.db, s.population_registry_url, s.population_registry_timeout)
+
+    @cached_property
+    def residence_registry(self) -> ResidenceRegistry:
+        """Grades 1 and 6: residence and date of birth from the population database (dev: synthetic children)."""
+        s = self.settings
+        return residence_registry_for(
+            s.residence_registry_url, timeout=s.residence_registry_timeout, production=s.env == "production"
+        )
 
     @cached_property
     def rate_limiter(self) -> RateLimiter:

@@ -45,6 +45,7 @@ ROUTE_BODY_LIMITS: dict[str, int] = {
     "POST /api/v1/admissions/{year}/applicants/import": ADMISSIONS_LIMITS.max_bytes + MULTIPART_ALLOWANCE,
     "POST /api/v1/admissions/allocate": ALLOCATE_BODY_LIMIT,
     "POST /api/v1/admissions/residence": ALLOCATE_BODY_LIMIT,  # a city's grade-1 or grade-6 applicants
+    "POST /api/v1/admissions/residence-allocations": ALLOCATE_BODY_LIMIT,  # the same, residence from the registry
 }
 
 

@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     # Population registry: None = the dev adapter (table of synthetic citizens); else the HTTP endpoint.
     population_registry_url: str | None = None
     population_registry_timeout: float = 3.0
+    # Residence and date of birth for grade 1 and 6 admissions (admissions/residence_registry.py): None = the dev
+    # adapter with synthetic children (refused in production); else the HTTP endpoint of the data-sharing platform.
+    residence_registry_url: str | None = None
+    residence_registry_timeout: float = 3.0
     # Diploma register numbers (số vào sổ gốc): the printed format; {seq}, {type} and {year} are filled in.
     register_no_format: str = "{seq}/{type}/{year}"
 

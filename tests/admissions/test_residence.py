@@ -33,7 +33,7 @@ from credential_service.admissions.residence import (
 )
 from credential_service.admissions.residence_registry import DevResidenceRegistry, ResidenceFacts
 from credential_service.admissions.result_json import dumps
-from credential_service.admissions.service import AdmissionsService, residence_document
+from credential_service.admissions.service import RESIDENCE_PURPOSE, AdmissionsService, residence_document
 from credential_service.platform.clock import FixedClock
 from credential_service.platform.errors import InvalidInput
 
@@ -221,7 +221,7 @@ def test_the_service_takes_residence_and_age_from_the_registry_not_the_form() ->
     assert a["HS04"]["outcome"] == Outcome.REFERRED and "population database" in a["HS04"]["en"]
     assert out["grade"] == 1 and out["year"] == 2026
     assert logged == [
-        ("tuyen-sinh", "admissions.residence", ["031220000001", "031220000002", "031220000003", "031220000009"])
+        ("tuyen-sinh", RESIDENCE_PURPOSE, ["031220000001", "031220000002", "031220000003", "031220000009"])
     ]
     # The form may not carry a residence: it comes from the registry only.
     form["applicants"][0]["residence"] = "Phường Lê Chân"  # type: ignore[index]
@@ -229,7 +229,7 @@ def test_the_service_takes_residence_and_age_from_the_registry_not_the_form() ->
         service.allocate_residence(json.dumps(form), registry, actor="tuyen-sinh")
     assert any(p.location["key"] == "applicants[0].residence" for p in e.value.problems)
     # One child, one application: the same personal ID twice is refused.
-    del form["applicants"][0]["residence"]  # type: ignore[attr-defined]
+    del form["applicants"][0]["residence"]  # type: ignore[attr-defined,index]
     form["applicants"][1]["personal_id"] = "031220000001"  # type: ignore[index]
     with pytest.raises(InvalidInput) as e:
         service.allocate_residence(json.dumps(form), registry, actor="tuyen-sinh")
