@@ -236,6 +236,11 @@ def bench_big(n: int) -> None:
         f"\n== {n:,} simulated applicants (made in {made:.1f} s): allocated in {allocated:.2f} s "
         f"(CPU {cpu:.2f} s); {admitted:,} admitted"
     )
+    if n == 1_000_000:  # issue #15 item 7; the CPU time is the fairer figure when other work shares the machine
+        verdict = "met" if allocated < 30 else "NOT met"
+        if allocated >= 30 > cpu:
+            verdict += " (its CPU time is under 30 s: other work slowed it; run again on a quiet machine)"
+        print(f"target (1,000,000 in under 30 s on 2 cores): {verdict}")
 
 
 def main() -> None:

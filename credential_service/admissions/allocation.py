@@ -23,9 +23,11 @@ orders only the listing), all arithmetic is exact :class:`~decimal.Decimal`, and
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any
 
 from credential_service.admissions import explanations as why
@@ -149,52 +151,81 @@ def _wish_data(w: WishOutcome) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------ per applicant
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a million of them, read in every round
 class _Entrant:
     applicant: Applicant
     disqualified: Message | None
     base: Decimal  # Σ coefficient × score over the rules' subjects (exact)
     regular: Decimal  # the total at any non-specialised school: base + priority points, in cents
     ties: tuple[Decimal, ...]
-    tail: tuple[Any, ...]  # the rank key after the total: each tie-break key negated, then the id
     outcomes: list[WishOutcome]
+    order: int = 0  # the rank after the total, as one integer (set by ``_allocate``; see ``_rank_orders``)
     school: str | None = None
     wish: int | None = None
     total: Decimal | None = None
 
 
-def _disqualification(a: Applicant, config: YearConfig) -> Message | None:
-    # Hải Dương 2025-26 (domain brief §4.2) and the Sở's plan: a missing score, a score at or below the
-    # threshold, or a breach of the exam rules removes the applicant from every wish.
-    threshold = config.rules.disqualify_at_or_below
-    for subject, _ in config.rules.subjects:
-        score = a.scores.get(subject)
-        if score is None:
-            return why.missing_score(subject)
-        if score <= threshold:
-            return why.at_or_below(subject, score, threshold)
-    return why.VIOLATION if a.violation else None
-
-
 def _entrant(a: Applicant, config: YearConfig, points: dict[str, Decimal]) -> _Entrant:
-    # Plain loops, adding in the same order as sum(…, ZERO) would: the same exact Decimals, made faster.
-    scores = a.scores
-    base = ZERO
-    for subject, coefficient in config.rules.subjects:
-        base += coefficient * scores.get(subject, ZERO)
-    ties = []
-    for key in config.rules.tie_break:
-        tie = ZERO
-        for subject in key.subjects:
-            if subject not in scores:
-                tie = MISSING
-                break
-            tie += scores[subject]
-        ties.append(tie)
-    group = a.priority_group
-    regular = cents(base + (points.get(group, ZERO) if group is not None else ZERO))
-    tail = (*(-t for t in ties), a.id)
-    return _Entrant(a, _disqualification(a, config), base, regular, tuple(ties), tail, [])
+    return _entrants([a], config, points)[0]
+
+
+def _entrants(applicants: Sequence[Applicant], config: YearConfig, points: dict[str, Decimal]) -> list[_Entrant]:
+    # Plain loops, adding in the same order as sum(…, ZERO) would: the same exact Decimals, made faster; the rules
+    # are looked up once for all applicants, not once for each.
+    # Disqualified from every wish (Hải Dương 2025-26, domain brief §4.2, and the Sở's plan): the first rules
+    # subject (in the file's order) missing or at or below the threshold, else a breach of the exam rules. Found
+    # in the same pass as the total, so each score is looked up once.
+    subjects = config.rules.subjects
+    threshold = config.rules.disqualify_at_or_below
+    tie_subjects = [key.subjects for key in config.rules.tie_break]
+    out: list[_Entrant] = []
+    append = out.append
+    for a in applicants:
+        scores = a.scores
+        base = ZERO
+        disqualified: Message | None = None
+        for subject, coefficient in subjects:
+            score = scores.get(subject)
+            if score is None:
+                if disqualified is None:
+                    disqualified = why.missing_score(subject)
+                score = ZERO
+            elif disqualified is None and score <= threshold:
+                disqualified = why.at_or_below(subject, score, threshold)
+            base += coefficient * score
+        if disqualified is None and a.violation:
+            disqualified = why.VIOLATION
+        ties = []
+        for key in tie_subjects:
+            tie = ZERO
+            for subject in key:
+                if subject not in scores:
+                    tie = MISSING
+                    break
+                tie += scores[subject]
+            ties.append(tie)
+        group = a.priority_group
+        regular = cents(base + (points.get(group, ZERO) if group is not None else ZERO))
+        append(_Entrant(a, disqualified, base, regular, tuple(ties), []))
+    return out
+
+
+def _rank_orders(entrants: list[_Entrant]) -> int:
+    """Give each entrant (in id order) its rank after the total as one integer, and return the number of ranks.
+
+    ``order = tie class × N + position in id order``, where the tie classes number the distinct tie-break
+    tuples from the best (each key descending). Comparing orders is then exactly comparing (each
+    tie-break key descending, then the id), and ``order // N`` is equal exactly when every tie-break key is: a
+    school's ranking compares plain integers instead of tuples of Decimals (issue #15 item 7, a million
+    applicants). Decimal equality is by value, so 7.5 and 7.50 share a class, as they compared equal before."""
+    n = len(entrants)
+    groups: dict[tuple[Decimal, ...], list[int]] = defaultdict(list)
+    for position, e in enumerate(entrants):
+        groups[e.ties].append(position)
+    for c, ties in enumerate(sorted(groups, reverse=True)):
+        for position in groups[ties]:
+            entrants[position].order = c * n + position
+    return len(groups) * n
 
 
 def _specialised_problem(e: _Entrant, school: SchoolRule, config: YearConfig) -> Message | None:
@@ -229,8 +260,14 @@ def _total(e: _Entrant, school: SchoolRule) -> Decimal:
 # ------------------------------------------------------------------------------------ the rounds
 
 
-def _rank_key(e: _Entrant, total: Decimal) -> tuple[Any, ...]:
-    return (-total, *e.tail)  # total, then each tie-break key, all descending; the id orders only the listing
+def _rank_key(e: _Entrant, total: Decimal, ranks: int) -> int:
+    """Total, then each tie-break key, all descending; the id orders only the listing — as one integer: the total
+    is in whole cents (``cents``), so ``total × 100`` is exact, and ``0 ≤ e.order < ranks``."""
+    return e.order - int(total.scaleb(2)) * ranks
+
+
+def _first(item: tuple[int, Decimal, _Entrant]) -> int:
+    return item[0]
 
 
 def _first_difference(e: _Entrant, last: _Entrant, config: YearConfig) -> tuple[str, Decimal, Decimal] | None:
@@ -250,7 +287,9 @@ def _allocate(config: YearConfig, applicants: list[Applicant] | tuple[Applicant,
     schools = {s.code: s for s in config.schools}
     offsets = config.rules.wish_offsets
     points = dict(config.rules.priority_points)
-    entrants = sorted((_entrant(a, config, points) for a in applicants), key=lambda e: e.applicant.id)
+    entrants = _entrants(sorted(applicants, key=attrgetter("id")), config, points)  # stable: as sorting entrants
+    ranks = _rank_orders(entrants)
+    n = max(len(entrants), 1)
     remaining = {code: s.quota for code, s in schools.items()}
     direct = dict.fromkeys(schools, 0)
     by_round = {code: [0] * len(offsets) for code in schools}
@@ -283,8 +322,10 @@ def _allocate(config: YearConfig, applicants: list[Applicant] | tuple[Applicant,
     for k in range(len(offsets)):
         rank = k + 1
         active = [e for e in active if e.school is None and len(e.applicant.wishes) >= rank]
-        competing: dict[str, list[tuple[tuple[Any, ...], Decimal, _Entrant]]] = defaultdict(list)
+        competing: dict[str, list[tuple[int, Decimal, _Entrant]]] = defaultdict(list)
         needs = {code: cut + offsets[k] for code, cut in cutoff.items()} if k > 0 else {}
+        below: dict[tuple[str, Decimal, bool], WishOutcome] = {}  # this round's shared outcomes, by school and total
+        full: dict[tuple[str, Decimal, bool], WishOutcome] = {}
         for e in active:
             code = e.applicant.wishes[k]
             school = schools[code]
@@ -296,35 +337,38 @@ def _allocate(config: YearConfig, applicants: list[Applicant] | tuple[Applicant,
                     )
                 e.outcomes.append(outcome)
                 continue
-            problem = _specialised_problem(e, school, config) if school.specialised_subject is not None else None
-            if problem is not None:
-                e.outcomes.append(WishOutcome(rank, code, Outcome.INELIGIBLE, why.ineligible(rank, code, problem)))
-                continue
-            total = _total(e, school)
-            need = needs.get(code)
+            if school.specialised_subject is not None:
+                problem = _specialised_problem(e, school, config)
+                if problem is not None:
+                    e.outcomes.append(WishOutcome(rank, code, Outcome.INELIGIBLE, why.ineligible(rank, code, problem)))
+                    continue
+                total = _total(e, school)
+            else:
+                total = e.regular  # _total of a non-specialised school, without the call
+            need = needs.get(code) if needs else None
             if need is not None and total < need:
-                key = (Outcome.BELOW_CUTOFF, rank, code, total, total.is_signed())
-                if (outcome := shared.get(key)) is None:
+                per = (code, total, total.is_signed())
+                if (outcome := below.get(per)) is None:
                     message = why.below_threshold(rank, code, total, cutoff[code], offsets[k])
-                    outcome = shared[key] = WishOutcome(rank, code, Outcome.BELOW_CUTOFF, message, total, need)
+                    outcome = below[per] = WishOutcome(rank, code, Outcome.BELOW_CUTOFF, message, total, need)
                 e.outcomes.append(outcome)
                 continue
             if remaining[code] <= 0:
-                key = (Outcome.FULL, rank, code, total, total.is_signed())
-                if (outcome := shared.get(key)) is None:
+                per = (code, total, total.is_signed())
+                if (outcome := full.get(per)) is None:
                     message = why.full(rank, code, school.quota)
-                    outcome = shared[key] = WishOutcome(rank, code, Outcome.FULL, message, total)
+                    outcome = full[per] = WishOutcome(rank, code, Outcome.FULL, message, total)
                 e.outcomes.append(outcome)
                 continue
-            competing[code].append((_rank_key(e, total), total, e))
+            competing[code].append((_rank_key(e, total, ranks), total, e))
         for code in sorted(competing):
-            ranked = sorted(competing[code], key=lambda item: item[0])
+            ranked = sorted(competing[code], key=_first)  # the keys are unique (they include the id)
             places = remaining[code]
             taken = len(ranked)
             if taken > places:
-                boundary = ranked[places - 1][0][:-1]  # total and every tie-break key, without the id
+                boundary = ranked[places - 1][0] // n  # total and every tie-break key, without the id
                 taken = places
-                while taken < len(ranked) and ranked[taken][0][:-1] == boundary:
+                while taken < len(ranked) and ranked[taken][0] // n == boundary:
                     taken += 1
             need = needs.get(code)
             for _, total, e in ranked[:taken]:
@@ -337,15 +381,22 @@ def _allocate(config: YearConfig, applicants: list[Applicant] | tuple[Applicant,
             if taken and k == 0:
                 cutoff[code] = ranked[taken - 1][1]
             last_total, last = (ranked[taken - 1][1], ranked[taken - 1][2]) if taken else (None, None)
+            previous: tuple[Decimal, bool, WishOutcome] | None = None  # the ranking groups equal totals together
             for _, total, e in ranked[taken:]:
                 assert last is not None and last_total is not None
                 tie = _first_difference(e, last, config) if total == last_total else None
-                key = (Outcome.OUTRANKED, rank, code, total, total.is_signed())
+                signed = total.is_signed()
+                if tie is None and previous is not None and previous[0] == total and previous[1] == signed:
+                    e.outcomes.append(previous[2])  # the same sentence as the one before, already shared
+                    continue
+                key = (Outcome.OUTRANKED, rank, code, total, signed)
                 if tie is not None or (outcome := shared.get(key)) is None:
                     message = why.outranked(rank, code, total, last_total, tie)
                     outcome = WishOutcome(rank, code, Outcome.OUTRANKED, message, total, last_total)
                     if tie is None:
                         shared[key] = outcome
+                if tie is None:
+                    previous = (total, signed, outcome)
                 e.outcomes.append(outcome)
             remaining[code] = places - taken
             by_round[code][k] += taken
