@@ -38,6 +38,7 @@ from credential_service.platform.library_errors import dev_pki_unavailable
 from credential_service.platform.ratelimit import RateLimiter, limiter_from_settings
 from credential_service.platform.settings import Settings
 from credential_service.reporting.service import ReportingService
+from credential_service.reporting.trend import keep_days
 from credential_service.signers.compromise import CompromiseService
 from credential_service.signers.external_signing import ExternalSigningService
 from credential_service.signers.service import SignerRegistry
@@ -58,7 +59,10 @@ class Container:
     # -- adapters ---------------------------------------------------------------------------------
     @cached_property
     def db(self) -> Database:
-        return Database(self.settings.database_url)
+        db = Database(self.settings.database_url)
+        # every process's changes date the progress trend's rows by this clock (CLI, job workers, the service)
+        keep_days(db.engine, self.clock)
+        return db
 
     @cached_property
     def documents(self) -> DocumentFactory:

@@ -83,3 +83,38 @@ def funnel_chart(row: dict[str, Any]) -> dict[str, Any]:
     )
     spec: dict[str, Any] = chart.to_dict()
     return spec
+
+
+def trend_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The share of students with a fully signed học bạ day by day (``trend_rules``), against the plan's 100%."""
+    data = [
+        {"day": r["day"], "share": r["share_signed"], "students": r["students"], "sealed": r["sealed"]}
+        for r in rows
+        if r.get("share_signed") is not None
+    ]
+    line = (
+        alt.Chart(alt.Data(values=data))
+        .mark_line(color="#8b1a1a", point=True)
+        .encode(
+            x=alt.X("day:T", title="Ngày / day", axis=alt.Axis(format="%d/%m")),
+            y=alt.Y(
+                "share:Q",
+                title="Tỷ lệ học bạ đã ký đủ / share fully signed",
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%"),
+            ),
+            tooltip=[
+                alt.Tooltip("day:T", format="%d/%m/%Y", title="Ngày / day"),
+                alt.Tooltip("share:Q", format=".1%", title="Tỷ lệ / share"),
+                alt.Tooltip("sealed:Q", title="Đã ký đủ / signed"),
+                alt.Tooltip("students:Q", title="Học sinh / students"),
+            ],
+        )
+    )
+    plan = (
+        alt.Chart(alt.Data(values=[{"plan": _PLAN}]))
+        .mark_rule(color="#1b6e2f", strokeDash=[4, 3])
+        .encode(y=alt.Y("plan:Q", scale=alt.Scale(domain=[0, 1])))
+    )
+    spec: dict[str, Any] = (line + plan).properties(width=_WIDTH, autosize=_AUTOSIZE).to_dict()
+    return spec

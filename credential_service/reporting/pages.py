@@ -56,6 +56,8 @@ def dashboard(
         "chart-communes": charts.communes_chart(t["communes"]),
         "chart-behind": charts.behind_chart(t["behind"]),
     }
+    if t["trend"]:  # the section says when there is no history yet
+        specs["chart-trend"] = charts.trend_chart(t["trend"])
     query = request.url.query
     return TEMPLATES.TemplateResponse(
         request,

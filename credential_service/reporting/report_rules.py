@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from credential_service.platform.errors import InvalidInput, Message
-from credential_service.reporting import digitisation_rules, signature_rules, traffic_rules
+from credential_service.reporting import digitisation_rules, signature_rules, traffic_rules, trend_rules
 from credential_service.reporting.rules import TABLES, school_year_of
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -28,10 +28,13 @@ SHEET_TITLES: dict[str, Message] = {
     "traffic": Message("Lượt xác minh theo ngày", "Verification traffic"),
     "registers": Message("Số hóa sổ gốc theo năm", "Paper registers by year"),
     "reconciliation": Message("Hàng chờ đối soát", "Reconciliation queue"),
+    "trend": Message("Diễn biến tỷ lệ ký đủ", "Trend of the share signed"),
 }
 # Every table behind the dashboard: the học bạ model's (``rules.TABLES``), then each section's; the CSV
 # endpoint, the workbook's sheets and the JSON's "tables" all have these.
-ALL_TABLES: tuple[str, ...] = TABLES + signature_rules.TABLES + traffic_rules.TABLES + digitisation_rules.TABLES
+ALL_TABLES: tuple[str, ...] = (
+    TABLES + signature_rules.TABLES + traffic_rules.TABLES + digitisation_rules.TABLES + trend_rules.TABLES
+)
 
 COLUMN_LABELS: dict[str, str] = {
     "key": "Mã",
@@ -72,6 +75,12 @@ COLUMN_LABELS: dict[str, str] = {
     "share_valid": "Tỷ lệ có chứng thư",
     "certificates": "Số chứng thư",
     "day": "Ngày",
+    "qr_checks": "Quét mã QR",
+    "qr_failed": "QR: không thành công",
+    "pdf_checks": "Kiểm tra tệp PDF",
+    "pdf_failed": "PDF: không thành công",
+    "status_checks": "Tra cứu trạng thái",
+    "status_failed": "Trạng thái: không hợp lệ/không có",
     "employer_checks": "Đơn vị tuyển dụng xác minh",
     "employer_failed": "ĐVTD: không thành công",
     "share_link_checks": "Mở liên kết chia sẻ",
@@ -87,6 +96,7 @@ COLUMN_LABELS: dict[str, str] = {
     "in_ledger": "Đã ghi sổ cái",
     "signed_pdf": "Có bản PDF ký số",
     "items": "Số mục",
+    "plan_share": "Kế hoạch (tỷ lệ)",
 }
 
 

@@ -105,6 +105,28 @@ def school_class(
 
 
 @router.get(
+    "/quality/persons",
+    summary="Hồ sơ người trùng lặp (toàn thành phố) / duplicate person records, city-wide",
+    dependencies=[allow(P.PROGRESS_REPORT)],
+)
+def person_quality(c: C) -> dict[str, Any]:
+    """Person records that are likely one person (the same personal ID number; or no number and the same
+    normalised name and date of birth): the counts by kind and the first groups, by internal id only."""
+    return c.reporting.person_quality()
+
+
+@router.get(
+    "/quality/persons.csv",
+    summary="Các nhóm hồ sơ người trùng lặp (CSV) / every duplicate group as CSV",
+    response_class=Response,
+    responses=CSV,
+    dependencies=[allow(P.PROGRESS_REPORT)],
+)
+def person_groups_csv(c: C) -> Response:
+    return _csv(c.reporting.person_groups_csv(), "progress-duplicate-persons")
+
+
+@router.get(
     "/{table}.csv",
     summary=f"Một bảng của trang tiến độ (CSV): {', '.join(ALL_TABLES)} / one dashboard table as CSV",
     response_class=Response,

@@ -9,8 +9,8 @@ service (Protocols: read through the services, never their tables) and the call 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from credential_service.platform.clock import VN_TZ, Clock
@@ -46,15 +46,22 @@ class PublicCheckReads(Protocol):
 
 
 def traffic(
-    access_log: AccessLogReads | None, public_checks: PublicCheckReads | None, clock: Clock, *, city: bool
+    access_log: AccessLogReads | None,
+    public_checks: PublicCheckReads | None,
+    clock: Clock,
+    *,
+    city: bool,
+    daily_counts: Callable[[date], list[tuple[date, str, str, int]]] | None = None,
 ) -> dict[str, Any]:
-    """The verification-traffic section: the last ``traffic_rules.DAYS`` Vietnam days, the whole city only."""
+    """The verification-traffic section: the last ``traffic_rules.DAYS`` Vietnam days, the whole city only;
+    ``daily_counts``: the anonymous checks counted per day from a first day (``check_counter.read_counts``)."""
     today = clock.today()
     first = today - timedelta(days=traffic_rules.DAYS - 1)
     since = datetime.combine(first, time(0), tzinfo=VN_TZ)
     events = access_log.access_events(since, traffic_rules.LOG_EVENTS) if access_log is not None and city else []
     checks = public_checks.public_check_outcomes(since) if public_checks is not None and city else []
-    return traffic_rules.traffic_section(events, checks, today, city=city)
+    counted = daily_counts(first) if daily_counts is not None and city else []
+    return traffic_rules.traffic_section(events, checks, today, city=city, daily_counts=counted)
 
 
 class RegisterCounts(Protocol):

@@ -14,7 +14,16 @@ from typing import Any, Protocol
 from credential_service.platform.clock import Clock
 from credential_service.platform.db import Database
 from credential_service.platform.errors import Message, NotAuthorised, NotFound
-from credential_service.reporting import rules, section_reads, summaries
+from credential_service.reporting import (
+    check_counter,
+    person_reads,
+    person_rules,
+    rules,
+    section_reads,
+    summaries,
+    trend,
+    trend_rules,
+)
 from credential_service.reporting.report_rules import ALL_TABLES
 from credential_service.reporting.rules import ClassFacts, DiplomaFacts, Filters, Model, SchoolFacts
 from credential_service.reporting.suppression import MARK, THRESHOLD
@@ -57,13 +66,14 @@ class ReportingService:
         self.registers = registers
         self.clock = clock
         self.db = db or register.db  # where the summaries are kept: the register's database
+        trend.keep_days(self.db.engine, clock)  # each change's trend row is dated by this clock (trend.py)
 
     # -- the summaries ---------------------------------------------------------------------------
     def rebuild_summaries(self) -> int:
         """Count every class's summary from scratch (after rows were written around the ORM); returns the
         classes counted."""
         with self.db.transaction() as session:
-            return summaries.rebuild(session)
+            return summaries.rebuild(session, self.clock.today())
 
     def summary_differences(self) -> list[dict[str, Any]]:
         """Where the kept summaries differ from a fresh count of the register (empty: they agree)."""
@@ -112,6 +122,7 @@ class ReportingService:
         """Every table behind the dashboard (``GET /api/v1/progress``)."""
         model, year, years, choices = self.model(f, communes)
         tables = rules.tables(model)
+        tables["trend"] = self.trend(f, communes, year)
         sections = self.sections(f, communes)
         for section in sections.values():  # a section's tables join the others; the section names them
             named = section.pop("tables")
@@ -125,10 +136,28 @@ class ReportingService:
             "scope": {"city": communes is None, "communes": sorted(communes) if communes is not None else None},
             "communes": choices,
             "plan": {"share_signed": rules.PLAN_SHARE, "by": rules.PLAN_BY.isoformat()},
+            "trend": {"tables": ["trend"], "source": "progress_school_days"},
             "suppression": _SUPPRESSION,
             "tables": tables,
             **sections,
         }
+
+    def trend(self, f: Filters, communes: frozenset[str] | None, year: str | None) -> list[dict[str, Any]]:
+        """The trend of ``year`` for the filters and scope: a point per day with a kept row (``trend_rules``)."""
+        if year is None:
+            return []
+        schools: frozenset[str] | None = None
+        if communes is not None or f.commune is not None:
+            schools = frozenset(
+                s["school_id"]
+                for s in self.register.progress_schools()
+                if (communes is None or s["commune"] in communes) and f.commune in (None, s["commune"])
+            )
+        level = {rules.Level.PRIMARY: 1, rules.Level.LOWER: 6, rules.Level.UPPER: 10}.get(f.level) if f.level else None
+        today = self.clock.today()
+        with self.db.reader() as session:
+            day_changes = trend.read_changes(session, year, level, schools, today)
+        return trend_rules.trend_rows(day_changes, today, plan_share=rules.PLAN_SHARE)
 
     def sections(self, f: Filters, communes: frozenset[str] | None) -> dict[str, dict[str, Any]]:
         """The sections read from other domains (``section_reads.py``), each with its own tables; the level
@@ -142,7 +171,13 @@ class ReportingService:
             )
         return {
             "signatures": section_reads.signatures(self.signers, self.clock, schools),
-            "traffic": section_reads.traffic(self.access_log, self.public_checks, self.clock, city=schools is None),
+            "traffic": section_reads.traffic(
+                self.access_log,
+                self.public_checks,
+                self.clock,
+                city=schools is None,
+                daily_counts=lambda first: check_counter.read_counts(self.db, self.clock, first),
+            ),
             "digitisation": section_reads.digitisation(self.registers, self.clock, city=schools is None),
         }
 
@@ -193,6 +228,18 @@ class ReportingService:
             "backlog": rules.backlog([found]),
             "suppression": _SUPPRESSION,
         }
+
+    def person_quality(self) -> dict[str, Any]:
+        """Duplicate person records, city-wide (``person_rules.py``): asked for, not on every dashboard."""
+        return {
+            "as_of": self.clock.now().isoformat(),
+            **person_rules.person_quality(person_reads.person_facts(self.db)),
+        }
+
+    def person_groups_csv(self) -> str:
+        """Every duplicate group, one row per person record (the drill-down of the counts)."""
+        groups = person_rules.duplicate_groups(person_reads.person_facts(self.db))
+        return to_csv(person_rules.group_rows(groups))
 
     def table_csv(self, table: str, f: Filters, communes: frozenset[str] | None) -> str:
         """One table behind the dashboard as CSV (the same rows as the JSON; suppressed cells are "<5")."""

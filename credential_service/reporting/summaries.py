@@ -16,6 +16,9 @@ so the listener: whoever bulk-writes the register's tables (the benchmark) calls
 :func:`rebuild` counts everything from scratch (the migration's backfill); :func:`differences` compares the kept
 rows with a fresh count (``sogoc progress summaries``; ``--rebuild`` mends them).
 
+With each school's rows, the school's trend row of the day is written (``trend.py``: the history the
+dashboard's trend line reads).
+
 Concurrency: on PostgreSQL each transaction takes an advisory lock per school it sums before it writes (and then
 counts again, READ COMMITTED, what another writer of the school committed meanwhile), so two writers of one
 school never sum over each other; on SQLite writers are one at a time already.
@@ -35,6 +38,7 @@ from typing import Any, cast
 from sqlalchemy import Insert, Select, Table, case, delete, event, func, insert, select, text
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
+from credential_service.reporting import trend
 from credential_service.reporting.quality import pin_issues
 from credential_service.reporting.rules import COUNT_FIELDS, ClassFacts, Tally
 from credential_service.reporting.tables import ProgressClassSummary, ProgressSchoolSummary
@@ -92,12 +96,17 @@ def refresh(session: Session, class_ids: Iterable[str]) -> int:
         mine = (_SCHOOLS.c.school_id == school_id, _SCHOOLS.c.school_year == year)
         session.execute(delete(_SCHOOLS).where(*mine))
         session.execute(_regroup(_TABLE.c.school_id == school_id, _TABLE.c.school_year == year))
+    day = trend.today_of(session)
+    if day is not None:  # the trend's history: these schools as they stand today (trend.py)
+        trend.snapshot(session, places, day)
     return len(rows)
 
 
-def rebuild(session: Session) -> int:
+def rebuild(session: Session, today: date | None = None) -> int:
     """Count every class from scratch, in ``session``'s transaction (the caller commits): the backfill of the
-    migration, and after rows were bulk-inserted around the ORM. Returns the classes counted."""
+    migration, and after rows were bulk-inserted around the ORM; with a day (given, or from the clock registered
+    for the session's engine: ``trend.py``), every school's trend row of that day too. Returns the classes
+    counted."""
     session.info.pop(TOUCHED, None)
     session.execute(delete(_SCHOOLS))
     session.execute(delete(_TABLE))
@@ -105,6 +114,9 @@ def rebuild(session: Session) -> int:
     for chunk in _chunks(rows):
         session.execute(insert(_TABLE), chunk)
     session.execute(_regroup())
+    day = today or trend.today_of(session)
+    if day is not None:
+        trend.snapshot(session, None, day)
     return len(rows)
 
 

@@ -12,9 +12,13 @@ What is counted — only what the service records:
 * **public register checks**: the public paper-diploma check (``diplomas/public.py:PublicRegister.check``,
   table ``public_check_log``); failed: ``no_match`` or ``limited`` (refused by the rate limit).
 
-Not counted, because nothing records them: QR scans and the ``/v/<id>`` verify pages, and PDF checks (``POST
-/api/v1/verify``, ``sogoc verify``, the offline verifier) — the verification service keeps no log of
-anonymous checks, and adding one (a client address per check) would be a new store of personal data.
+* **QR scans** (``qr``: the ``/v/<id>`` page a scanned code opens, and a scanned code's text checked by
+  ``POST /api/v1/verify/qr`` or the ``/v/qr`` form), **PDF checks** (``pdf``: ``POST /api/v1/verify`` and the
+  ``/v/check`` form) and **status look-ups** (``status``: ``GET /api/v1/credentials/<id>/status``): counted
+  per day, channel and outcome only (``verification_daily_counts``, kept by ``check_counter.py``: no log of
+  the checks, no client address or document id); failed: any outcome but ``ok`` (:func:`check_outcome`).
+
+Still not counted: ``sogoc verify`` and the offline verifier, which run on the checker's own machine.
 
 Only the moment, the kind of event and its result are read: no person, credential, organisation or client.
 These are counts of requests, not of students: ``suppression.py``'s rule does not apply and nothing is
@@ -36,11 +40,27 @@ SHARE_EVENT = "share_code_use"
 LOG_EVENTS = (EMPLOYER_EVENT, SHARE_EVENT)
 _OK = {"ok", "shown"}
 REGISTER_OK = {"match"}
-KINDS = ("employer", "share_link", "register")
+CHANNELS = ("qr", "pdf", "status")  # the anonymous checks counted per day (check_counter.py)
+OUTCOMES = ("ok", "failed")
+KINDS = (*CHANNELS, "employer", "share_link", "register")
 NOT_COUNTED = {
-    "vi": "Chưa đếm lượt quét QR và kiểm tra tệp PDF: hệ thống không ghi nhật ký các lượt kiểm tra ẩn danh này.",
-    "en": "QR scans and PDF checks are not counted: the service keeps no log of these anonymous checks.",
+    "vi": "Lượt quét QR, kiểm tra tệp PDF và tra cứu trạng thái chỉ được đếm theo ngày, không ghi nhật ký từng lượt;"
+    " chưa đếm lượt kiểm tra bằng «sogoc verify» và trình kiểm tra ngoại tuyến.",
+    "en": "QR scans, PDF checks and status look-ups are counted per day only, with no log of each check; checks"
+    " with «sogoc verify» and the offline verifier are not counted.",
 }
+
+
+def check_outcome(indication: str | None, status: str | None) -> str:
+    """An anonymous check's outcome: ``ok`` when the signatures verify (indication ``PASSED``, or no signature
+    to check: a status look-up) and the credential is valid in the register (or the check did not reach the
+    register: a PDF whose verdict stands alone); ``failed`` otherwise (forged, altered, revoked, superseded,
+    unknown, unreadable)."""
+    if indication is not None and indication != "PASSED":
+        return "failed"
+    if status is not None and status != "valid":
+        return "failed"
+    return "ok" if indication is not None or status is not None else "failed"
 
 
 def window(today: date, days: int = DAYS) -> list[date]:
@@ -57,17 +77,22 @@ def traffic_rows(
     register_checks: Iterable[tuple[datetime, str]],
     today: date,
     days: int = DAYS,
+    daily_counts: Iterable[tuple[date, str, str, int]] = (),
 ) -> list[dict[str, Any]]:
     """One row per day of the window: checks and failures of each kind, the total and the share failed."""
     counts: dict[date, dict[str, int]] = {d: {} for d in window(today, days)}
 
-    def add(day: date, kind: str, failed: bool) -> None:
+    def add(day: date, kind: str, failed: bool, n: int = 1) -> None:
         cell = counts.get(day)
         if cell is None:  # outside the window
             return
-        cell[kind] = cell.get(kind, 0) + 1
+        cell[kind] = cell.get(kind, 0) + n
         if failed:
-            cell[f"{kind}_failed"] = cell.get(f"{kind}_failed", 0) + 1
+            cell[f"{kind}_failed"] = cell.get(f"{kind}_failed", 0) + n
+
+    for day, channel, outcome, n in daily_counts:
+        if channel in CHANNELS:
+            add(day, channel, outcome != "ok", n)
 
     for at, event, result in log_events:
         kind = "employer" if event == EMPLOYER_EVENT else "share_link" if event == SHARE_EVENT else None
@@ -94,11 +119,12 @@ def traffic_section(
     today: date,
     *,
     city: bool,
+    daily_counts: Iterable[tuple[date, str, str, int]] = (),
 ) -> dict[str, Any]:
     """The section (its table ``traffic`` and the window's totals). The traffic is the city's: it is not
     attributed to communes (that would mean reading whose credential was checked), so a commune's view has
     no rows."""
-    rows = traffic_rows(log_events, register_checks, today) if city else []
+    rows = traffic_rows(log_events, register_checks, today, daily_counts=daily_counts) if city else []
     totals = {
         f"{kind}_{what}": sum(r[f"{kind}_{what}"] for r in rows) for kind in KINDS for what in ("checks", "failed")
     }

@@ -27,7 +27,7 @@ from credential_service.staff import policies as P
 from credential_service.staff.access import allow
 from credential_service.transcripts.record import CONDUCT_AFTER_SUMMER, LEARNING_AFTER_REASSESSMENT
 from credential_service.verification.results import STATUS_LABELS
-from credential_service.verification.routes import Verifier, read_upload
+from credential_service.verification.routes import Verifier, counted, read_upload
 from verifier.book_years import book_years
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "platform" / "templates"))
@@ -103,13 +103,19 @@ def verify_home(request: Request) -> Response:
 
 @router.get("/v/{credential_id}", response_class=HTMLResponse, dependencies=[allow(P.PUBLIC)])
 def verify_page(
-    request: Request, credential_id: str, svc: Verifier, k: Annotated[str | None, Query(max_length=64)] = None
+    request: Request,
+    credential_id: str,
+    svc: Verifier,
+    c: C,
+    k: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     """The status for anyone; the personal details only with the view key carried in the QR code."""
     try:
         st = svc.credential_status(credential_id)
     except NotFound:
+        counted(c, "qr", None, None)
         return _page(request, "verify.html", {"id": credential_id, "st": None, "fields": []}, status_code=404)
+    counted(c, "qr", None, st.status)  # the page a scanned QR code opens
     record = json.loads(svc.record_json(credential_id))
     holder = holds_document(svc.settings.view_secret, credential_id, k)
     return _page(
@@ -127,14 +133,16 @@ def verify_page(
 
 
 @router.post("/v/check", response_class=HTMLResponse, dependencies=[allow(P.PUBLIC)])
-async def verify_upload_page(request: Request, svc: Verifier, file: Annotated[UploadFile, File()]) -> Response:
+async def verify_upload_page(request: Request, svc: Verifier, c: C, file: Annotated[UploadFile, File()]) -> Response:
     from starlette.concurrency import run_in_threadpool
 
     try:
         data = await read_upload(file)
         result = await run_in_threadpool(svc.verify_pdf, data)
     except SogocError as e:
+        counted(c, "pdf", None, None)
         return _page(request, "verify_result.html", {"error": e, "r": None, "kind": "pdf"}, status_code=http_status(e))
+    counted(c, "pdf", result.indication, None)
     r = result.to_dict()
     fields = _safe_fields(result.record) if result.record and result.credential else []
     years = result.book_years() if fields else []
@@ -151,8 +159,9 @@ def _safe_fields(record: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 @router.post("/v/qr", response_class=HTMLResponse, dependencies=[allow(P.PUBLIC)])
-def verify_qr_page(request: Request, svc: Verifier, text: Annotated[str, Form(max_length=4096)]) -> Response:
+def verify_qr_page(request: Request, svc: Verifier, c: C, text: Annotated[str, Form(max_length=4096)]) -> Response:
     report, status = svc.verify_qr_text(text)
+    counted(c, "qr", report.indication, status.status if status else None)
     r = report.to_dict()
     r["credential"] = status.to_dict() if status else None
     return _page(request, "verify_result.html", {"r": r, "kind": "qr", "fields": []})

@@ -17,6 +17,8 @@ from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
 from credential_service.platform.errors import InvalidInput, Message, TooLarge
 from credential_service.platform.upload_limits import megabytes
+from credential_service.reporting.check_counter import count_check
+from credential_service.reporting.traffic_rules import check_outcome
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow
 from credential_service.verification.schemas import (
@@ -37,6 +39,13 @@ async def verification_service(c: Annotated[Container, Depends(container)]) -> V
 
 
 Verifier = Annotated[VerificationService, Depends(verification_service)]
+C = Annotated[Container, Depends(container)]
+
+
+def counted(c: Container, channel: str, indication: str | None, status: str | None) -> None:
+    """One anonymous check counted for the progress' traffic (per day, channel and outcome only; in memory,
+    written every few seconds: ``reporting/check_counter.py``)."""
+    count_check(c.db, c.clock, channel, check_outcome(indication, status))
 
 
 async def read_upload(file: UploadFile, limit: int = MAX_UPLOAD) -> bytes:
@@ -57,11 +66,16 @@ async def read_upload(file: UploadFile, limit: int = MAX_UPLOAD) -> bytes:
     response_model_exclude_unset=True,
     dependencies=[allow(P.PUBLIC)],
 )
-async def verify_upload(svc: Verifier, file: Annotated[UploadFile, File(description="PDF")]) -> dict[str, Any]:
-    data = await read_upload(file)
+async def verify_upload(svc: Verifier, c: C, file: Annotated[UploadFile, File(description="PDF")]) -> dict[str, Any]:
     from starlette.concurrency import run_in_threadpool
 
-    result = await run_in_threadpool(svc.verify_pdf, data)
+    indication = None  # an unreadable or refused file counts as failed
+    try:
+        data = await read_upload(file)
+        result = await run_in_threadpool(svc.verify_pdf, data)
+        indication = result.indication
+    finally:
+        counted(c, "pdf", indication, None)
     return result.to_dict()
 
 
@@ -76,8 +90,9 @@ class QrIn(BaseModel):
     response_model_exclude_unset=True,
     dependencies=[allow(P.PUBLIC)],
 )
-def verify_qr_text(body: QrIn, svc: Verifier) -> dict[str, Any]:
+def verify_qr_text(body: QrIn, svc: Verifier, c: C) -> dict[str, Any]:
     report, status = svc.verify_qr_text(body.text)
+    counted(c, "qr", report.indication, status.status if status else None)
     out = report.to_dict()
     out["credential"] = status.to_dict() if status else None
     return out
@@ -90,8 +105,14 @@ def verify_qr_text(body: QrIn, svc: Verifier) -> dict[str, Any]:
     response_model_exclude_unset=True,
     dependencies=[allow(P.PUBLIC)],
 )
-def credential_status(credential_id: str, svc: Verifier) -> dict[str, Any]:
-    return svc.credential_status(credential_id).to_dict()
+def credential_status(credential_id: str, svc: Verifier, c: C) -> dict[str, Any]:
+    status = None  # an unknown id counts as failed
+    try:
+        found = svc.credential_status(credential_id)
+        status = found.status
+        return found.to_dict()
+    finally:
+        counted(c, "status", None, status)
 
 
 @router.get(
