@@ -20,6 +20,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from credential_service.reporting.report_rules import SHEET_TITLES, ReportPeriod, header_labels
 from credential_service.reporting.suppression import cell_text
+from credential_service.reporting.tables_csv import columns
 
 FONT, FONT_BOLD = "SogocReportSans", "SogocReportSans-Bold"
 _FONTS = Path(__file__).resolve().parent.parent / "assets" / "fonts"
@@ -36,6 +37,9 @@ COLUMNS: dict[str, list[str]] = {
     "behind": ["rank", "code", "name", "commune", "students", "sealed", "share_signed", "gap"],
     "backlog": ["role", "classes", "documents", "since"],
 }
+# The sections added to the dashboard since (issue #16 item 1 and the trend, item 3): every column of theirs.
+SECTIONS = ("signers", "certificates", "traffic", "registers", "reconciliation", "trend")
+_NOT_PRINTED = {"suppressed", "key"}
 
 
 def _fonts() -> None:
@@ -47,7 +51,7 @@ def _fonts() -> None:
 
 def _text(row: dict[str, Any], name: str) -> str:
     value = row.get(name)
-    if name == "share_signed" and isinstance(value, float) and name not in (row.get("suppressed") or ()):
+    if name.startswith("share_") and isinstance(value, float) and name not in (row.get("suppressed") or ()):
         return f"{value:.1%}"
     if name == "since" and isinstance(value, str):
         return value[:10]
@@ -57,7 +61,7 @@ def _text(row: dict[str, Any], name: str) -> str:
 def _table(rows: list[dict[str, Any]], names: list[str], cell: ParagraphStyle) -> Table:
     head = [Paragraph(escape(h), cell) for h in header_labels(names)]
     body = [[Paragraph(escape(_text(r, n)), cell) for n in names] for r in rows]
-    wide = {"label": 3.0, "name": 3.2, "role": 3.0, "commune": 2.4}
+    wide = {"label": 3.0, "name": 3.2, "role": 3.0, "commune": 2.4, "day": 1.6}
     weights = [wide.get(n, 1.0) for n in names]
     total = (297 - 30) * mm
     table = Table([head, *body], colWidths=[total * w / sum(weights) for w in weights], repeatRows=1)
@@ -113,12 +117,22 @@ def render_report(progress: dict[str, Any], period: ReportPeriod, *, made_at: st
             body,
         ),
     ]
-    for name in ("city", "communes", "levels", "behind", "backlog"):
-        rows = progress["tables"][name]
+    for name in (*COLUMNS, *SECTIONS):
+        rows = section_rows(progress, name, period)
         story.append(Paragraph(f"{SHEET_TITLES[name].vi} / {SHEET_TITLES[name].en}", h2))
         if rows:
-            story.append(_table(rows, COLUMNS[name], cell))
+            names = COLUMNS.get(name) or [n for n in columns(rows) if n not in _NOT_PRINTED]
+            story.append(_table(rows, names, cell))
         else:
             story.append(Paragraph("Không có số liệu / nothing to report.", body))
     doc.build(story)
     return out.getvalue()
+
+
+def section_rows(progress: dict[str, Any], name: str, period: ReportPeriod) -> list[dict[str, Any]]:
+    """A table's rows as the PDF prints them: the trend only for the report's month (the workbook has it all)."""
+    rows: list[dict[str, Any]] = progress["tables"][name]
+    if name == "trend":
+        month = period.key
+        rows = [r for r in rows if str(r.get("day", "")).startswith(month)]
+    return rows

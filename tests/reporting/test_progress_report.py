@@ -154,6 +154,10 @@ def test_the_monthly_report_is_sealed_by_the_so_ledgered_and_verifies(signing: C
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, check=True).stdout
         assert hashlib.sha256(report.xlsx).hexdigest() in text.replace("\n", "")
+        flat = " ".join(text.split())
+        for section in ("signers", "certificates", "traffic", "registers", "reconciliation", "trend"):
+            title = SHEET_TITLES[section]  # every section of the dashboard is in the sealed report too
+            assert f"{title.vi} / {title.en}" in flat, section
     # poppler's pdfsig: one signature, valid, covering the whole file
     out = _pdfsig(pdf_path)
     assert "Signature is Valid" in out, out
