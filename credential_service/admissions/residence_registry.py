@@ -24,14 +24,13 @@ from __future__ import annotations
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
 from credential_service.platform.errors import ConfigurationError, Message, ServiceUnavailable
+from credential_service.platform.registry_http import post_with_retries
 
 log = logging.getLogger(__name__)
 FIELDS = ("residence", "date_of_birth")  # exactly these two, nothing else of the record (minimum data)
@@ -125,24 +124,12 @@ class HttpResidenceRegistry:
 
     def _ask(self, chunk: list[str]) -> dict[str, ResidenceFacts]:
         body = json.dumps({"personal_ids": chunk, "fields": list(FIELDS)}).encode("utf-8")
-        last = ""
-        for attempt in range(self.retries + 1):
-            if attempt:
-                self._sleep(self.backoff * (2 ** (attempt - 1)))
-            req = urllib.request.Request(self.url, data=body, headers=self.headers, method="POST")
-            try:
-                with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                    return _answer(resp.read(), set(chunk))
-            except urllib.error.HTTPError as e:
-                last = f"HTTP {e.code}"
-                if e.code < 500:
-                    raise ConfigurationError(
-                        Message(f"CSDL dân cư từ chối yêu cầu ({last}).", f"The population registry refused ({last}).")
-                    ) from e
-            except (urllib.error.URLError, TimeoutError, OSError) as e:
-                last = type(e).__name__ if not isinstance(e, urllib.error.URLError) else f"URLError {e.reason}"
-            log.warning("residence registry attempt %d failed: %s", attempt + 1, last)  # never an ID
-        raise _unavailable(last)
+        raw = post_with_retries(
+            self.url, body, headers=self.headers, timeout=self.timeout, retries=self.retries, backoff=self.backoff,
+            sleep=self._sleep, unavailable=_unavailable, label="residence registry",
+        )  # fmt: skip
+        assert raw is not None  # no status is read as "none" here
+        return _answer(raw, set(chunk))
 
 
 def _answer(raw: bytes, asked: set[str]) -> dict[str, ResidenceFacts]:

@@ -19,9 +19,7 @@ import json
 import logging
 import time
 import unicodedata
-import urllib.error
-import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal, Protocol
@@ -32,6 +30,7 @@ from credential_service.holders.identity_rules import normalise_sex
 from credential_service.holders.tables import RegistryCitizen
 from credential_service.platform.db import Database
 from credential_service.platform.errors import ConfigurationError, Message, ServiceUnavailable
+from credential_service.platform.registry_http import post_with_retries
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +128,7 @@ class HttpPopulationRegistry:
         retries: int = 2,
         backoff: float = 0.2,
         headers: dict[str, str] | None = None,
-        sleep: object = time.sleep,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not url.startswith(("https://", "http://")):
             raise ConfigurationError(
@@ -152,26 +151,11 @@ class HttpPopulationRegistry:
             },
             ensure_ascii=False,
         ).encode("utf-8")
-        last = ""
-        for attempt in range(self.retries + 1):
-            if attempt:
-                self._sleep(self.backoff * (2 ** (attempt - 1)))  # type: ignore[operator]
-            req = urllib.request.Request(self.url, data=body, headers=self.headers, method="POST")
-            try:
-                with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                    return self._answer(resp.read())
-            except urllib.error.HTTPError as e:
-                if e.code == 404:
-                    return RegistryAnswer(False, {})
-                last = f"HTTP {e.code}"
-                if e.code < 500:
-                    raise ConfigurationError(
-                        Message(f"CSDL dân cư từ chối yêu cầu ({last}).", f"The population registry refused ({last}).")
-                    ) from e
-            except (urllib.error.URLError, TimeoutError, OSError) as e:
-                last = type(e).__name__ if not isinstance(e, urllib.error.URLError) else f"URLError {e.reason}"
-            log.warning("population registry attempt %d failed: %s", attempt + 1, last)
-        raise _unavailable(last)
+        raw = post_with_retries(
+            self.url, body, headers=self.headers, timeout=self.timeout, retries=self.retries, backoff=self.backoff,
+            sleep=self._sleep, unavailable=_unavailable, none_on=404,
+        )  # fmt: skip
+        return RegistryAnswer(False, {}) if raw is None else self._answer(raw)
 
     @staticmethod
     def _answer(raw: bytes) -> RegistryAnswer:
