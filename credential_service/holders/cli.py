@@ -39,6 +39,36 @@ def cmd_approve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_registry_check(args: argparse.Namespace) -> int:
+    """``sogoc holder registry-check --checked-by NAME [--limit N] [--person ID ...]``: check person records
+    against the national population database and keep the latest outcome per person (``registry_checks.py``).
+    Without a registry address configured the dev table of synthetic citizens answers: dev and test only."""
+    from credential_service.holders.registry_checks import check_persons
+    from credential_service.platform.errors import ConfigurationError, Message
+
+    c = _container(args)
+    if not c.settings.population_registry_url and not c.settings.is_dev:
+        raise ConfigurationError(
+            Message(
+                "Chưa cấu hình địa chỉ CSDL quốc gia về dân cư (population_registry_url); bảng công dân thử nghiệm "
+                "chỉ dùng khi phát triển.",
+                "No population registry address is configured (population_registry_url); the synthetic citizens "
+                "table is for dev only.",
+            )
+        )
+    result = check_persons(
+        c.db, c.population_registry, c.clock, checked_by=args.checked_by, person_ids=args.person, limit=args.limit
+    )
+    out = result.to_dict()
+    print(
+        f"Đã đối chiếu {out['checked']} người: {out['match']} khớp, {out['mismatch']} không khớp, "
+        f"{out['not_found']} không tìm thấy / checked {out['checked']} persons: {out['match']} match, "
+        f"{out['mismatch']} mismatch, {out['not_found']} not found"
+    )
+    print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
 def cmd_receipt_verify(args: argparse.Namespace) -> int:
     """Check every receipt in the file: a bare JWS, the answer to one code, or a batch answer.
     Exit 0 when all verify, 1 when any fails (or the answer holds none), 2 when the file cannot be read."""
@@ -94,6 +124,15 @@ def register(sub: Any) -> None:
     a.add_argument("--issued-by", default="school")
     a.add_argument("--database-url")
     a.set_defaults(func=cmd_activation)
+    rc = h.add_parser(
+        "registry-check",
+        help="đối chiếu hồ sơ người với CSDL quốc gia về dân cư / check persons against the population registry",
+    )
+    rc.add_argument("--checked-by", required=True, help="người chạy (ghi vào nhật ký truy cập) / who runs it")
+    rc.add_argument("--limit", type=int, help="tối đa N người / at most N persons")
+    rc.add_argument("--person", action="append", help="chỉ người này (lặp lại được) / only this person id")
+    rc.add_argument("--database-url")
+    rc.set_defaults(func=cmd_registry_check)
     e = sub.add_parser("employer", help="nhà tuyển dụng / employers").add_subparsers(
         dest="employer_command", required=True
     )

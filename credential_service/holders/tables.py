@@ -78,6 +78,18 @@ class RegistryCitizen(Base):
     alive: Mapped[int] = mapped_column(Integer, default=1)
 
 
+class PersonRegistryCheck(Base):
+    """The latest check of a person against the national population database (``registry_checks.py``): the
+    outcome and the names of the fields that disagreed, never the registry's values. One row per person."""
+
+    __tablename__ = "person_registry_checks"
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(16), index=True)  # match | mismatch | not_found
+    mismatched_fields: Mapped[list] = mapped_column(JSON)  # e.g. ["date_of_birth"]
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    checked_by: Mapped[str] = mapped_column(String(100))
+
+
 class HolderAccount(Base):
     """A holder's sign-in: a local account (argon2 password) or, later, an OIDC subject (VNeID)."""
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from credential_service.holders.identity_rules import IdentifierKind
-from credential_service.holders.tables import Person, PersonIdentifier
+from credential_service.holders.tables import Person, PersonIdentifier, PersonRegistryCheck
 from credential_service.platform.db import Database
-from credential_service.reporting.person_rules import PersonFacts
+from credential_service.reporting.person_rules import PersonFacts, RegistryCheck
 
 
 def person_facts(db: Database) -> list[PersonFacts]:
@@ -28,3 +28,12 @@ def person_facts(db: Database) -> list[PersonFacts]:
             pins.setdefault(person_id, []).append(value)
         people = session.execute(select(Person.id, Person.full_name, Person.date_of_birth))
         return [PersonFacts(pid, name, born, tuple(pins.get(pid, ()))) for pid, name, born in people]
+
+
+def registry_checks(db: Database) -> dict[str, RegistryCheck]:
+    """Each checked person's latest check against the population registry (``holders/registry_checks.py``)."""
+    with db.reader() as session:
+        rows = session.execute(
+            select(PersonRegistryCheck.person_id, PersonRegistryCheck.outcome, PersonRegistryCheck.mismatched_fields)
+        )
+        return {pid: RegistryCheck(outcome, tuple(fields or ())) for pid, outcome, fields in rows}

@@ -17,14 +17,20 @@ personal ID number only when it agrees with the record, else creates a person wi
 A person is counted once however many groups hold it. The drill-down rows name the person records by their
 internal id only (no name, number or date of birth leaves this module).
 
-Mismatches with the population registry are not counted: the service records no check of a person against the
-registry (``PopulationRegistry.verify`` is asked for a guardian's confirmation only, and its answer is not kept).
+Mismatches with the population registry — counted from the latest check of each person
+(``holders/registry_checks.py``, table ``person_registry_checks``; ``sogoc holder registry-check`` runs it):
+
+* **mismatch**: the registry holds the personal ID number, and the name, date of birth or sex disagree (the
+  fields named, never the values);
+* **not found**: the registry does not hold the number;
+* **checked**: persons with a stored check; **unchecked**: persons with a personal ID number never checked
+  (persons without a number cannot be checked and are in neither).
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -33,9 +39,13 @@ SAME_PIN = "same_personal_id"
 SAME_NAME_DOB = "same_name_dob_no_id"
 KINDS = (SAME_PIN, SAME_NAME_DOB)
 FIRST = 20  # groups listed in the JSON answer; the CSV lists all
-NOT_COUNTED = {
-    "vi": "Chưa đếm số người không khớp CSDL quốc gia về dân cư: hệ thống chưa ghi kết quả đối chiếu từng người.",
-    "en": "Mismatches with the population registry are not counted: no check of a person against it is recorded.",
+REGISTRY_MISMATCH = "registry_mismatch"
+REGISTRY_NOT_FOUND = "registry_not_found"
+REGISTRY_NOTE = {
+    "vi": "Theo lần đối chiếu gần nhất của từng người với CSDL quốc gia về dân cư (sogoc holder registry-check); "
+    "chỉ ghi tên trường không khớp, không ghi giá trị.",
+    "en": "From each person's latest check against the national population database (sogoc holder registry-check); "
+    "only the names of the fields that disagree are kept, never the values.",
 }
 
 
@@ -45,6 +55,15 @@ class PersonFacts:
     full_name: str
     date_of_birth: date
     pins: tuple[str, ...]  # the person's 12-digit personal ID numbers (none: empty)
+
+
+@dataclass(frozen=True)
+class RegistryCheck:
+    """A person's latest check against the population registry: match | mismatch | not_found, and the names of
+    the fields that disagreed."""
+
+    outcome: str
+    fields: tuple[str, ...] = ()
 
 
 def name_key(name: str) -> str:
@@ -69,9 +88,23 @@ def duplicate_groups(persons: Iterable[PersonFacts]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (-r["persons"], KINDS.index(r["kind"]), r["person_ids"]))
 
 
-def person_quality(persons: Iterable[PersonFacts]) -> dict[str, Any]:
+def registry_counts(persons: Iterable[PersonFacts], checks: Mapping[str, RegistryCheck]) -> dict[str, int]:
+    """Persons whose latest registry check is a mismatch or not found, persons checked, and persons with a
+    personal ID number never checked (the rule in this module's docstring)."""
+    people = list(persons)
+    latest = [checks[p.person_id] for p in people if p.person_id in checks]
+    return {
+        "registry_mismatches": sum(1 for c in latest if c.outcome == "mismatch"),
+        "registry_not_found": sum(1 for c in latest if c.outcome == "not_found"),
+        "registry_checked": len(latest),
+        "registry_unchecked": sum(1 for p in people if p.pins and p.person_id not in checks),
+    }
+
+
+def person_quality(persons: Iterable[PersonFacts], checks: Mapping[str, RegistryCheck] | None = None) -> dict[str, Any]:
     """The counts and the drill-down: persons checked, distinct persons in any duplicate group, groups and
-    persons by kind, and the first :data:`FIRST` groups (``groups`` in the CSV has them all)."""
+    persons by kind, the first :data:`FIRST` groups (``groups`` in the CSV has them all), and the counts of
+    the latest registry checks (the CSV lists the persons behind them)."""
     people = list(persons)
     groups = duplicate_groups(people)
     by_kind = {
@@ -87,16 +120,28 @@ def person_quality(persons: Iterable[PersonFacts]) -> dict[str, Any]:
         "by_kind": by_kind,
         "groups": groups[:FIRST],
         "groups_total": len(groups),
-        "registry_mismatches": None,
-        "not_counted_vi": NOT_COUNTED["vi"],
-        "not_counted_en": NOT_COUNTED["en"],
+        **registry_counts(people, checks or {}),
+        "registry_note_vi": REGISTRY_NOTE["vi"],
+        "registry_note_en": REGISTRY_NOTE["en"],
     }
 
 
 def group_rows(groups: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """The groups as CSV rows: one row per person record, with its group's number and kind."""
     return [
-        {"group": n, "kind": g["kind"], "persons": g["persons"], "person_id": pid}
+        {"group": n, "kind": g["kind"], "persons": g["persons"], "person_id": pid, "fields": ""}
         for n, g in enumerate(groups, start=1)
         for pid in g["person_ids"]
     ]
+
+
+def registry_rows(persons: Iterable[PersonFacts], checks: Mapping[str, RegistryCheck]) -> list[dict[str, Any]]:
+    """The persons behind ``registry_mismatches`` and ``registry_not_found`` as CSV rows (the same columns as
+    :func:`group_rows`): internal id and the names of the fields that disagreed, never the values."""
+    kinds = {"mismatch": REGISTRY_MISMATCH, "not_found": REGISTRY_NOT_FOUND}
+    rows = [
+        {"group": "", "kind": kinds[c.outcome], "persons": 1, "person_id": p.person_id, "fields": ";".join(c.fields)}
+        for p in persons
+        if (c := checks.get(p.person_id)) is not None and c.outcome in kinds
+    ]
+    return sorted(rows, key=lambda r: (r["kind"], r["person_id"]))

@@ -106,18 +106,19 @@ def school_class(
 
 @router.get(
     "/quality/persons",
-    summary="Hồ sơ người trùng lặp (toàn thành phố) / duplicate person records, city-wide",
+    summary="Hồ sơ người trùng lặp, không khớp CSDL dân cư (toàn thành phố) / duplicate persons, registry mismatches",
     dependencies=[allow(P.PROGRESS_REPORT)],
 )
 def person_quality(c: C) -> dict[str, Any]:
     """Person records that are likely one person (the same personal ID number; or no number and the same
-    normalised name and date of birth): the counts by kind and the first groups, by internal id only."""
+    normalised name and date of birth): the counts by kind and the first groups, by internal id only. And the
+    latest checks against the population registry: mismatches, not found, checked, with a number but unchecked."""
     return c.reporting.person_quality()
 
 
 @router.get(
     "/quality/persons.csv",
-    summary="Các nhóm hồ sơ người trùng lặp (CSV) / every duplicate group as CSV",
+    summary="Hồ sơ người trùng lặp, không khớp CSDL dân cư (CSV) / duplicate groups and registry mismatches as CSV",
     response_class=Response,
     responses=CSV,
     dependencies=[allow(P.PROGRESS_REPORT)],

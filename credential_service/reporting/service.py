@@ -230,16 +230,17 @@ class ReportingService:
         }
 
     def person_quality(self) -> dict[str, Any]:
-        """Duplicate person records, city-wide (``person_rules.py``): asked for, not on every dashboard."""
-        return {
-            "as_of": self.clock.now().isoformat(),
-            **person_rules.person_quality(person_reads.person_facts(self.db)),
-        }
+        """Duplicate person records and the latest population-registry checks, city-wide (``person_rules.py``):
+        asked for, not on every dashboard."""
+        facts, checks = person_reads.person_facts(self.db), person_reads.registry_checks(self.db)
+        return {"as_of": self.clock.now().isoformat(), **person_rules.person_quality(facts, checks)}
 
     def person_groups_csv(self) -> str:
-        """Every duplicate group, one row per person record (the drill-down of the counts)."""
-        groups = person_rules.duplicate_groups(person_reads.person_facts(self.db))
-        return to_csv(person_rules.group_rows(groups))
+        """Every duplicate group, one row per person record, then every person whose latest registry check is a
+        mismatch (with the fields that disagreed) or not found: the drill-down of the counts."""
+        facts, checks = person_reads.person_facts(self.db), person_reads.registry_checks(self.db)
+        rows = person_rules.group_rows(person_rules.duplicate_groups(facts))
+        return to_csv(rows + person_rules.registry_rows(facts, checks))
 
     def table_csv(self, table: str, f: Filters, communes: frozenset[str] | None) -> str:
         """One table behind the dashboard as CSV (the same rows as the JSON; suppressed cells are "<5")."""
