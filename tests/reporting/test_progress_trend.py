@@ -72,14 +72,18 @@ def test_the_chart_is_a_line_against_the_plan() -> None:
 def test_signing_a_class_on_day_d_then_another_on_d_plus_3_gives_the_trend(
     container: Container, client: TestClient, clock: FixedClock
 ) -> None:
-    container.reporting  # noqa: B018 - built as the app builds it: its clock dates the trend rows
-    day = clock.today()
+    container.reporting  # noqa: B018 - built as the app builds it
+    # The trend rows are dated by their own clock here, moved ahead day by day; the signing clock stays at day D,
+    # because signing checks the dev CA's CRL, which is only fresh for the current 7-day period.
+    days = FixedClock(clock.now())
+    trend.keep_days(container.db.engine, days)
+    day = days.today()
     _sign(container, A1, "10a1")  # 45 students
-    clock.advance(timedelta(days=1))
+    days.advance(timedelta(days=1))
     add_school(container, "THCS-XU", OTHER_COMMUNE, n=9)  # another school's first row, a day later
-    clock.advance(timedelta(days=2))
+    days.advance(timedelta(days=2))
     _sign(container, A2, "10a2")  # 42 students
-    clock.advance(timedelta(days=1))  # a day with no change
+    clock.advance(timedelta(days=4))  # read on D+4: a day with no change, after the last
 
     sign_in(client, "so-admin")
     body = client.get("/api/v1/progress", params={"school_year": "2025-2026"}).json()
