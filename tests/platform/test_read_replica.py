@@ -122,8 +122,10 @@ def test_verification_reads_the_standby_and_asks_the_primary_for_what_has_not_re
     second = _issued_id(primary, second_class)
     assert c.verification.credential_status(second).status == "valid"  # not issued on the standby yet: the primary
 
-    reads.max_lag_seconds = 0.0  # replay paused, new WAL received: the standby lags and is left alone
-    time.sleep(0.05)
+    reads.max_lag_seconds = 0.0  # replay paused: once the new WAL is received, the standby lags and is left alone
+    deadline = time.monotonic() + 30  # the primary may write its WAL a moment later (synchronous_commit=off)
+    while reads.fresh() and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert not reads.fresh()
     with reads.replica.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("SELECT pg_wal_replay_resume()"))
