@@ -142,17 +142,21 @@ class ReportingService:
             **sections,
         }
 
+    def _scoped_schools(self, f: Filters, communes: frozenset[str] | None) -> frozenset[str] | None:
+        """The schools of the commune filter and the caller's scope (None: every school)."""
+        if communes is None and f.commune is None:
+            return None
+        return frozenset(
+            s["school_id"]
+            for s in self.register.progress_schools()
+            if (communes is None or s["commune"] in communes) and f.commune in (None, s["commune"])
+        )
+
     def trend(self, f: Filters, communes: frozenset[str] | None, year: str | None) -> list[dict[str, Any]]:
         """The trend of ``year`` for the filters and scope: a point per day with a kept row (``trend_rules``)."""
         if year is None:
             return []
-        schools: frozenset[str] | None = None
-        if communes is not None or f.commune is not None:
-            schools = frozenset(
-                s["school_id"]
-                for s in self.register.progress_schools()
-                if (communes is None or s["commune"] in communes) and f.commune in (None, s["commune"])
-            )
+        schools = self._scoped_schools(f, communes)
         level = {rules.Level.PRIMARY: 1, rules.Level.LOWER: 6, rules.Level.UPPER: 10}.get(f.level) if f.level else None
         today = self.clock.today()
         with self.db.reader() as session:
@@ -162,13 +166,7 @@ class ReportingService:
     def sections(self, f: Filters, communes: frozenset[str] | None) -> dict[str, dict[str, Any]]:
         """The sections read from other domains (``section_reads.py``), each with its own tables; the level
         and school-year filters do not apply to them, the commune filter and scope do."""
-        schools: frozenset[str] | None = None
-        if communes is not None or f.commune is not None:
-            schools = frozenset(
-                s["school_id"]
-                for s in self.register.progress_schools()
-                if (communes is None or s["commune"] in communes) and f.commune in (None, s["commune"])
-            )
+        schools = self._scoped_schools(f, communes)
         return {
             "signatures": section_reads.signatures(self.signers, self.clock, schools),
             "traffic": section_reads.traffic(
