@@ -84,6 +84,19 @@ def run_allocation(c: C, year: Year, actor: Annotated[Actor, allow(P.ADMISSIONS_
     return _json(c.admissions.allocate(year, actor=actor.display))
 
 
+@router.post(
+    "/{year}/allocation-jobs",
+    status_code=202,
+    summary="Xét tuyển lớp 10, chạy nền / run the grade-10 allocation as a background job",
+)
+def run_allocation_as_job(c: C, year: Year, actor: Annotated[Actor, allow(P.ADMISSIONS_MANAGE)]) -> dict[str, Any]:
+    """The same run as ``POST /{year}/allocations``, answered at once; ``GET /api/v1/jobs/{job_id}`` shows the
+    progress, and the item's result names the run (``GET /api/v1/admissions/allocations/{run_id}``)."""
+    from credential_service.admissions.allocation_jobs import submit_allocation
+
+    return c.jobs.accepted(submit_allocation(c.admissions, c.jobs, year, actor=actor.display))
+
+
 @router.get("/allocations/{run_id}", summary="Kết quả đầy đủ của một lần xét tuyển / a run's full result")
 def read_allocation(
     c: C, run_id: Annotated[str, Path(max_length=36)], _: Annotated[Actor, allow(P.ADMISSIONS_READ)]

@@ -14,8 +14,8 @@ from datetime import date, datetime
 from typing import Any
 
 from credential_service.app.bootstrap import Container
-from credential_service.diplomas.register_book import BookInfo
-from credential_service.diplomas.rules import CorrectionRequest, DiplomaType, IssuerRole
+from credential_service.diplomas import register_import_jobs as rij
+from credential_service.diplomas.rules import CorrectionRequest
 from credential_service.staff.approvals import both
 from credential_service.staff.authz import seal_in_force
 from credential_service.staff.policy import Actor, Policy, staff
@@ -69,16 +69,21 @@ def _reissue(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dic
 
 
 def _register_import(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dict[str, Any]:
-    b = p["book"]
-    book = BookInfo(
-        b["book_code"],
-        b["issuer_key"],
-        b["issuer_name"],
-        DiplomaType(b["diploma_type"]),
-        issuer_role=IssuerRole(b["issuer_role"]),
-    )
-    data = base64.b64decode(p["file_b64"])
-    return c.register_importer.import_file(data, p["file_name"], book, actor=both(maker, checker.display)).to_dict()
+    """A small book is imported at once; a large one (``register_import_jobs.JOB_BYTES``) by the job workers:
+    the approval is then done when the import is queued, and its result names the job."""
+    data = rij.proposal_file(p)
+    actor = both(maker, checker.display)
+    if rij.runs_as_job(data):
+        approval_id = rij.running_proposal(c.approvals, p)
+        job_id = rij.submit_register_import(c.jobs, approval_id, p, actor=actor, created_by=checker.display)
+        return {
+            **c.jobs.accepted(job_id),
+            "message_vi": "Đã duyệt; sổ lớn nên được nhập trong công việc nền — xem tiến độ và kết quả của công việc.",
+            "message_en": "Approved; the book is large, so it is imported as a background job — see the job's "
+            "progress and result.",
+        }
+    book = rij.book_info(p["book"])
+    return c.register_importer.import_file(data, p["file_name"], book, actor=actor).to_dict()
 
 
 def _resolve(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dict[str, Any]:

@@ -191,12 +191,19 @@ class Container:
     @cached_property
     def jobs(self) -> JobService:
         """Batch jobs: the handlers of every kind, run by procrastinate workers (PostgreSQL) or in-process."""
+        from credential_service.admissions.allocation_jobs import ALLOCATE_YEAR, allocation_handler
         from credential_service.diplomas.issue_jobs import ISSUE_GRADUATES, issue_graduates_handler
+        from credential_service.diplomas.register_import_jobs import REGISTER_IMPORT, register_import_handler
+        from credential_service.reporting.report_jobs import CITY_REPORT, city_report_handler
+        from credential_service.reporting.routes import city_reports
         from credential_service.transcripts.seal_jobs import SEAL_CLASS, seal_class_handler
 
         handlers = {
             SEAL_CLASS: seal_class_handler(self.transcripts),
             ISSUE_GRADUATES: issue_graduates_handler(self.diplomas),
+            ALLOCATE_YEAR: allocation_handler(self.admissions),
+            CITY_REPORT: city_report_handler(lambda: city_reports(self), self.db),
+            REGISTER_IMPORT: register_import_handler(self.register_importer, self.approvals),
         }
         jobs = JobService(self.db, self.clock, handlers)
         if self.uses_job_workers:

@@ -188,6 +188,27 @@ def make_report(
     return out
 
 
+@router.post(
+    "/report-jobs",
+    status_code=202,
+    summary="Lập báo cáo tiến độ gửi Thành phố, chạy nền / the report to the city as a background job",
+)
+def make_report_as_job(
+    c: C, actor: Annotated[Actor, allow(P.PROGRESS_REPORT)], body: ReportIn | None = None
+) -> dict[str, Any]:
+    """The same report as ``POST /reports``, answered at once; ``GET /api/v1/jobs/{job_id}/items`` gives the
+    sealed PDF's document id (``GET /api/v1/documents/{document_id}/pdf``) and the workbook."""
+    from credential_service.reporting.report_jobs import submit_city_report
+
+    body = body or ReportIn()
+    c.start_dev_services()
+    job_id = submit_city_report(
+        c.jobs, c.any_documents, month=body.month, school_year=body.school_year, actor=actor.staff_id,
+        created_by=actor.display, today=c.clock.today(),
+    )  # fmt: skip
+    return c.jobs.accepted(job_id)
+
+
 def alerts_service(c: Container) -> AlertsService:
     return AlertsService(c.reporting, c.diplomas, c.signers, clock=c.clock)
 

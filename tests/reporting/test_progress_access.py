@@ -84,6 +84,7 @@ def test_the_progress_policy_is_declared_for_every_progress_route(client: TestCl
     expected = {path: ["progress.class.read" if "{class_id}" in path else "progress.read"] for path in declared}
     # the report to the city (the Sở that manages) and the alerts (each person those they answer for)
     expected |= {"/api/v1/progress/reports": ["progress.report"], "/api/v1/progress/alerts": ["progress.alerts"]}
+    expected |= {"/api/v1/progress/report-jobs": ["progress.report"]}  # the same report, as a background job
     expected |= {"/api/v1/progress/ledger": ["progress.report"]}  # the reconciliation with the ledger, city-wide
     expected |= {  # duplicate person records, city-wide, named by internal id
         "/api/v1/progress/quality/persons": ["progress.report"],
