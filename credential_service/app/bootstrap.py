@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import Request
@@ -23,6 +24,7 @@ from credential_service.diplomas.register_import import RegisterImporter
 from credential_service.diplomas.service import DiplomaService
 from credential_service.documents.factory import DocumentFactory
 from credential_service.documents.service import AnyDocumentService
+from credential_service.documents.so_seal import sign_as_so
 from credential_service.employers.service import EmployerService
 from credential_service.holders.consent import ConsentService
 from credential_service.holders.population_registry import PopulationRegistry, registry_for
@@ -37,6 +39,7 @@ from credential_service.platform.jobs import JobService
 from credential_service.platform.library_errors import dev_pki_unavailable
 from credential_service.platform.ratelimit import RateLimiter, limiter_from_settings
 from credential_service.platform.settings import Settings
+from credential_service.reporting.reports import CityReports
 from credential_service.reporting.service import ReportingService
 from credential_service.reporting.trend import keep_days
 from credential_service.signers.compromise import CompromiseService
@@ -188,6 +191,19 @@ class Container:
             registers=self.diplomas,
         )
 
+    @property
+    def city_reports(self) -> CityReports:
+        """The monthly report maker over the container's services: the Sở's seal through the document service."""
+        docs = self.any_documents
+
+        def seal(data: bytes, *, title: str, kind: str, filename: str, client: str | None, actor: str | None) -> Any:
+            return sign_as_so(docs, data, title=title, kind=kind, filename=filename, client=client, actor=actor)
+
+        def signed_pdf(document_id: str) -> bytes:
+            return bytes(docs.revision_row(document_id).pdf)
+
+        return CityReports(self.reporting, seal, signed_pdf, clock=self.clock)
+
     @cached_property
     def jobs(self) -> JobService:
         """Batch jobs: the handlers of every kind, run by procrastinate workers (PostgreSQL) or in-process."""
@@ -195,14 +211,13 @@ class Container:
         from credential_service.diplomas.issue_jobs import ISSUE_GRADUATES, issue_graduates_handler
         from credential_service.diplomas.register_import_jobs import REGISTER_IMPORT, register_import_handler
         from credential_service.reporting.report_jobs import CITY_REPORT, city_report_handler
-        from credential_service.reporting.routes import city_reports
         from credential_service.transcripts.seal_jobs import SEAL_CLASS, seal_class_handler
 
         handlers = {
             SEAL_CLASS: seal_class_handler(self.transcripts),
             ISSUE_GRADUATES: issue_graduates_handler(self.diplomas),
             ALLOCATE_YEAR: allocation_handler(self.admissions),
-            CITY_REPORT: city_report_handler(lambda: city_reports(self), self.db),
+            CITY_REPORT: city_report_handler(lambda: self.city_reports, self.db),
             REGISTER_IMPORT: register_import_handler(self.register_importer, self.approvals),
         }
         jobs = JobService(self.db, self.clock, handlers)

@@ -38,13 +38,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     """``sogoc progress report --month 2026-11 --out DIR``: the workbook and the PDF sealed by the Sở."""
     from pathlib import Path
 
-    from credential_service.reporting.routes import city_reports
-
     c = _container(args)
     c.start_dev_services()
     if args.dev_so_seal:
         _dev_so_seal(c)
-    report = city_reports(c).make(args.month, school_year=args.year, client="cli")
+    report = c.city_reports.make(args.month, school_year=args.year, client="cli")
     paths = report.write(Path(args.out))
     sys.stdout.write(_json({**report.summary(), "written": [str(p) for p in paths]}))
     return 0

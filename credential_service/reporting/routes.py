@@ -13,11 +13,9 @@ from pydantic import BaseModel, Field
 
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container, file_response
-from credential_service.documents.so_seal import sign_as_so
 from credential_service.reporting.alert_service import AlertsService
 from credential_service.reporting.ledger_reconciliation import reconcile_with_ledger
 from credential_service.reporting.report_rules import ALL_TABLES
-from credential_service.reporting.reports import CityReports
 from credential_service.reporting.rules import Filters, Level, visible_communes
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow, require
@@ -145,19 +143,6 @@ def table_csv(
     return _csv(text, f"progress-{table}")
 
 
-def city_reports(c: Container) -> CityReports:
-    """The report maker over the container's services: the Sở's seal through the document service."""
-    docs = c.any_documents
-
-    def seal(data: bytes, *, title: str, kind: str, filename: str, client: str | None, actor: str | None) -> Any:
-        return sign_as_so(docs, data, title=title, kind=kind, filename=filename, client=client, actor=actor)
-
-    def signed_pdf(document_id: str) -> bytes:
-        return bytes(docs.revision_row(document_id).pdf)
-
-    return CityReports(c.reporting, seal, signed_pdf, clock=c.clock)
-
-
 class ReportIn(BaseModel):
     month: str | None = Field(
         default=None, pattern=r"^[0-9]{4}-[0-9]{2}$", description="tháng báo cáo / the month, YYYY-MM (default: now)"
@@ -179,7 +164,7 @@ def make_report(
     body = body or ReportIn()
     c.start_dev_services()
     agent = request.headers.get("user-agent", "")[:120]
-    report = city_reports(c).make(
+    report = c.city_reports.make(
         body.month, school_year=body.school_year, actor=actor.staff_id, client=f"http {agent}".strip()
     )
     out = report.summary()

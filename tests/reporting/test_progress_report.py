@@ -30,7 +30,6 @@ from credential_service.platform.errors import InvalidInput, NotFound
 from credential_service.platform.settings import Settings
 from credential_service.reporting.report_rules import ALL_TABLES, SHEET_TITLES, parse_month
 from credential_service.reporting.report_xlsx import read_tables, write_workbook
-from credential_service.reporting.routes import city_reports
 from credential_service.reporting.rules import TABLES, Filters
 from credential_service.reporting.suppression import MARK
 from verifier.pdf import verify_pdf
@@ -90,7 +89,7 @@ def test_the_workbook_has_one_sheet_per_table_with_the_jsons_numbers_and_small_c
 def test_without_a_so_seal_no_report_is_signed(container: Container) -> None:
     """The school's seal never stands in for the Sở's (it is held at a school)."""
     with pytest.raises(NotFound) as e:
-        city_reports(container).make(MONTH)
+        container.city_reports.make(MONTH)
     assert e.value.message.vi.startswith("Sở chưa có dấu")
     with pytest.raises(NotFound):
         so_seal_in_force(container.any_documents, container.clock.today())
@@ -131,7 +130,7 @@ def _pdfsig(pdf: Path) -> str:
 
 def test_the_monthly_report_is_sealed_by_the_so_ledgered_and_verifies(signing: Container, tmp_path: Path) -> None:
     c = signing
-    report = city_reports(c).make(MONTH)
+    report = c.city_reports.make(MONTH)
     # the verifier library, against the dev root
     pdf_report = verify_pdf(report.pdf, trust=_roots())
     assert pdf_report.indication == "PASSED", pdf_report.to_dict()
