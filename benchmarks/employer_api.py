@@ -3,7 +3,7 @@
 Setup (not timed): a fresh SQLite database (or ``--database-url``, e.g. PostgreSQL) with one issued demo
 class of ``--students`` transcripts, one adult holder per transcript, ``--grants`` bearer share codes
 (``diploma_fields``, many uses each) and an organisation whose API key has a rate limit high enough not
-to interfere. Then ``uvicorn credential_service.app.factory:create_app --factory --workers 2`` on loopback.
+to interfere. Then ``uvicorn credential_service.app.factory:serve_app --factory --workers 2`` on loopback.
 
 1. Single: an asyncio keep-alive HTTP/1.1 client with ``--concurrency`` connections sends
    ``POST /api/v1/employer/verify`` (codes in rotation) until ``--requests`` are done or ``--seconds``

@@ -91,7 +91,7 @@ def serve(database_url: str) -> tuple[subprocess.Popen[bytes], int]:
     sock.close()
     env = {**os.environ, "SOGOC_ENV": "test", "SOGOC_DATABASE_URL": database_url, "SOGOC_DEV_PKI_SERVE": "false"}
     cmd = [
-        sys.executable, "-m", "uvicorn", "credential_service.app.factory:create_app", "--factory",
+        sys.executable, "-m", "uvicorn", "credential_service.app.factory:serve_app", "--factory",
         "--workers", "2", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env, cwd=REPO)

@@ -6,22 +6,25 @@
    reading the printed QR back from the page (pdftoppm + zxing-cpp).
 2. As a whole process, on the same file in the same run: poppler's ``pdfsig FILE`` (the baseline) and
    ``sogoc-verify FILE --offline --trust-root ROOT``, ``--runs`` times each (median), and the ratio.
-3. Load: ``uvicorn credential_service.app.factory:create_app --factory --workers 2`` on loopback over the
-   same SQLite database, ``GET /api/v1/credentials/{id}/status`` with ``--concurrency`` keep-alive
-   connections for ``--seconds``: first from ``wrk`` (compiled; Debian package ``wrk``, installed by
-   ``scripts/test.sh``), then from the asyncio client of ``loopback_load.py`` for comparison. Either client
-   shares the machine's two cores with the server, so the figures are lower bounds; wrk takes less of them.
+3. Load: ``uvicorn credential_service.app.factory:serve_app --factory --workers 2`` on loopback over the
+   same SQLite database, after a 3-second warm-up that is not reported: ``GET /api/v1/credentials/{id}/status``
+   and ``POST /api/v1/verify/qr`` (the transcript's printed QR) with each ``--concurrency`` number of keep-alive
+   connections for ``--seconds``, from ``wrk`` (compiled; Debian package ``wrk``, installed by
+   ``scripts/test.sh``); then the status endpoint from the asyncio client of ``loopback_load.py`` for comparison.
+   Either client shares the machine's two cores with the server, so the figures are lower bounds; wrk takes less
+   of them.
 
 Targets (issues 6 and 17, 2 cores): ≤ 25 ms p50 per three-signature PDF in process, ≤ 0.5 s for
 ``sogoc-verify FILE`` as a process; ≥ 1,000 status requests/s, p99 < 50 ms.
 
-Run: ``.venv/bin/python benchmarks/verify.py [--runs 30] [--requests 20000] [--seconds 20] [--concurrency 32]``
+Run: ``.venv/bin/python benchmarks/verify.py [--runs 30] [--requests 20000] [--seconds 20] [--concurrency 16,32]``
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import shutil
 import statistics
@@ -29,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from loopback_load import pct, run_load, serve
@@ -122,35 +124,57 @@ def as_processes(pdf: bytes, url: str, tmp: Path, runs: int) -> None:
         print(f"  sogoc-verify / pdfsig: {mine / base:.1f}x")
 
 
-def wrk_load(port: int, path: str, seconds: float, concurrency: int) -> None:
-    """The compiled load generator: requests/s and latency percentiles as wrk prints them."""
+def wrk_load(port: int, path: str, seconds: float, concurrency: int, *, label: str, body: str | None = None) -> None:
+    """The compiled load generator: requests/s and latency percentiles as wrk prints them. ``body``: a POST of
+    that JSON (a Lua script sets the method, body and content type)."""
     if shutil.which("wrk") is None:
         print("  wrk: not installed (apt install wrk; scripts/test.sh installs it)")
         return
-    argv = ["wrk", "-t2", f"-c{concurrency}", f"-d{max(1, int(seconds))}s", "--latency",
-            f"http://127.0.0.1:{port}{path}"]  # fmt: skip
-    out = subprocess.run(argv, capture_output=True, check=True, text=True).stdout
+    argv = ["wrk", "-t2", f"-c{concurrency}", f"-d{max(1, int(seconds))}s", "--latency"]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        if body is not None:
+            script.write(
+                'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                f"wrk.body = {json.dumps(body)}\n"
+            )
+            script.flush()
+            argv += ["-s", script.name]
+        out = subprocess.run([*argv, f"http://127.0.0.1:{port}{path}"], capture_output=True, check=True, text=True)
     wanted = ("Requests/sec", "50%", "90%", "99%", "Non-2xx", "Socket errors")
-    lines = [line.strip() for line in out.splitlines() if line.strip().startswith(wanted)]
-    print(f"status endpoint, 2 workers, wrk {concurrency} connections: " + "; ".join(lines))
+    lines = [line.strip() for line in out.stdout.splitlines() if line.strip().startswith(wanted)]
+    print(f"{label}, 2 workers, wrk {concurrency} connections: " + "; ".join(lines))
 
 
-def serve_and_load(url: str, cid: str, requests: int, seconds: float, concurrency: int) -> None:
+def serve_and_load(
+    url: str, cid: str, qr_text: str | None, requests: int, seconds: float, concurrencies: list[int]
+) -> None:
     proc, port = serve(url)
     try:
         path = f"/api/v1/credentials/{cid}/status"
-        # warm every worker (the service objects are built on first use)
-        for _ in range(20):
-            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5).read()
-        wrk_load(port, path, seconds, concurrency)
+        qr_body = json.dumps({"text": qr_text}) if qr_text else None
+        # warm both workers (the service objects are built on first use): a short wrk run, not reported
+        wrk_load(port, path, 3, 8, label="(warm-up, not counted) status endpoint")
+        for concurrency in concurrencies:
+            wrk_load(port, path, seconds, concurrency, label="status endpoint GET")
+            if qr_body is not None:
+                wrk_load(port, "/api/v1/verify/qr", seconds, concurrency, label="QR endpoint POST", body=qr_body)
         req = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n".encode()
         result = asyncio.run(
-            run_load(port, lambda _i: req, requests=requests, seconds=seconds, concurrency=concurrency)
+            run_load(port, lambda _i: req, requests=requests, seconds=seconds, concurrency=concurrencies[-1])
         )
-        print(f"status endpoint, 2 workers, {concurrency} connections: {result.summary('requests')}")
+        n = concurrencies[-1]
+        print(f"status endpoint, 2 workers, {n} connections, Python client: {result.summary('requests')}")
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def printed_qr(pdf: bytes) -> str | None:
+    """The QR text printed on the transcript (pdftoppm + zxing-cpp), for the QR endpoint's load."""
+    from verifier.qr_image import read_qr_from_pdf
+
+    texts = read_qr_from_pdf(pdf, dpi=150)
+    return texts[0] if texts else None
 
 
 def main() -> int:
@@ -158,7 +182,7 @@ def main() -> int:
     p.add_argument("--runs", type=int, default=30)
     p.add_argument("--requests", type=int, default=20_000)
     p.add_argument("--seconds", type=float, default=20.0)
-    p.add_argument("--concurrency", type=int, default=32)
+    p.add_argument("--concurrency", default="16,32", help="wrk connections, comma-separated runs")
     p.add_argument("--skip-load", action="store_true")
     args = p.parse_args()
     for name in ("pyhanko", "pyhanko_certvalidator"):
@@ -168,7 +192,8 @@ def main() -> int:
         in_process(url, pdf, args.runs)
         as_processes(pdf, url, Path(tmp), args.runs)
         if not args.skip_load:
-            serve_and_load(url, cid, args.requests, args.seconds, args.concurrency)
+            concurrencies = [int(c) for c in str(args.concurrency).split(",")]
+            serve_and_load(url, cid, printed_qr(pdf), args.requests, args.seconds, concurrencies)
     return 0
 
 

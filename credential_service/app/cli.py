@@ -30,7 +30,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from credential_service.app.demo import seed_demo
-    from credential_service.app.factory import create_app
+    from credential_service.app.factory import serve_app
 
     c = _container(args)
     c.migrate()
@@ -46,7 +46,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from credential_service.app.demo_accounts import accounts_text
 
         print(accounts_text(base))
-    uvicorn.run(create_app(c), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(serve_app(c), host=args.host, port=args.port, log_level="info")
     return 0
 
 

@@ -8,8 +8,11 @@ The design, the simplest that keeps the public endpoints fast and is exact under
   (no database round trip on the request);
 * the counter is written to the database in one statement (an ``INSERT … ON CONFLICT DO UPDATE`` adding to each
   key's count, SQLite and PostgreSQL) when :data:`EVERY` has passed on the injected clock since its last write,
-  at the next check; before the traffic section is read (:func:`flush_checks`: what this process counted is
-  seen at once, so a test reads exactly what it counted); and when the process exits (``atexit``);
+  at the next check, by one background writer thread: the check that finds the write due does not wait for it
+  (the public routes run their answer on the event loop, and a write there would stall every request of the
+  worker); before the traffic section is read (:func:`flush_checks`, which also waits for a write in flight:
+  what this process counted is seen at once, so a test reads exactly what it counted); and when the process
+  exits (``atexit``);
 * a write that fails puts its counts back, to be tried with the next.
 
 What is not exact: another worker process's counts of the last few seconds are not yet visible, and a process
@@ -19,8 +22,10 @@ killed without exiting loses at most those. Counts are of requests, not students
 from __future__ import annotations
 
 import atexit
+import logging
 import threading
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any, cast
 from weakref import WeakKeyDictionary, ref
@@ -33,6 +38,8 @@ from credential_service.platform.db import Database
 from credential_service.reporting.tables import VerificationDailyCount
 from credential_service.reporting.traffic_rules import CHANNELS, OUTCOMES
 
+log = logging.getLogger(__name__)
+
 EVERY = timedelta(seconds=5)
 _TABLE = cast(Table, VerificationDailyCount.__table__)
 
@@ -43,38 +50,55 @@ class CheckCounter:
     def __init__(self, db: Database, clock: Clock, every: timedelta = EVERY) -> None:
         self._db = ref(db)  # weakly: the counter is kept per engine, and must not keep its database alive
         self.clock, self.every = clock, every
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the pending counts and the write's timing
+        self._write_lock = threading.Lock()  # one write at a time: a reader's flush waits for one in flight
+        self._writing = False  # a due write is queued or running on the writer thread
         self._pending: Counter[tuple[date, str, str]] = Counter()
         self._written = clock.now()
 
-    def count(self, channel: str, outcome: str) -> None:
+    def count(self, channel: str, outcome: str) -> Future[int] | None:
+        """Add one; when a write is due, start it on the writer thread and return it (the caller need not wait)."""
         if channel not in CHANNELS or outcome not in OUTCOMES:
             raise ValueError(f"unknown channel or outcome: {channel}/{outcome}")
         with self._lock:
             self._pending[(self.clock.today(), channel, outcome)] += 1
-            due = self.clock.now() - self._written >= self.every
-        if due:
-            self.flush()
+            now = self.clock.now()
+            due = not self._writing and now - self._written >= self.every
+            if due:
+                self._writing, self._written = True, now
+        return _writer().submit(self._write_due) if due else None
+
+    def _write_due(self) -> int:
+        try:
+            return self.flush()
+        except Exception:  # the counts were put back: the next write takes them
+            log.warning("verification counts not written; kept for the next write", exc_info=True)
+            return 0
+        finally:
+            with self._lock:
+                self._writing = False
 
     def flush(self) -> int:
-        """Write what was counted since the last write (one statement); returns the keys written."""
-        with self._lock:
-            pending, self._pending = self._pending, Counter()
-            self._written = self.clock.now()
-        if not pending:
-            return 0
-        rows = [{"day": d, "channel": ch, "outcome": o, "checks": n} for (d, ch, o), n in sorted(pending.items())]
-        db = self._db()
-        if db is None:  # the database was closed and dropped: nowhere to write
-            return 0
-        try:
-            with db.transaction() as session:
-                session.execute(_upsert(session.get_bind().dialect.name), rows)
-        except Exception:
+        """Write what was counted since the last write (one statement), after any write in flight; returns the
+        keys written."""
+        with self._write_lock:
             with self._lock:
-                self._pending.update(pending)  # tried again with the next write
-            raise
-        return len(rows)
+                pending, self._pending = self._pending, Counter()
+                self._written = self.clock.now()
+            if not pending:
+                return 0
+            rows = [{"day": d, "channel": ch, "outcome": o, "checks": n} for (d, ch, o), n in sorted(pending.items())]
+            db = self._db()
+            if db is None:  # the database was closed and dropped: nowhere to write
+                return 0
+            try:
+                with db.transaction() as session:
+                    session.execute(_upsert(session.get_bind().dialect.name), rows)
+            except Exception:
+                with self._lock:
+                    self._pending.update(pending)  # tried again with the next write
+                raise
+            return len(rows)
 
 
 def _upsert(dialect: str) -> Any:
@@ -87,6 +111,18 @@ def _upsert(dialect: str) -> Any:
 
 _COUNTERS: WeakKeyDictionary[Engine, CheckCounter] = WeakKeyDictionary()
 _GUARD = threading.Lock()
+
+
+_WRITER: ThreadPoolExecutor | None = None
+
+
+def _writer() -> ThreadPoolExecutor:
+    """The one background thread that writes every counter's due counts (created on first use)."""
+    global _WRITER
+    with _GUARD:
+        if _WRITER is None:
+            _WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="check-counts")
+        return _WRITER
 
 
 def counter_for(db: Database, clock: Clock) -> CheckCounter:
@@ -108,9 +144,10 @@ def _flush_quietly(counter: ref[CheckCounter]) -> None:
         return
 
 
-def count_check(db: Database, clock: Clock, channel: str, outcome: str) -> None:
-    """One anonymous check of ``channel`` with ``outcome`` (``traffic_rules.check_outcome``)."""
-    counter_for(db, clock).count(channel, outcome)
+def count_check(db: Database, clock: Clock, channel: str, outcome: str) -> Future[int] | None:
+    """One anonymous check of ``channel`` with ``outcome`` (``traffic_rules.check_outcome``); the write it
+    started, if one was due."""
+    return counter_for(db, clock).count(channel, outcome)
 
 
 def flush_checks(db: Database, clock: Clock) -> None:

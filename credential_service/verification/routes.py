@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 from fastapi import Path as FPath
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
@@ -67,8 +68,6 @@ async def read_upload(file: UploadFile, limit: int = MAX_UPLOAD) -> bytes:
     dependencies=[allow(P.PUBLIC)],
 )
 async def verify_upload(svc: Verifier, c: C, file: Annotated[UploadFile, File(description="PDF")]) -> dict[str, Any]:
-    from starlette.concurrency import run_in_threadpool
-
     indication = None  # an unreadable or refused file counts as failed
     try:
         data = await read_upload(file)
@@ -90,8 +89,9 @@ class QrIn(BaseModel):
     response_model_exclude_unset=True,
     dependencies=[allow(P.PUBLIC)],
 )
-def verify_qr_text(body: QrIn, svc: Verifier, c: C) -> dict[str, Any]:
-    report, status = svc.verify_qr_text(body.text)
+async def verify_qr_text(body: QrIn, svc: Verifier, c: C) -> dict[str, Any]:
+    """``async`` with one worker thread for the check, as :func:`credential_status`."""
+    report, status = await run_in_threadpool(svc.verify_qr_text, body.text)
     counted(c, "qr", report.indication, status.status if status else None)
     out = report.to_dict()
     out["credential"] = status.to_dict() if status else None
@@ -105,10 +105,13 @@ def verify_qr_text(body: QrIn, svc: Verifier, c: C) -> dict[str, Any]:
     response_model_exclude_unset=True,
     dependencies=[allow(P.PUBLIC)],
 )
-def credential_status(credential_id: str, svc: Verifier, c: C) -> dict[str, Any]:
+async def credential_status(credential_id: str, svc: Verifier, c: C) -> dict[str, Any]:
+    """``async``, with the register read in one worker thread: the answer is then checked against the response
+    model on the event loop, not in a second thread (issue #17: the status endpoint's throughput; FastAPI runs a
+    plain ``def`` route in one thread and the response model's check in another)."""
     status = None  # an unknown id counts as failed
     try:
-        found = svc.credential_status(credential_id)
+        found = await run_in_threadpool(svc.credential_status, credential_id)
         status = found.status
         return found.to_dict()
     finally:

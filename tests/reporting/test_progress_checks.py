@@ -52,9 +52,10 @@ def test_counts_are_kept_in_memory_and_written_in_one_statement(container: Conta
         check_counter.count_check(container.db, clock, "qr", "ok")
     assert _kept(container) == before  # no database round trip per check
     assert counter.flush() == 1 and _kept(container) == before + 3  # one key: (today, qr, ok)
-    check_counter.count_check(container.db, clock, "qr", "ok")
+    assert check_counter.count_check(container.db, clock, "qr", "ok") is None  # not due yet
     clock.advance(check_counter.EVERY)
-    check_counter.count_check(container.db, clock, "qr", "ok")  # a few seconds later: written with this one
+    written = check_counter.count_check(container.db, clock, "qr", "ok")  # a few seconds later: written with this one
+    assert written is not None and written.result(timeout=30) == 1  # by the writer thread, not by the check
     assert _kept(container) == before + 5
     with container.db.reader() as s:
         columns = {c.name for c in VerificationDailyCount.__table__.columns}
