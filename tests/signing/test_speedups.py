@@ -89,3 +89,55 @@ def test_the_memoised_oid_string_is_asn1cryptos_own_for_known_and_random_identif
         expected = speedups._ORIGINAL_DOTTED.fget(core.ObjectIdentifier.load(der))
         for _ in range(2):  # computed, then from the memo
             assert speedups._memoised_dotted(core.ObjectIdentifier.load(der)) == expected == text
+
+
+def _both_literal(data: bytes) -> tuple[object, object]:
+    results: list[object] = []
+    for reader in (speedups._ORIGINAL_LITERAL, speedups.fast_read_string_literal_bytes):
+        stream = BytesIO(data)
+        try:
+            results.append((reader(stream), stream.tell()))
+        except Exception as e:  # pyHanko's own errors (PdfStreamError, PdfReadError, ValueError) must match too
+            results.append(("error", type(e).__name__, str(e)))
+    return results[0], results[1]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"(Hello) /Next",
+        b"()",
+        b"(a (nested (twice)) string) tail",
+        b"(escaped \\( and \\) do not count) x",
+        b"(\\n\\r\\t\\b\\f\\\\\\/\\%) x",
+        b"(\\376\\377\\000H\\036\\315) x",  # UTF-16 text with octal escapes, as the document information is
+        b"(\\0\\12\\123\\1234) x",  # one, two and three digits; a fourth is a plain digit
+        b"(\\7) x",
+        b"(\\8) x",  # isdigit but not octal: pyHanko raises ValueError
+        b"(\\19) x",
+        b"(\\400) x",  # over 255: pyHanko raises
+        b"(line \\\ncontinued) x",
+        b"(line \\\r\ncontinued) x",
+        b"(\\q) x",  # an escape pyHanko refuses
+        b"(unterminated",
+        b"(ends in a backslash\\",
+        b"(\\12",
+        b"(",
+    ],
+)
+def test_fast_literal_reader_matches_pyhanko_on_edge_cases(data: bytes) -> None:
+    original, fast = _both_literal(data)
+    assert fast == original
+
+
+def test_fast_literal_reader_matches_pyhanko_on_random_strings() -> None:
+    rng = random.Random(17)
+    alphabet = b"()\\\\\\nrtbf01234567892 abc\r\n/%"
+    for _ in range(3000):
+        body = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        original, fast = _both_literal(b"(" + body + b") /Tail (more)")
+        assert fast == original, body
+    long_text = "Học bạ số / Digital school transcript ".encode("utf-16-be")
+    escaped = b"".join(b"\\%03o" % b for b in long_text) * 20
+    original, fast = _both_literal(b"(" + escaped + b")")
+    assert fast == original and isinstance(original, tuple) and original[0] == long_text * 20
