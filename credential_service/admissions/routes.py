@@ -18,7 +18,7 @@ from credential_service.admissions.result_json import dumps
 from credential_service.admissions.service import allocate_document, residence_document
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
-from credential_service.platform.errors import InvalidInput, Message, Problem
+from credential_service.platform.errors import InvalidInput, Message, NotFound, Problem
 from credential_service.platform.upload_limits import SpreadsheetLimits, read_limited
 from credential_service.staff import policies as P
 from credential_service.staff.access import allow
@@ -94,7 +94,25 @@ def run_allocation_as_job(c: C, year: Year, actor: Annotated[Actor, allow(P.ADMI
     progress, and the item's result names the run (``GET /api/v1/admissions/allocations/{run_id}``)."""
     from credential_service.admissions.allocation_jobs import submit_allocation
 
-    return c.jobs.accepted(submit_allocation(c.admissions, c.jobs, year, actor=actor.display))
+    job_id = submit_allocation(c.admissions, c.jobs, year, actor=actor.display)
+    return {**c.jobs.accepted(job_id), "progress": f"/api/v1/admissions/allocation-jobs/{job_id}"}
+
+
+@router.get(
+    "/allocation-jobs/{job_id}",
+    summary="Tiến độ và kết quả một lần xét tuyển chạy nền / an allocation job's progress and result",
+)
+def allocation_job(
+    c: C, job_id: Annotated[str, Path(max_length=36)], _: Annotated[Actor, allow(P.ADMISSIONS_READ)]
+) -> dict[str, Any]:
+    """The admissions officer's own view of an allocation job (the general ``/api/v1/jobs`` is for the schools'
+    readers, which admissions is not): only jobs of that kind, 404 for any other."""
+    from credential_service.admissions.allocation_jobs import ALLOCATE_YEAR
+
+    progress = c.jobs.progress(job_id)
+    if progress.kind != ALLOCATE_YEAR:
+        raise NotFound(Message(f"Không có lần xét tuyển chạy nền {job_id}.", f"No allocation job {job_id}."))
+    return {**progress.to_dict(), "items": c.jobs.results(job_id)}
 
 
 @router.get("/allocations/{run_id}", summary="Kết quả đầy đủ của một lần xét tuyển / a run's full result")

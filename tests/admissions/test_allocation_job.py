@@ -20,6 +20,7 @@ from credential_service.app.factory import create_app
 from credential_service.platform.jobs import InProcessDispatcher, JobItem
 from credential_service.platform.settings import Settings
 from credential_service.staff.roles import Role
+from credential_service.transcripts.seal_jobs import SEAL_CLASS
 
 YEAR = "2026-2027"
 RULES = files("credential_service.admissions").joinpath("demo_2026.toml").read_text(encoding="utf-8")
@@ -61,12 +62,17 @@ def test_the_officer_runs_the_allocation_as_a_job_and_a_rerun_records_no_second_
         r = officer.post(url)
         assert r.status_code == 202, r.text
         job = r.json()
-        assert (job["items"], job["documents"], job["progress"]) == (1, 1, f"/api/v1/jobs/{job['job_id']}")
+        # the officer follows their own job (the general /api/v1/jobs is for schools' readers, not admissions)
+        progress_url = f"/api/v1/admissions/allocation-jobs/{job['job_id']}"
+        assert (job["items"], job["documents"], job["progress"]) == (1, 1, progress_url)
         _drain(c)
-        progress = inspector.get(job["progress"]).json()
+        assert officer.get(f"/api/v1/jobs/{job['job_id']}").status_code == 403
+        progress = officer.get(job["progress"]).json()
         assert (progress["status"], progress["documents_done"], progress["percent"]) == ("done", 1, 100.0)
         assert "80 applicants" in progress["title"]
-        [item] = inspector.get(f"{job['progress']}/items").json()
+        assert inspector.get(job["progress"]).json()["items"] == progress["items"]  # the inspector reads it too
+        [item] = inspector.get(f"/api/v1/jobs/{job['job_id']}/items").json()
+        assert progress["items"] == [item]
         result = item["result"]
         assert result["already_recorded"] is False and result["applicants"] == 80
         assert result["result"] == f"/api/v1/admissions/allocations/{result['run_id']}"
@@ -95,3 +101,12 @@ def test_an_item_that_cannot_run_fails_with_a_bilingual_message_and_records_noth
     assert error["vi"].startswith("Chưa nạp quy định tuyển sinh năm 2099-2100")
     assert error["en"].startswith("No rules loaded for 2099-2100")
     assert c.admissions.counts("2099-2100")["runs"] == 0
+
+
+def test_the_admissions_job_view_shows_no_other_kind_of_job(c: Container) -> None:
+    item = JobItem({"class_id": "x"}, weight=1)
+    other = c.jobs.submit(SEAL_CLASS, [item], title="seal", created_by="someone", school_id=None)
+    with TestClient(create_app(c)) as officer:
+        sign_in(officer, "tuyen-sinh")
+        r = officer.get(f"/api/v1/admissions/allocation-jobs/{other}")
+        assert r.status_code == 404 and r.json()["detail_en"] == f"No allocation job {other}."
