@@ -39,10 +39,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -67,6 +67,7 @@ from credential_service.verification.results import (
     overall_verdict,
 )
 from credential_service.verification.status import (
+    Stamp,
     StatusCache,
     read_credential_status,
     register_stamp,
@@ -81,6 +82,7 @@ from verifier.qr_image import DEFAULT_RENDER_LIMITS, RenderLimits
 from verifier.report import FAILED, INDETERMINATE, PASSED
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
 
 
 def _load_trust(settings: Settings) -> list[Any]:
@@ -117,7 +119,8 @@ class VerificationService:
         self.policy = policy or VerificationPolicy(max_file_size=MAX_UPLOAD)
         self.read_printed_qr = read_printed_qr
         self.render_limits = render_limits
-        self._statuses = StatusCache()  # credential id -> (register state it was computed at, status)
+        self._statuses: StatusCache[CredentialStatus] = StatusCache()  # id -> (register state read at, status)
+        self._records: StatusCache[str] = StatusCache()  # id -> (register state read at, record JSON)
 
     @classmethod
     def from_settings(
@@ -147,22 +150,43 @@ class VerificationService:
         checkpoint follows, so the pair (ledger size, latest checkpoint) stamps the register's state: a
         status computed at the same stamp is still the answer, and is served from memory.
         """
+        return self._from_fresh_reads(lambda: self._credential_status(credential_id, self._stamp()), lambda s: s)
+
+    def status_and_record(self, credential_id: str) -> tuple[CredentialStatus, str]:
+        """The status and the transcript's record JSON, read at one register stamp and served from memory at the
+        same stamp (a record only changes with a ledger entry: a correction, a new version)."""
+
+        def read() -> tuple[CredentialStatus, str]:
+            stamp = self._stamp()
+            status = self._credential_status(credential_id, stamp)
+            record = self._records.get(credential_id, stamp)
+            if record is None:
+                record = self.record_json(credential_id)
+                self._records.put(credential_id, stamp, record)
+            return status, record
+
+        return self._from_fresh_reads(read, lambda found: found[0])
+
+    def _from_fresh_reads(self, read: Callable[[], R], status_of: Callable[[R], CredentialStatus]) -> R:
+        """``read()``, from the read replica when there is one, and again from the primary unless "valid"."""
         if not self.db.has_replica:
-            return self._credential_status(credential_id)
+            return read()
         # A read replica may lag a little: a credential issued a moment ago may not be there yet, or not yet be
         # issued there. Anything but "valid" is asked again of the primary (rare, and never said wrongly).
         try:
-            status = self._credential_status(credential_id)
-            if status.status == "valid":
-                return status
+            found = read()
+            if status_of(found).status == "valid":
+                return found
         except NotFound:
             pass
         with self.db.primary_reads():
-            return self._credential_status(credential_id)
+            return read()
 
-    def _credential_status(self, credential_id: str) -> CredentialStatus:
+    def _stamp(self) -> Stamp:
         with self.db.reader() as session:
-            stamp = register_stamp(session)
+            return register_stamp(session)
+
+    def _credential_status(self, credential_id: str, stamp: Stamp) -> CredentialStatus:
         hit = self._statuses.get(credential_id, stamp)
         if hit is not None:
             return hit
@@ -181,8 +205,7 @@ class VerificationService:
         status = None
         if report.claims is not None and report.indication == PASSED:
             try:
-                status = self.credential_status(report.claims.credential_id)
-                record_json = self.record_json(report.claims.credential_id)
+                status, record_json = self.status_and_record(report.claims.credential_id)
                 compare_with_record(report, json.loads(record_json), status.record_sha256)
             except NotFound:
                 report.indication, report.sub_indication = FAILED, "QR_MISMATCH"

@@ -18,7 +18,7 @@ import copy
 import json
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -45,6 +45,7 @@ SUPERSEDING_KINDS = ("corrected", "reissued", "amended", "continued")
 _STATUS_CACHE_SIZE = 10_000
 
 Stamp = tuple[int | None, int | None]
+T = TypeVar("T")
 
 
 def register_stamp(session: Session) -> Stamp:
@@ -58,15 +59,16 @@ def register_stamp(session: Session) -> Stamp:
     return (row[0], row[1])
 
 
-class StatusCache:
-    """Statuses by credential id with the stamp they were computed at; the least recently used go first."""
+class StatusCache(Generic[T]):
+    """Values (a status, a record) by credential id with the register stamp they were read at; the least recently
+    used go first. A hit is a deep copy: callers may change what they get."""
 
     def __init__(self, size: int = _STATUS_CACHE_SIZE) -> None:
         self.size = size
-        self._entries: OrderedDict[str, tuple[Stamp, CredentialStatus]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[Stamp, T]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, credential_id: str, stamp: Stamp) -> CredentialStatus | None:
+    def get(self, credential_id: str, stamp: Stamp) -> T | None:
         with self._lock:
             hit = self._entries.get(credential_id)
             if hit is not None and hit[0] == stamp:
@@ -74,9 +76,9 @@ class StatusCache:
                 return copy.deepcopy(hit[1])
         return None
 
-    def put(self, credential_id: str, stamp: Stamp, status: CredentialStatus) -> None:
+    def put(self, credential_id: str, stamp: Stamp, value: T) -> None:
         with self._lock:
-            self._entries[credential_id] = (stamp, copy.deepcopy(status))
+            self._entries[credential_id] = (stamp, copy.deepcopy(value))
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 

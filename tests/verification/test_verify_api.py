@@ -115,3 +115,20 @@ def test_a_photo_like_image_of_the_page_still_reads(issued: Issued, tmp_path: An
     assert texts and texts[0].startswith(issued.container.settings.verify_url(issued.ids[2]) + "#HB1:")
     keys = QrKeyList.load(issued.container.settings.qr_key_list_path)  # type: ignore[arg-type]
     assert verify_qr(texts[0], keys).indication == "PASSED"
+
+
+def test_the_qr_check_reads_a_record_once_per_register_state(issued: Issued) -> None:
+    from credential_service.verification.service import VerificationService
+
+    c = issued.container
+    svc = VerificationService.from_settings(c.db, c.settings, c.ledger)  # its own, empty caches
+    cid = issued.ids[0]
+    reads: list[str] = []
+    read_record = svc.record_json
+    svc.record_json = lambda cid: reads.append(cid) or read_record(cid)  # type: ignore[method-assign]
+    status, record = svc.status_and_record(cid)
+    assert status.status == "valid" and record == read_record(cid) and reads == [cid]
+    assert svc.status_and_record(cid) == (status, record) and reads == [cid]  # same register state: from memory
+    stamp = svc._stamp()
+    svc._stamp = lambda: (stamp[0], (stamp[1] or 0) + 1)  # type: ignore[method-assign]  # a new checkpoint
+    assert svc.status_and_record(cid)[1] == record and reads == [cid, cid]  # another state: read again
