@@ -12,12 +12,11 @@ from enum import Enum
 from io import BytesIO
 from typing import cast
 
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.rw_common import PdfHandler
 from pyhanko.sign.fields import SigFieldSpec, append_signature_field, enumerate_sig_fields
 
 from .errors import SigningError
+from .incremental import IncrementalWriter
 
 __all__ = [
     "FIELD_GVCN",
@@ -92,7 +91,8 @@ def prepare_signature_fields(pdf: bytes, fields: Sequence[FieldSpec]) -> bytes:
     Refused if the document already carries a signature (a new field after a certification
     signature would be a disallowed change) or if a field with the same name exists.
     """
-    reader = PdfFileReader(BytesIO(pdf))
+    writer = IncrementalWriter(BytesIO(pdf))
+    reader = writer.prev  # one parse: the writer's reader serves the checks
     if reader.embedded_signatures:
         raise SigningError(
             "Tài liệu đã có chữ ký số; phải tạo ô chữ ký trước khi ký",
@@ -108,7 +108,6 @@ def prepare_signature_fields(pdf: bytes, fields: Sequence[FieldSpec]) -> bytes:
                 f"Signature field {f.name!r} already exists",
                 reason="field_exists",
             )
-    writer = IncrementalPdfFileWriter(BytesIO(pdf))
     for f in fields:
         box = cast(tuple[int, int, int, int], tuple(float(v) for v in f.box))
         append_signature_field(writer, SigFieldSpec(sig_field_name=f.name, on_page=f.page, box=box))

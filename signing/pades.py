@@ -42,6 +42,7 @@ from .batch import BatchPdfSigner, PresignCache
 from .checks import CertificateCheck, async_check_signer_certificate
 from .errors import FieldAlreadySignedError, FieldMissingError, SigningError, TimestampError
 from .fields import FieldState, field_state
+from .incremental import IncrementalWriter
 
 __all__ = [
     "BYTES_RESERVED_PLAIN",
@@ -213,7 +214,7 @@ async def _async_sign(
             if "larger than expected" not in str(e):
                 raise
             # our size guess was too small: let pyHanko estimate (costs a dry run)
-            writer = IncrementalPdfFileWriter(BytesIO(pdf))
+            writer = IncrementalWriter(BytesIO(pdf))
             out = BytesIO()
             await pdf_signer.async_sign_pdf(
                 writer, existing_fields_only=True, appearance_text_params=text_params, output=out
@@ -257,7 +258,7 @@ async def async_sign_certify(
     docmdp: MDPPerm = MDPPerm.FILL_FORMS,
 ) -> bytes:
     """Certification signature (first signature; by default DocMDP allows only form filling and signing)."""
-    writer = IncrementalPdfFileWriter(BytesIO(pdf))  # its reader (``prev``) serves the checks too
+    writer = IncrementalWriter(BytesIO(pdf))  # its reader (``prev``) serves the checks too
     _require_empty_field(writer.prev, field)
     if _existing_signer_certs(writer.prev):
         raise SigningError(
@@ -297,7 +298,7 @@ async def async_sign_approve(
     bytes_reserved: int | None = BYTES_RESERVED_PLAIN,
 ) -> bytes:
     """Approval signature (PAdES B-B) in an existing empty field."""
-    writer = IncrementalPdfFileWriter(BytesIO(pdf))  # its reader (``prev``) serves the checks too
+    writer = IncrementalWriter(BytesIO(pdf))  # its reader (``prev``) serves the checks too
     _require_empty_field(writer.prev, field)
     opts = SignOptions(signer_name=signer_name, role=role, reason=reason, location=location)
     meta = _meta(field, signer, opts)
@@ -344,7 +345,7 @@ async def async_sign_seal(
     pre-signing validation of the seal's and the TSA's paths is done for the first document only
     (see :mod:`signing.batch`).
     """
-    writer = IncrementalPdfFileWriter(BytesIO(pdf))  # its reader (``prev``) serves the checks too
+    writer = IncrementalWriter(BytesIO(pdf))  # its reader (``prev``) serves the checks too
     _require_empty_field(writer.prev, field)
     opts = SignOptions(signer_name=signer_name, role=role, reason=reason, location=location)
     meta = _meta(
