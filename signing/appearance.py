@@ -7,11 +7,13 @@ The caller passes the font path (e.g. the service's bundled DejaVuSans.ttf).
 
 from __future__ import annotations
 
+import binascii
 import logging
 import os
 import tempfile
 import threading
 import unicodedata
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from io import BytesIO
@@ -21,7 +23,10 @@ from typing import Any
 from fontTools import subset as ft_subset
 from fontTools.ttLib import TTFont
 from fontTools.ttLib.scaleUpem import scale_upem
+from pyhanko.pdf_utils.content import ImportedPdfPage
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
+from pyhanko.pdf_utils.layout import BoxConstraints
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.stamp import StaticStampStyle, TextStampStyle
 
@@ -146,6 +151,32 @@ class SignatureAppearance:
         }
 
 
+class _ParsedStampPage(ImportedPdfPage):
+    """pyHanko's :class:`ImportedPdfPage` (page 0 imported as a form XObject), from a stamp file parsed once.
+
+    pyHanko opens and parses the stamp file again for every signature (about 1.5 ms: the font's widths array,
+    its descriptor, the font program). Here one reader, on the stamp's bytes, serves every document; importing
+    copies its objects into the document being signed and never changes them (pyHanko's ``_ObjectImporter``
+    builds new containers), so each document gets the same objects as from a fresh reader. The lock keeps two
+    threads from reading the shared stream at once.
+    """
+
+    def __init__(self, reader: PdfFileReader, lock: threading.Lock) -> None:
+        super().__init__(file_name="", page_ix=0)
+        self._reader = reader
+        self._lock = lock
+
+    def render(self) -> bytes:
+        with self._lock:
+            xobj = self._ensure_writer.import_page_as_xobject(self._reader, page_ix=self.page_ix)
+        # as ImportedPdfPage.render (pyHanko 0.38)
+        resource_name = b"/Import" + binascii.hexlify(uuid.uuid4().bytes)
+        self.resources.xobject[resource_name.decode("ascii")] = xobj
+        x1, y1, x2, y2 = xobj.get_object()["/BBox"]
+        self.box = BoxConstraints(width=abs(x1 - x2), height=abs(y1 - y2))
+        return resource_name + b" Do"
+
+
 class CachedStampAppearance(SignatureAppearance):
     """The same stamp, drawn once per signer, role and minute and reused for a whole batch.
 
@@ -154,19 +185,22 @@ class CachedStampAppearance(SignatureAppearance):
     font) and each signature imports it as its appearance. The stamp shows the signing time to
     the minute; the exact time is in the signature itself.
 
-    What is cached is the drawn stamp file, never the pyHanko style object: a style's content keeps
-    the XObject references of every document it was rendered into, so one style shared by a batch
-    left each signed document with references into the other documents' object numbers (dangling in
-    a document numbered differently, such as a summer amendment; pyHanko's check then failed).
+    What is cached is the drawn stamp file (and a reader parsed from it, see :class:`_ParsedStampPage`), never
+    the pyHanko style object: a style's content keeps the XObject references of every document it was rendered
+    into, so one style shared by a batch left each signed document with references into the other documents'
+    object numbers (dangling in a document numbered differently, such as a summer amendment; pyHanko's check
+    then failed).
     """
 
     STAMP_SIZE = (166.0, 54.0)  # points; pyHanko scales it into the field's box
+    PARSED_STAMPS = 32  # parsed stamp files kept (the stamps of the current minute or so)
 
     def __init__(self, font_path: str | os.PathLike[str], *, font_size: int = 9) -> None:
         super().__init__(font_path, font_size=font_size)
         self._font_size = font_size
         self._dir = tempfile.TemporaryDirectory(prefix="sogoc-stamps-")
         self._stamps: dict[tuple[str, str, str], Path] = {}
+        self._readers: dict[Path, tuple[PdfFileReader, threading.Lock]] = {}
         self._lock = threading.Lock()
 
     def style_for(self, *, signer_name: str, role: str, when: datetime | None = None) -> StaticStampStyle:
@@ -179,7 +213,19 @@ class CachedStampAppearance(SignatureAppearance):
                 path = Path(self._dir.name) / f"stamp-{len(self._stamps)}.pdf"
                 path.write_bytes(self._draw(params["role"], params["signer"], f"Ký lúc: {minute} (GMT+7)"))
                 self._stamps[key] = path
-        return StaticStampStyle.from_pdf_file(str(path), border_width=0)  # a fresh style for each document
+            reader, lock = self._parsed(path)
+        # a fresh style for each document (as StaticStampStyle.from_pdf_file), on the stamp's shared reader
+        return StaticStampStyle(background=_ParsedStampPage(reader, lock), border_width=0)
+
+    def _parsed(self, path: Path) -> tuple[PdfFileReader, threading.Lock]:
+        """The shared reader of one stamp file (the caller holds ``self._lock``); the oldest ones are dropped."""
+        entry = self._readers.pop(path, None)
+        if entry is None:
+            entry = (PdfFileReader(BytesIO(path.read_bytes())), threading.Lock())
+            while len(self._readers) >= self.PARSED_STAMPS:
+                del self._readers[next(iter(self._readers))]
+        self._readers[path] = entry  # most recently used last
+        return entry
 
     def _draw(self, *lines: str) -> bytes:
         from reportlab.pdfbase import pdfmetrics
