@@ -23,7 +23,6 @@ from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.signers import Signer
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.fetchers.aiohttp_fetchers.util import LazySession
 
 from credential_service.documents.batch_keys import (
     BatchAuthorization,
@@ -42,7 +41,7 @@ from credential_service.transcripts.signing_profile import profile
 from credential_service.transcripts.workflow import Step
 from signing.batch import PresignCache
 from signing.checks import CertificateCheck, async_check_signer_certificate
-from signing.context import SigningContext
+from signing.context import SigningContext, TsaSession
 from signing.errors import SigningError
 from signing.fields import FieldSpec, prepare_signature_fields
 from signing.keys import load_file_signer
@@ -284,7 +283,7 @@ class DocumentFactory:
         async def batch() -> list[bytes]:
             vc = self.context.validation_context()
             # one HTTP session to the TSA for the whole batch (pyHanko opens one per request otherwise)
-            tsa_session = LazySession()
+            tsa_session = TsaSession()
             timestamper = (
                 HTTPTimeStamper(self.context.tsa_url, timeout=10, session=tsa_session) if self.context.tsa_url else None
             )
