@@ -21,7 +21,23 @@ from credential_service.staff.authz import seal_in_force
 from credential_service.staff.policy import Actor, Policy, staff
 from credential_service.staff.roles import Role
 
-Run = Callable[[Container, dict[str, Any], str, Actor], dict[str, Any]]
+
+@dataclass(frozen=True)
+class Approved:
+    """A proposal being run: its id, what the maker proposed, and both people."""
+
+    id: str
+    payload: dict[str, Any]
+    maker: str
+    checker: Actor
+
+    @property
+    def both(self) -> str:
+        """The two names recorded as the actor (maker + checker)."""
+        return both(self.maker, self.checker.display)
+
+
+Run = Callable[[Container, Approved], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -32,9 +48,10 @@ class Action:
     signs: bool = False  # the checker's key signs: their fresh confirmation is needed
 
 
-def _revoke(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dict[str, Any]:
+def _revoke(c: Container, a: Approved) -> dict[str, Any]:
+    p = a.payload
     fields = {**p["fields"], "decision_date": date.fromisoformat(p["fields"]["decision_date"])}
-    return c.diplomas.revoke(p["diploma_id"], **fields, actor=both(maker, checker.display))
+    return c.diplomas.revoke(p["diploma_id"], **fields, actor=a.both)
 
 
 def _seal_of(c: Container, p: dict[str, Any]) -> str:
@@ -43,7 +60,8 @@ def _seal_of(c: Container, p: dict[str, Any]) -> str:
         return seal_in_force(session, school_id=str(p["school_id"]), on=c.clock.today()).id
 
 
-def _correct(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dict[str, Any]:
+def _correct(c: Container, a: Approved) -> dict[str, Any]:
+    p = a.payload
     f = p["fields"]
     request = CorrectionRequest(
         **{**f, "decision_date": date.fromisoformat(f["decision_date"]), "evidence": tuple(f["evidence"])}
@@ -51,31 +69,32 @@ def _correct(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dic
     return c.diplomas.correct(
         p["diploma_id"],
         request,
-        actor=both(maker, checker.display),
-        issuer_staff_id=checker.staff_id,
+        actor=a.both,
+        issuer_staff_id=a.checker.staff_id,
         seal_staff_id=_seal_of(c, p),
     )
 
 
-def _reissue(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dict[str, Any]:
+def _reissue(c: Container, a: Approved) -> dict[str, Any]:
+    p = a.payload
     f = {**p["fields"], "decision_date": date.fromisoformat(p["fields"]["decision_date"])}
     return c.diplomas.reissue(
         p["diploma_id"],
         **f,
-        actor=both(maker, checker.display),
-        issuer_staff_id=checker.staff_id,
+        actor=a.both,
+        issuer_staff_id=a.checker.staff_id,
         seal_staff_id=_seal_of(c, p),
     )
 
 
-def _register_import(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dict[str, Any]:
+def _register_import(c: Container, a: Approved) -> dict[str, Any]:
     """A small book is imported at once; a large one (``register_import_jobs.JOB_BYTES``) by the job workers:
     the approval is then done when the import is queued, and its result names the job."""
+    p = a.payload
     data = rij.proposal_file(p)
-    actor = both(maker, checker.display)
+    actor = a.both
     if rij.runs_as_job(data):
-        approval_id = rij.running_proposal(c.approvals, p)
-        job_id = rij.submit_register_import(c.jobs, approval_id, p, actor=actor, created_by=checker.display)
+        job_id = rij.submit_register_import(c.jobs, a.id, p, actor=actor, created_by=a.checker.display)
         return {
             **c.jobs.accepted(job_id),
             "message_vi": "Đã duyệt; sổ lớn nên được nhập trong công việc nền — xem tiến độ và kết quả của công việc.",
@@ -86,17 +105,18 @@ def _register_import(c: Container, p: dict[str, Any], maker: str, checker: Actor
     return c.register_importer.import_file(data, p["file_name"], book, actor=actor).to_dict()
 
 
-def _resolve(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dict[str, Any]:
-    return c.register_importer.resolve(
-        p["item_id"], decision=p["decision"], clerk=both(maker, checker.display), note=p["note"]
-    )
+def _resolve(c: Container, a: Approved) -> dict[str, Any]:
+    p = a.payload
+    return c.register_importer.resolve(p["item_id"], decision=p["decision"], clerk=a.both, note=p["note"])
 
 
-def _certificate(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dict[str, Any]:
+def _certificate(c: Container, a: Approved) -> dict[str, Any]:
+    p = a.payload
     return c.signers.import_certificate(p["staff_id"], base64.b64decode(p["cert_b64"]), p["key_label"])
 
 
-def _assign(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dict[str, Any]:
+def _assign(c: Container, a: Approved) -> dict[str, Any]:
+    p = a.payload
     return c.signers.assign(
         p["staff_id"],
         p["role"],
@@ -108,7 +128,8 @@ def _assign(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dict
     )
 
 
-def _transfer(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dict[str, Any]:
+def _transfer(c: Container, a: Approved) -> dict[str, Any]:
+    p = a.payload
     return c.signers.transfer(
         p["assignment_id"],
         on=date.fromisoformat(p["on"]),
@@ -118,11 +139,12 @@ def _transfer(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> di
     )
 
 
-def _compromise(c: Container, p: dict[str, Any], maker: str, checker: Actor) -> dict[str, Any]:
+def _compromise(c: Container, a: Approved) -> dict[str, Any]:
+    p = a.payload
     return c.compromise.declare(
         p["certificate"],
         compromised_at=datetime.fromisoformat(p["compromised_at"]),
-        declared_by=both(maker, checker.display)[:100],
+        declared_by=a.both[:100],
         reason=p.get("reason"),
     )
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from credential_service.app.approval_actions import ACTIONS, Action
+from credential_service.app.approval_actions import ACTIONS, Action, Approved
 from credential_service.app.bootstrap import Container
 from credential_service.app.deps import container
 from credential_service.platform.errors import SogocError
@@ -71,7 +71,7 @@ def approve(approval_id: str, body: ApproveIn, actor: Annotated[Actor, allow(P.A
         c.approvals.release(approval_id)
         raise
     try:
-        result = action.run(c, c.approvals.payload(approval_id), claimed["maker"], actor)
+        result = action.run(c, Approved(approval_id, c.approvals.payload(approval_id), claimed["maker"], actor))
     except SogocError as e:
         c.approvals.finish(
             approval_id, status="failed", result={"code": e.code, "vi": e.message.vi, "en": e.message.en}

@@ -32,7 +32,6 @@ from credential_service.diplomas.tables import RegisterBook
 from credential_service.platform.errors import Conflict, Message
 from credential_service.platform.jobs import JobHandler, JobItem, JobService
 from credential_service.staff.approvals import ApprovalService
-from credential_service.staff.tables import Approval
 
 REGISTER_IMPORT = "diplomas.register_import"
 PROPOSAL_KIND = "register.import"
@@ -57,18 +56,6 @@ def proposal_file(payload: Mapping[str, Any]) -> bytes:
 
 def runs_as_job(data: bytes) -> bool:
     return len(data) > JOB_BYTES
-
-
-def running_proposal(approvals: ApprovalService, payload: Mapping[str, Any]) -> str:
-    """The id of the register-import proposal being approved now that holds this payload's file and book."""
-    with approvals.db.reader() as session:
-        rows = session.execute(
-            select(Approval.id, Approval.payload).where(Approval.kind == PROPOSAL_KIND, Approval.status == "running")
-        ).all()
-    for approval_id, stored in rows:
-        if stored.get("file_b64") == payload["file_b64"] and stored.get("book") == payload["book"]:
-            return str(approval_id)
-    raise Conflict(Message("Không thấy đề nghị nhập sổ đang được duyệt.", "No register import is being approved."))
 
 
 def submit_register_import(
