@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from progress_fixtures import add_so_seal
 
 from credential_service.app.bootstrap import Container, build
 from credential_service.app.demo import seed_demo
@@ -39,3 +41,19 @@ def container(sqlite_db_url: str, clock: FixedClock) -> Iterator[Container]:
 def client(container: Container) -> Iterator[TestClient]:
     with TestClient(create_app(container)) as tc:
         yield tc
+
+
+@pytest.fixture
+def signing(tmp_path: Path) -> Iterator[Container]:
+    """A city of its own (its own dev CA state and document factory), with the demo school's results, the Sở's
+    seal and the dev PKI (TSA, OCSP)."""
+    from credential_service.platform.db import migrate
+
+    url = f"sqlite:///{tmp_path}/report.db"
+    migrate(url)
+    c = build(Settings(env="test", database_url=url), clock=FixedClock(SystemClock().now()))
+    c.start_dev_services()
+    seed_demo(c.transcripts, import_results=True)
+    add_so_seal(c)
+    yield c
+    c.db.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -13,6 +14,7 @@ from credential_service.transcripts.spreadsheets import demo_class
 from credential_service.transcripts.tables import SchoolClass, Student, Transcript, YearResult
 
 OTHER_COMMUNE = "Xã Kiến Thụy"
+SO_NAME = "Sở Giáo dục và Đào tạo Hải Phòng"
 
 
 def add_school(c: Container, code: str, commune: str, *, grade: int = 6, name: str = "6A1", n: int = 8) -> str:
@@ -79,3 +81,11 @@ def counts_from_tables(c: Container) -> dict[str, Any]:
         "no_personal_id": no_pin,
         "pin_sex": sex_off,
     }
+
+
+def add_so_seal(c: Container) -> str:
+    """The Sở's organisation certificate (dev CA), assigned the role «seal» at no school."""
+    seal = c.signers.add_staff(SO_NAME, kind="seal")
+    c.signers.issue(seal, organization=SO_NAME)
+    c.signers.assign(seal, "seal", school_id=None, valid_from=date(2025, 8, 1))
+    return seal

@@ -9,7 +9,6 @@ import hashlib
 import io
 import shutil
 import subprocess
-from collections.abc import Iterator
 from contextlib import redirect_stdout
 from datetime import date
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 from asn1crypto import pem, x509
 from fastapi.testclient import TestClient
-from progress_fixtures import OTHER_COMMUNE, add_school, set_personal_ids
+from progress_fixtures import OTHER_COMMUNE, SO_NAME, add_school, set_personal_ids
 from staff_login import sign_in
 
 from credential_service.app.bootstrap import Container, build
@@ -25,7 +24,6 @@ from credential_service.app.cli import main as sogoc
 from credential_service.app.demo import seed_demo
 from credential_service.app.factory import create_app
 from credential_service.documents.so_seal import so_seal_in_force
-from credential_service.platform.clock import FixedClock, SystemClock
 from credential_service.platform.errors import InvalidInput, NotFound
 from credential_service.platform.settings import Settings
 from credential_service.reporting.report_rules import ALL_TABLES, SHEET_TITLES, parse_month
@@ -35,7 +33,6 @@ from credential_service.reporting.suppression import MARK
 from verifier.pdf import verify_pdf
 
 ROOT = Path(__file__).resolve().parents[2] / "keys" / "dev" / "out" / "root.cert.pem"
-SO_NAME = "Sở Giáo dục và Đào tạo Hải Phòng"
 MONTH = "2026-05"  # the demo school year 2025-2026
 
 
@@ -96,29 +93,6 @@ def test_without_a_so_seal_no_report_is_signed(container: Container) -> None:
 
 
 # -- signed: these use the dev PKI (TSA, OCSP) ------------------------------------------------------
-def add_so_seal(c: Container) -> str:
-    """The Sở's organisation certificate (dev CA), assigned the role «seal» at no school."""
-    seal = c.signers.add_staff(SO_NAME, kind="seal")
-    c.signers.issue(seal, organization=SO_NAME)
-    c.signers.assign(seal, "seal", school_id=None, valid_from=date(2025, 8, 1))
-    return seal
-
-
-@pytest.fixture
-def signing(tmp_path: Path) -> Iterator[Container]:
-    """A city of its own (its own dev CA state and document factory), with the Sở's seal and the dev PKI."""
-    from credential_service.platform.db import migrate
-
-    url = f"sqlite:///{tmp_path}/report.db"
-    migrate(url)
-    c = build(Settings(env="test", database_url=url), clock=FixedClock(SystemClock().now()))
-    c.start_dev_services()
-    seed_demo(c.transcripts, import_results=True)
-    add_so_seal(c)
-    yield c
-    c.db.dispose()
-
-
 def _pdfsig(pdf: Path) -> str:
     if shutil.which("pdfsig") is None:
         pytest.skip("pdfsig (poppler-utils) is not installed")

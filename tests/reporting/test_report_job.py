@@ -6,45 +6,28 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
-from collections.abc import Iterator
-from datetime import date
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from progress_fixtures import SO_NAME
 from sqlalchemy import func, select
 from staff_login import sign_in
 
-from credential_service.app.bootstrap import Container, build
-from credential_service.app.demo import seed_demo
+from credential_service.app.bootstrap import Container
 from credential_service.app.factory import create_app
 from credential_service.documents.tables import SignedDocument
-from credential_service.platform.clock import FixedClock, SystemClock
 from credential_service.platform.jobs import BatchJob, BatchJobItem, InProcessDispatcher, JobItem
-from credential_service.platform.settings import Settings
 from credential_service.reporting import report_jobs
 from credential_service.reporting.report_xlsx import read_tables
 from credential_service.reporting.reports import KIND
 
 MONTH = "2026-05"  # the demo school year 2025-2026
-SO_NAME = "Sở Giáo dục và Đào tạo Hải Phòng"
 
 
 @pytest.fixture
-def c(tmp_path: Path) -> Iterator[Container]:
-    """A city of its own (its own dev CA state), with the demo school's results and the Sở's seal."""
-    from credential_service.platform.db import migrate
-
-    url = f"sqlite:///{tmp_path}/report-job.db"
-    migrate(url)
-    container = build(Settings(env="test", database_url=url), clock=FixedClock(SystemClock().now()))
-    container.start_dev_services()
-    seed_demo(container.transcripts, import_results=True)
-    seal = container.signers.add_staff(SO_NAME, kind="seal")
-    container.signers.issue(seal, organization=SO_NAME)
-    container.signers.assign(seal, "seal", school_id=None, valid_from=date(2025, 8, 1))
-    yield container
-    container.db.dispose()
+def c(signing: Container) -> Container:
+    """A city of its own (its own dev CA state), with the demo school's results and the Sở's seal (conftest)."""
+    return signing
 
 
 def _drain(c: Container) -> None:
