@@ -8,6 +8,14 @@ PNG.
 Speed: segno spends about 2/3 of its time scoring the 8 mask patterns; a fixed mask
 (``QR_MASK = 2``) makes a code ~3x faster (see shared/research/performance-baseline.md §3). Any
 mask gives a valid, scannable code; automatic selection only tunes the dark/light balance.
+With the mask fixed, what is left of segno's time (~4.5 ms for a version 13 code) is per-bit Python:
+Reed-Solomon division, placing each codeword bit, masking each module. ``make_qr`` therefore takes
+from segno only the data bit stream (segments, terminator, padding: segno's own functions), and does
+the rest with state built once per (version, error level, mask): the function patterns with format and
+version information, the placement order of the data modules and the mask as one integer; the
+Reed-Solomon remainder is computed a codeword at a time on integers, with one product table per
+generator polynomial. The matrix is the one ``segno.make`` gives for the same content, error level and
+mask, module for module (tests/transcripts/test_render_speedups.py checks it), in ~0.6 ms.
 
 Size limit: ``QR_MAX_VERSION = 13`` at error level M (69x69 modules; 0.44 mm per module at 34 mm
 printed with a 4-module quiet zone). A payload that would need a bigger symbol raises
@@ -35,12 +43,15 @@ printed link, and the segment split already keeps us within version 13.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import segno
 from segno import consts as segno_consts
+from segno import encoder as segno_encoder
 
 __all__ = ["QR_ERROR", "QR_MASK", "QR_MAX_VERSION", "QrImage", "make_qr", "qr_segments"]
 
@@ -104,17 +115,121 @@ def qr_segments(payload: str) -> str | list[tuple[str, int]]:
     return payload
 
 
-def _runs_of(rows: tuple[bytes, ...]) -> Iterator[tuple[int, int, int]]:
-    for r, row in enumerate(rows):
-        c, n = 0, len(row)
-        while c < n:
-            if row[c]:
-                start = c
-                while c < n and row[c]:
-                    c += 1
-                yield (r, start, c - start)
-            else:
-                c += 1
+_DARK_RUN = re.compile(b"\x01+")
+
+
+def _runs_of(rows: tuple[bytes, ...]) -> list[tuple[int, int, int]]:
+    return [(r, m.start(), m.end() - m.start()) for r, row in enumerate(rows) for m in _DARK_RUN.finditer(row)]
+
+
+# --------------------------------------------------------------------------- fast encoder
+# segno's module is untyped; what is used of it below is its documented QR structure
+# (ISO/IEC 18004 sections named in its docstrings), pinned with segno==1.6.6.
+_enc: Any = segno_encoder
+_consts: Any = segno_consts
+_TO_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
+_FROM_DIGITS = bytes.maketrans(b"01", b"\x00\x01")
+
+
+@dataclass(frozen=True)
+class _Template:
+    """What every code of one (version, error level, mask) shares."""
+
+    width: int
+    base: bytes  # width*width modules, row by row: function patterns, format and version info; data modules 0
+    order: tuple[int, ...]  # index in ``base`` of each data module, in placement order (ISO/IEC 18004 7.7.3)
+    mask: int  # the data mask, one bit per data module in placement order, first module most significant
+
+
+@lru_cache(maxsize=32)
+def _template(version: int, error: int, mask: int) -> _Template:
+    w = int(_enc.calc_matrix_size(version))
+    m = _enc.make_matrix(w, w)  # 0x2 marks a module not yet set
+    _enc.add_finder_patterns(m, w, w)
+    _enc.add_alignment_patterns(m, w, w)
+    order: list[int] = []
+    for right in range(w - 1, 0, -2):  # two-module columns, right to left, skipping the timing column
+        if right <= 6:
+            right -= 1
+        upwards = (right & 2) == 0
+        for vertical in range(w):
+            for j in (right, right - 1):
+                i = (w - 1 - vertical) if upwards ^ (j < 6) else vertical
+                if m[i][j] == 0x2:
+                    order.append(i * w + j)
+    fn = _enc.get_data_mask_functions(False)[mask]
+    mask_bits = bytes(1 if fn(k // w, k % w) else 0 for k in order)
+    for row in m:
+        for j in range(w):
+            if row[j] == 0x2:
+                row[j] = 0
+    _enc.add_format_info(m, version, error, mask)
+    _enc.add_version_info(m, version)
+    return _Template(w, b"".join(bytes(row) for row in m), tuple(order), int(mask_bits.translate(_TO_DIGITS), 2))
+
+
+@lru_cache(maxsize=32)
+def _ecc_table(num_ec: int) -> tuple[int, ...]:
+    """For each leading coefficient c: c times the generator polynomial of ``num_ec`` error words, as an integer."""
+    gen = _consts.GEN_POLY[num_ec]  # exponents of the generator's coefficients
+    log, exp = _consts.GALIOS_LOG, _consts.GALIOS_EXP
+    return (0, *(int.from_bytes(bytes(exp[log[c] + g] for g in gen), "big") for c in range(1, 256)))
+
+
+def _ecc(block: bytes, num_ec: int) -> bytes:
+    """Reed-Solomon error codewords of ``block`` (the remainder of the polynomial division, GF(256) mod 0x11D)."""
+    table = _ecc_table(num_ec)
+    shift = 8 * (num_ec - 1)
+    keep = (1 << (8 * num_ec)) - 1
+    rem = 0
+    for b in block:
+        rem = ((rem << 8) & keep) ^ table[(rem >> shift) ^ b]
+    return rem.to_bytes(num_ec, "big")
+
+
+def _interleave(blocks: Sequence[bytes]) -> bytes:
+    longest = max(len(b) for b in blocks)
+    return bytes(b[k] for k in range(longest) for b in blocks if k < len(b))
+
+
+def _encode(content: Any, error: str, mask: int) -> tuple[int, tuple[bytes, ...]]:
+    """(version, rows) of the smallest QR code (not Micro QR) for ``content`` at ``error`` with ``mask``."""
+    err = _enc.normalize_errorlevel(error)
+    segments = _enc.prepare_data(content, None, None)
+    version = int(_enc.find_version(segments, err, eci=False, micro=False))  # DataOverflowError past 40
+    # ISO/IEC 18004 7.4: the data bit stream, by segno's own functions
+    buff = _enc.Buffer()
+    ver_range = _enc.version_range(version)
+    for segment in segments:
+        _enc.write_segment(buff, segment, None, ver_range, False)
+    capacity = _consts.SYMBOL_CAPACITY[version][err]
+    _enc.write_terminator(buff, capacity, None, len(buff))
+    _enc.write_padding_bits(buff, version, len(buff))
+    _enc.write_pad_codewords(buff, version, capacity, len(buff))
+    bits = bytes(buff.getbits())
+    data = int(bits.translate(_TO_DIGITS), 2).to_bytes(len(bits) // 8, "big")
+    # ISO/IEC 18004 7.5-7.6: blocks, error codewords, interleaving
+    data_blocks: list[bytes] = []
+    ec_blocks: list[bytes] = []
+    pos = 0
+    for info in _consts.ECC[version][err]:
+        num_ec = info.num_total - info.num_data
+        for _ in range(info.num_blocks):
+            block = data[pos : pos + info.num_data]
+            pos += info.num_data
+            data_blocks.append(block)
+            ec_blocks.append(_ecc(block, num_ec))
+    message = _interleave(data_blocks) + _interleave(ec_blocks)
+    # ISO/IEC 18004 7.7-7.8: placement and mask (remainder bits are zero)
+    t = _template(version, err, mask)
+    n = len(t.order)
+    masked = (int.from_bytes(message, "big") << (n - 8 * len(message))) ^ t.mask
+    flat = bytearray(t.base)
+    for k, bit in zip(t.order, format(masked, f"0{n}b").encode("ascii").translate(_FROM_DIGITS), strict=True):
+        if bit:
+            flat[k] = 1
+    w = t.width
+    return version, tuple(bytes(flat[r * w : (r + 1) * w]) for r in range(w))
 
 
 def make_qr(url: str) -> QrImage:
@@ -126,15 +241,14 @@ def make_qr(url: str) -> QrImage:
         raise ValueError("QR payload is empty")
     try:
         content: Any = qr_segments(url)  # segno's stubs omit its (content, mode) segment lists
-        code = segno.make(content, error=QR_ERROR, mask=QR_MASK, micro=False, boost_error=False)
+        # the matrix segno.make(content, error=QR_ERROR, mask=QR_MASK, micro=False, boost_error=False) gives
+        version, rows = _encode(content, QR_ERROR, QR_MASK)
     except segno.DataOverflowError as exc:  # beyond version 40
         raise ValueError(f"QR payload too long ({len(url)} chars)") from exc
-    version = int(code.version)
     if version > QR_MAX_VERSION:
         raise ValueError(
             f"QR payload of {len(url)} chars needs version {version} at ECC {QR_ERROR}; the limit is {QR_MAX_VERSION}"
         )
-    rows = tuple(bytes(row) for row in code.matrix)
     return QrImage(
         payload=url,
         version=version,
