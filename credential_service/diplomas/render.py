@@ -48,6 +48,7 @@ from credential_service.transcripts.pdf_drawing import (
     _Pen,
     _place_name,
     _s,
+    _seed_fonts,
 )
 from credential_service.transcripts.pdfa_metadata import _attach_pdfa_objects, _fixed_timestamp, _xmp
 from credential_service.transcripts.render import RenderedPdf
@@ -203,6 +204,7 @@ def render_diploma(record: Mapping[str, Any], *, verify_url: str, record_json: b
     buf = BytesIO()
     canvas = Canvas(buf, pagesize=A4, invariant=1, pageCompression=1, pdfVersion=(1, 7), initialFontName=FONT,
                     initialFontSize=9, lang="vi-VN")  # fmt: skip
+    _seed_fonts(canvas)
     canvas.setTitle(title)
     canvas.setAuthor(author)
     canvas.setSubject(subject)

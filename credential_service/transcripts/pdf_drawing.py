@@ -3,21 +3,30 @@
 Fonts (DejaVu Sans / Sans Bold, registered once per process), A4 page geometry and colours, helpers that
 format record values and fit text into a width, the :class:`_Pen` with the few drawing moves the layouts
 need, and the block pagination used by the transcript layout.
+
+Speed (issue #17): the fonts' per-subset PDF objects (subset font program, compressed; widths; ToUnicode map)
+are made once per distinct subset and process, and :data:`FONT_SEED` makes subset 0 the same in every
+transcript; text is written without reportlab's per-string text object (:func:`_draw_string`). The bytes
+are those reportlab writes for the same subsets (tests/transcripts/test_render_speedups.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+import unicodedata
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, SUBSETN, TTFont, TTFontFace, makeToUnicodeCMap
 from reportlab.pdfgen.canvas import Canvas
 
 from credential_service.platform.qr_code import QUIET_ZONE, QrImage
@@ -49,6 +58,117 @@ _font_lock = threading.Lock()
 _fonts_ready = False
 
 
+def _vietnamese_letters() -> str:
+    """The 134 non-ASCII letters of Vietnamese: 12 vowels x 6 tones, and đ, lower and upper case."""
+    out: list[str] = []
+    for vowel in "aăâeêioôơuưy":
+        for tone in ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"):
+            letter = unicodedata.normalize("NFC", vowel + tone)
+            out.extend(ch for ch in (letter, letter.upper()) if ord(ch) > 127)
+    out.extend("đĐ")
+    return "".join(out)
+
+
+# Characters given codes in font subset 0 before anything is drawn, in this order: every Vietnamese
+# letter and the punctuation the layouts print (ASCII is always there). A document written only with
+# these characters and ASCII then has the same subset 0 as every other such document, so the embedded
+# font file is built and compressed once per process (see _CachingTTFont). 134 + 10 of subset 0's 159
+# free codes; any other character still works: it takes one of the codes left (that document's subset 0
+# is then built for it) or a code in a further subset, as with reportlab alone.
+FONT_SEED = _vietnamese_letters() + "—–·’‘“”…°×"
+
+
+class _CachingFace(TTFontFace):
+    """A TrueType face whose embedded subsets (font program, compressed) are made once per distinct subset."""
+
+    def addSubsetObjects(self, doc: Any, fontname: str, subset: list[int]) -> Any:
+        """As reportlab's, with the font file taken from :func:`_font_file` (same bytes, compressed once)."""
+        if not doc.compression:
+            return super().addSubsetObjects(doc, fontname, subset)
+        content, length1 = _font_file(self, tuple(subset))
+        font_file = pdfdoc.PDFStream(
+            pdfdoc.PDFDictionary({"Length1": length1, "Filter": pdfdoc.PDFArray([pdfdoc.PDFName("FlateDecode")])}),
+            content=content,
+        )
+        font_file_ref = doc.Reference(font_file, f"fontFile:{self.filename}({fontname})")
+        descriptor = pdfdoc.PDFDictionary(
+            {
+                "Type": "/FontDescriptor",
+                "Ascent": self.ascent,
+                "CapHeight": self.capHeight,
+                "Descent": self.descent,
+                "Flags": (self.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC,
+                "FontBBox": pdfdoc.PDFArray(self.bbox),
+                "FontName": pdfdoc.PDFName(fontname),
+                "ItalicAngle": self.italicAngle,
+                "StemV": self.stemV,
+                "FontFile2": font_file_ref,
+                "MissingWidth": self.defaultWidth,
+            }
+        )
+        return doc.Reference(descriptor, "fontDescriptor:" + fontname)
+
+
+@lru_cache(maxsize=64)
+def _font_file(face: TTFontFace, subset: tuple[int, ...]) -> tuple[bytes, int]:
+    """(Flate-compressed subset font program, its uncompressed length) for ``subset`` of ``face``."""
+    program = face.makeSubset(list(subset))
+    return zlib.compress(program), len(program)
+
+
+class _Formatted(pdfdoc.PDFObject):
+    """A direct PDF object whose serialisation is already known."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def format(self, document: Any) -> bytes:
+        return self.data
+
+
+@lru_cache(maxsize=64)
+def _subset_parts(face: TTFontFace, base_font_name: str, subset: tuple[int, ...]) -> tuple[_Formatted, bytes]:
+    """(the ``/Widths`` array, the Flate-compressed ``/ToUnicode`` CMap) of one subset, as reportlab writes them."""
+    widths = pdfdoc.PDFArray([face.getCharWidth(code) for code in subset]).format(None)
+    return _Formatted(widths), zlib.compress(makeToUnicodeCMap(base_font_name, list(subset)).encode("utf-8"))
+
+
+class _CachingTTFont(TTFont):
+    """reportlab's TTFont whose per-subset PDF objects (font file, widths, ToUnicode map) are made once per
+    distinct subset and process; the objects written are those of reportlab 5.1's ``TTFont.addObjects``."""
+
+    def __init__(self, name: str, path: Path) -> None:
+        super().__init__(name, str(path))
+        self.face.__class__ = _CachingFace  # the same face object, with the caching addSubsetObjects
+
+    def addObjects(self, doc: Any) -> None:
+        if not doc.compression:
+            super().addObjects(doc)
+            return
+        state = self._assignState(doc)
+        state.frozen = 1
+        face = self.face
+        for n, subset in enumerate(state.subsets):
+            internal_name = self.getSubsetInternalName(n, doc)[1:]
+            base_font_name = b"".join((SUBSETN(n), b"+", face.name, face.subfontNameX)).decode("pdfdoc")
+            widths, cmap = _subset_parts(face, base_font_name, tuple(subset))
+            pdf_font = pdfdoc.PDFTrueTypeFont()
+            pdf_font.__Comment__ = f"Font {self.fontName} subset {n}"
+            pdf_font.Name = internal_name
+            pdf_font.BaseFont = base_font_name
+            pdf_font.FirstChar = 0
+            pdf_font.LastChar = len(subset) - 1
+            pdf_font.Widths = widths
+            cmap_stream = pdfdoc.PDFStream(
+                pdfdoc.PDFDictionary({"Filter": pdfdoc.PDFArray([pdfdoc.PDFName("FlateDecode")])}), content=cmap
+            )
+            pdf_font.ToUnicode = doc.Reference(cmap_stream, "toUnicodeCMap:" + base_font_name)
+            pdf_font.FontDescriptor = face.addSubsetObjects(doc, base_font_name, subset)
+            doc.Reference(pdf_font, internal_name)
+            doc.idToObject["BasicFonts"].dict[internal_name] = pdf_font
+        del self.state[doc]
+
+
 def _ensure_fonts() -> None:
     """Register the two DejaVu faces once per process."""
     global _fonts_ready
@@ -56,9 +176,16 @@ def _ensure_fonts() -> None:
         return
     with _font_lock:
         if not _fonts_ready:
-            pdfmetrics.registerFont(TTFont(FONT, str(_FONT_DIR / "DejaVuSans.ttf")))
-            pdfmetrics.registerFont(TTFont(FONT_BOLD, str(_FONT_DIR / "DejaVuSans-Bold.ttf")))
+            pdfmetrics.registerFont(_CachingTTFont(FONT, _FONT_DIR / "DejaVuSans.ttf"))
+            pdfmetrics.registerFont(_CachingTTFont(FONT_BOLD, _FONT_DIR / "DejaVuSans-Bold.ttf"))
             _fonts_ready = True
+
+
+def _seed_fonts(canvas: Canvas) -> None:
+    """Give :data:`FONT_SEED` its codes in both faces' subset 0 of ``canvas``'s document; call before drawing."""
+    doc = canvas._doc  # reportlab keeps the document model here
+    for name in (FONT, FONT_BOLD):
+        pdfmetrics.getFont(name).splitString(FONT_SEED, doc)
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -128,6 +255,40 @@ def _fit(
         s -= 0.5
 
 
+def _draw_string(c: Canvas, x: float, y: float, s: str) -> None:
+    """``c.drawString(x, y, s)`` in the canvas's current TrueType font: the same operators, byte for byte.
+
+    reportlab builds a text object per string (a third of a transcript's drawing time); for plain
+    left-to-right text in a subsetted TrueType font what it writes is one ``BT ... ET`` line, made here
+    directly (tests/transcripts/test_render_speedups.py compares both).
+    """
+    cv: Any = c  # reportlab's canvas state is untyped
+    font = pdfmetrics.getFont(cv._fontname)
+    if not font._dynamicFont or not cv.bottomup:  # pragma: no cover - only DejaVu TrueType faces are used
+        c.drawString(x, y, s)
+        return
+    doc = cv._doc
+    tail = f"{fp_str(cv._fontsize)} Tf {fp_str(cv._leading)} TL"
+    code = [f"BT 1 0 0 1 {fp_str(x, y)} Tm"]
+    state = font.state.get(doc)
+    if s and state is not None:
+        try:  # every character already has its code in subset 0 (the usual case, after FONT_SEED)
+            chunk = bytes(map(state.assignments.__getitem__, map(ord, s)))
+        except (KeyError, ValueError):  # a new character, or a code past subset 0: reportlab's way
+            pass
+        else:
+            code.append(f"{font.getSubsetInternalName(0, doc)} {tail} ({escapePDF(chunk)}) Tj T* ET")
+            cv._code.append(" ".join(code))
+            return
+    for subset, chunk in font.splitString(s, doc):  # consecutive chunks are in different subsets
+        code.append(f"{font.getSubsetInternalName(subset, doc)} {tail}")
+        code.append(f"({escapePDF(chunk)}) Tj")
+    if not s:
+        code.append("")  # as reportlab: an empty string leaves an empty operand list
+    code.append("T* ET")
+    cv._code.append(" ".join(code))
+
+
 class _Pen:
     """Thin wrapper over the canvas with the few drawing moves the layout needs."""
 
@@ -154,7 +315,7 @@ class _Pen:
         c = self.c
         c.setFillColorRGB(*color)
         c.setFont(font, size)
-        c.drawString(x, y, s)
+        _draw_string(c, x, y, s)
         return w
 
     def bilingual(self, x: float, y: float, vi: str, en: str, *, size: float = 7.5, bold: bool = True) -> None:
@@ -214,8 +375,8 @@ class _Pen:
         c.rect(x, y, side, side, stroke=0, fill=1)
         left = x + QUIET_ZONE * m
         top = y + side - QUIET_ZONE * m
-        ops = [f"q 1 0 0 1 {left:.4f} {top:.4f} cm {m:.5f} 0 0 {-m:.5f} 0 0 cm 0 0 0 rg"]
-        ops.extend(f"{c0} {r} {length} 1 re" for r, c0, length in qr.dark_runs())
+        ops = [f"{c0} {r} {length} 1 re" for r, c0, length in qr.dark_runs()]
+        ops.insert(0, f"q 1 0 0 1 {left:.4f} {top:.4f} cm {m:.5f} 0 0 {-m:.5f} 0 0 cm 0 0 0 rg")
         ops.append("f Q")
         c.addLiteral("\n".join(ops))
 

@@ -58,6 +58,11 @@ def _srgb_icc() -> bytes:
     return bytes(icc)
 
 
+@lru_cache(maxsize=1)
+def _srgb_icc_compressed() -> bytes:
+    return zlib.compress(_srgb_icc(), 9)
+
+
 # --------------------------------------------------------------------------- XMP, dates, catalog
 
 
@@ -145,8 +150,7 @@ def _attach_pdfa_objects(
     xmp_stream = pdfdoc.PDFStream(D({"Type": N("Metadata"), "Subtype": N("XML")}), content=xmp)
     cat.Metadata = xmp_stream
 
-    icc = _srgb_icc()
-    icc_stream = pdfdoc.PDFStream(D({"N": 3, "Filter": N("FlateDecode")}), content=zlib.compress(icc, 9))
+    icc_stream = pdfdoc.PDFStream(D({"N": 3, "Filter": N("FlateDecode")}), content=_srgb_icc_compressed())
     intent = D(
         {
             "Type": N("OutputIntent"),

@@ -19,7 +19,9 @@ How it is built
   signature area is kept together).
 * Fonts: DejaVu Sans / Sans Bold, registered once per process (module cache), embedded as subsets
   with ToUnicode maps, so ``pdftotext`` gives back the Vietnamese text. ``initialFontName`` is set,
-  so no base-14 font (Helvetica) is referenced anywhere.
+  so no base-14 font (Helvetica) is referenced anywhere. Every Vietnamese letter is given its code in
+  subset 0 before drawing (``pdf_drawing.FONT_SEED``), so subset 0 is the same in every transcript and
+  its font file is built and compressed once per process (~1 KB more per face than a minimal subset).
 * The QR code (``adapters.qr``) is drawn as vector rectangles on an opaque white quiet zone: no
   image, no alpha, no transparency groups.
 * The canonical record (``record_json`` bytes, exactly as given) is attached inside the same pass
@@ -63,6 +65,7 @@ from credential_service.transcripts.pdf_drawing import (
     _paginate,
     _Pen,
     _s,
+    _seed_fonts,
 )
 from credential_service.transcripts.pdfa_metadata import ATTACHMENT_NAME, _attach_pdfa_objects, _fixed_timestamp, _xmp
 from credential_service.transcripts.signing_profile import TRANSCRIPT_FIELDS
@@ -129,6 +132,7 @@ def render_transcript(record: Mapping[str, Any], *, verify_url: str, record_json
         initialFontSize=9,
         lang="vi-VN",
     )
+    _seed_fonts(canvas)
     canvas.setTitle(title)
     canvas.setAuthor(author)
     canvas.setSubject(subject)
