@@ -6,7 +6,8 @@ import random
 from io import BytesIO
 
 import pytest
-from pyhanko.pdf_utils.misc import PdfStreamError
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.misc import PdfStreamError, PdfWriteError
 
 from verifier import pdf_speedups as speedups
 
@@ -141,3 +142,136 @@ def test_fast_literal_reader_matches_pyhanko_on_random_strings() -> None:
     escaped = b"".join(b"\\%03o" % b for b in long_text) * 20
     original, fast = _both_literal(b"(" + escaped + b")")
     assert fast == original and isinstance(original, tuple) and original[0] == long_text * 20
+
+
+def test_the_one_call_literal_decoding_matches_pyhanko_on_escape_heavy_strings() -> None:
+    # Mostly what the fast path takes (octal, control and backslash escapes), with now and then a byte that sends
+    # it to the scanning path (a parenthesis, an 8 or 9 after an escape, a short octal escape, \\/).
+    rng = random.Random(23)
+    pieces = [b"\\000", b"\\377", b"\\036", b"\\315", b"\\n", b"\\r", b"\\t", b"\\b", b"\\f", b"\\\\", b"a", b" ", b"9"]
+    rare = [b"(", b")", b"\\(", b"\\8", b"\\12", b"\\/", b"\\400", b"\r\n", b"\\\n"]
+    for _ in range(3000):
+        body = b"".join(rng.choice(pieces if rng.random() > 0.03 else rare) for _ in range(rng.randint(0, 40)))
+        original, fast = _both_literal(b"(" + body + b")/Tail (x)")
+        assert fast == original, body
+
+
+def test_the_one_call_decoding_reads_the_document_information_as_pyhanko_does() -> None:
+    text = "Học bạ Đinh Thanh Trang - năm học 2025-2026 / credential 10d7fb80"
+    escaped = b"(" + b"".join(b"\\%03o" % b for b in b"\xfe\xff" + text.encode("utf-16-be")) + b") /Title"
+    assert speedups._SIMPLE_LITERAL.match(escaped) is not None
+    original, fast = _both_literal(escaped)
+    assert fast == original
+
+
+def _written(write: object, obj: generic.TextStringObject) -> bytes:
+    out = BytesIO()
+    write(obj, out)  # type: ignore[operator]
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Plain ASCII 123",
+        "Học bạ số / Digital school transcript (lớp 10A1)",
+        "tab\tnewline\n\\backslash ()",
+        "€ and ™ are in PDFDocEncoding",
+        "emoji 🎓 needs a surrogate pair",
+    ],
+)
+def test_the_text_string_writer_writes_pyhankos_bytes(text: str) -> None:
+    for forced in (None, *generic.TextStringEncoding):
+        obj = generic.TextStringObject(text)
+        obj.force_output_encoding = forced
+        try:
+            expected = _written(speedups._ORIGINAL_TEXT_WRITE, obj)
+        except UnicodeEncodeError:
+            with pytest.raises(UnicodeEncodeError):
+                _written(speedups.fast_write_text_string, obj)
+            continue
+        assert _written(speedups.fast_write_text_string, obj) == expected
+
+
+def test_the_text_string_writer_writes_pyhankos_bytes_for_random_text() -> None:
+    rng = random.Random(5)
+    alphabet = "aăâbcdđeêghiklmnoôơpqrstuưvxyÀÁẢÃẠ ()\\\t\n0123456789/%<>[]#" + "".join(map(chr, range(0, 256)))
+    for _ in range(500):
+        obj = generic.TextStringObject("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80))))
+        assert _written(speedups.fast_write_text_string, obj) == _written(speedups._ORIGINAL_TEXT_WRITE, obj)
+
+
+def _both_token(data: bytes) -> tuple[object, object]:
+    results: list[object] = []
+    for reader in (speedups._ORIGINAL_UNTIL_DELIMITER, speedups.fast_read_until_delimiter):
+        stream = BytesIO(data)
+        stream.read(1)  # as pyHanko calls it: after the "/" of a name, or within a token
+        results.append((bytes(reader(stream)), stream.tell()))
+    return results[0], results[1]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"/Type /Page",
+        b"/Type/Page",
+        b"/Length 12>>",
+        b"/End",  # the end of the stream: nothing to rewind
+        b"/",
+        b"/A\x00B",
+        b"/Name%comment\n",
+        b"/" + b"x" * 300 + b" tail",  # longer than the fast reader's chunk
+        b"/" + b"x" * 255,  # exactly the chunk, then the end of the stream
+        b"/" + b"x" * 256,
+    ],
+)
+def test_the_token_reader_stops_where_pyhankos_does(data: bytes) -> None:
+    original, fast = _both_token(data)
+    assert fast == original
+
+
+def test_the_token_reader_stops_where_pyhankos_does_on_random_input() -> None:
+    rng = random.Random(11)
+    alphabet = b"abcXYZ019#.-_ \n\r\t\f\x00()<>[]{}/%"
+    for _ in range(2000):
+        data = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 600)))
+        original, fast = _both_token(b"/" + data)
+        assert fast == original, data
+
+
+def _decoded(decode: object, raw: bytes) -> object:
+    try:
+        name = decode(raw)  # type: ignore[operator]
+        return (type(name), str(name))
+    except Exception as e:
+        return ("error", type(e).__name__, str(e))
+
+
+@pytest.mark.parametrize(
+    "raw", [b"Type", b"A#20B", b"Lime#20Green", b"#2F", b"caf#C3#A9", b"#E9t#E9", b"bad#zz", b"end#2", b"tab\tin", b""]
+)
+def test_the_memoised_name_decoding_is_pyhankos_own_and_keeps_no_errors(raw: bytes) -> None:
+    for _ in range(2):  # the second time from the memo
+        assert _decoded(speedups.memoised_decode_name, raw) == _decoded(speedups._ORIGINAL_DECODE_NAME, raw)
+
+
+def test_the_memoised_name_decoding_gives_a_fresh_name_object_each_time() -> None:
+    first, second = speedups.memoised_decode_name(b"Subtype"), speedups.memoised_decode_name(b"Subtype")
+    assert first == second == "/Subtype" and first is not second and isinstance(second, generic.NameObject)
+
+
+@pytest.mark.parametrize("name", ["/Type", "/A B", "/Lime#Green", "/café", "/(paren)", "/tab\t", "/"])
+def test_the_memoised_name_writer_writes_pyhankos_bytes(name: str) -> None:
+    for _ in range(2):
+        assert _written(speedups.memoised_write_name, generic.NameObject(name)) == _written(
+            speedups._ORIGINAL_NAME_WRITE, generic.NameObject(name)
+        )
+
+
+def test_the_memoised_name_writer_refuses_what_pyhanko_refuses_and_writes_nothing() -> None:
+    out = BytesIO()
+    for _ in range(2):
+        with pytest.raises(PdfWriteError):
+            speedups.memoised_write_name(generic.NameObject("NoSlash"), out)
+    assert out.getvalue() == b""
