@@ -28,6 +28,16 @@ a letter, a digit or a space. Every signature rewrites the document information 
 1,000 bytes, so :func:`fast_write_text_string` writes the same bytes with one join over a 256-entry table. Encrypted
 documents keep pyHanko's own path.
 
+Tokens and names: pyHanko 0.38 reads a name or keyword one byte at a time (``read_until_delimiter``), skips
+whitespace with a loop set up for comments (``read_non_whitespace``), and decodes and writes every name byte by
+byte. A transcript has about 600 names, read again for each revision and for each signing step. The token is found
+with one regular-expression search (a token longer than 256 bytes goes to pyHanko's loop), whitespace before
+a comment or the end goes to pyHanko's own reader, and a name's decoding and its written form are memoised by its
+spelling (bounded dicts; errors are not kept, and each read gets a fresh ``NameObject``).
+
+Certificate names: path building compares names by asn1crypto's ``Name.hashable``, computed afresh on every call
+(about 350 per verification, 17 µs each). :func:`install` memoises it by the Name's DER.
+
 Object identifiers: asn1crypto turns an OID's DER bytes into its dotted string once per parsed object, about 650
 times per three-signature transcript (every certificate, CRL, OCSP answer and CMS attribute is parsed afresh). The
 string is a pure function of the bytes, so :func:`install` memoises it by them (a bounded dict): about 20 ms less
@@ -39,16 +49,18 @@ from __future__ import annotations
 import binascii
 import codecs
 import io
+import os
 import re
 from typing import IO, Any
 
 from asn1crypto import core, x509
-from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils import generic, misc
 from pyhanko.pdf_utils.misc import PDF_DELIMITERS, PDF_WHITESPACE
 from pyhanko.version import __version__ as PYHANKO_VERSION
 
 __all__ = [
     "fast_read_hex_string_from_stream",
+    "fast_read_non_whitespace",
     "fast_read_string_literal_bytes",
     "fast_read_until_delimiter",
     "fast_write_text_string",
@@ -57,6 +69,7 @@ __all__ = [
     "memoised_decode_name",
     "memoised_dotted",
     "memoised_ldap_string_prep",
+    "memoised_name_hashable",
     "memoised_write_name",
 ]
 
@@ -188,6 +201,22 @@ def fast_read_until_delimiter(stream: IO[bytes]) -> bytes:
     return bytes(_ORIGINAL_UNTIL_DELIMITER(stream))
 
 
+_ORIGINAL_NON_WHITESPACE = misc.read_non_whitespace
+
+
+def fast_read_non_whitespace(stream: IO[bytes], seek_back: bool = False, allow_eof: bool = False) -> bytes:
+    """pyHanko's ``read_non_whitespace`` without its loop set-up; a comment or the end goes to pyHanko's own."""
+    tok = stream.read(1)
+    while tok and tok in PDF_WHITESPACE:  # b"" is "in" any bytes: test it first
+        tok = stream.read(1)
+    if not tok or tok == b"%":
+        stream.seek(-len(tok), os.SEEK_CUR)
+        return bytes(_ORIGINAL_NON_WHITESPACE(stream, seek_back, allow_eof))
+    if seek_back:
+        stream.seek(-1, os.SEEK_CUR)
+    return tok
+
+
 _ORIGINAL_DECODE_NAME = generic._decode_name
 _NAMES: dict[bytes, str] = {}
 _NAMES_MAX = 4096
@@ -220,6 +249,24 @@ def memoised_write_name(self: Any, stream: IO[bytes], handler: Any = None, conta
         _NAME_BYTES[str(self)] = written
     stream.write(written)
 
+
+_ORIGINAL_NAME_HASHABLE = x509.Name.hashable
+_HASHABLE: dict[bytes, str] = {}
+
+
+def _memoised_name_hashable(self: Any) -> str:
+    """asn1crypto's ``Name.hashable`` (what path building compares names by), memoised by the Name's DER."""
+    der = self.dump()
+    hashable = _HASHABLE.get(der)
+    if hashable is None:
+        hashable = str(_ORIGINAL_NAME_HASHABLE.fget(self))
+        if len(_HASHABLE) >= _NAMES_MAX:
+            _HASHABLE.clear()
+        _HASHABLE[der] = hashable
+    return hashable
+
+
+memoised_name_hashable = property(_memoised_name_hashable)
 
 _ORIGINAL_PREP = x509.NameTypeAndValue._ldap_string_prep
 _PREPPED: dict[str, str] = {}
@@ -264,12 +311,14 @@ def install() -> bool:
     """Install the fast string reader and writer if pyHanko is a version they were checked against; the caches."""
     x509.NameTypeAndValue._ldap_string_prep = memoised_ldap_string_prep
     core.ObjectIdentifier.dotted = memoised_dotted  # type: ignore[method-assign,assignment]
+    x509.Name.hashable = memoised_name_hashable  # type: ignore[method-assign,assignment]
     if PYHANKO_VERSION not in SUPPORTED_PYHANKO:
         return False
     generic.read_hex_string_from_stream = fast_read_hex_string_from_stream
     generic._read_string_literal_bytes = fast_read_string_literal_bytes
     generic.TextStringObject.write_to_stream = fast_write_text_string  # type: ignore[method-assign]
     generic.read_until_delimiter = fast_read_until_delimiter
+    generic.read_non_whitespace = misc.read_non_whitespace = fast_read_non_whitespace
     generic._decode_name = memoised_decode_name
     generic.NameObject.write_to_stream = memoised_write_name  # type: ignore[method-assign]
     return True

@@ -275,3 +275,54 @@ def test_the_memoised_name_writer_refuses_what_pyhanko_refuses_and_writes_nothin
         with pytest.raises(PdfWriteError):
             speedups.memoised_write_name(generic.NameObject("NoSlash"), out)
     assert out.getvalue() == b""
+
+
+def _both_non_whitespace(data: bytes, seek_back: bool, allow_eof: bool) -> tuple[object, object]:
+    results: list[object] = []
+    for reader in (speedups._ORIGINAL_NON_WHITESPACE, speedups.fast_read_non_whitespace):
+        stream = BytesIO(data)
+        try:
+            results.append((bytes(reader(stream, seek_back, allow_eof)), stream.tell()))
+        except PdfStreamError as e:
+            results.append(("error", str(e)))
+    return results[0], results[1]
+
+
+@pytest.mark.parametrize(
+    "data", [b"x", b"  \n\tx", b"", b"   ", b"%comment\n x", b"  %c\r\n%d\n/Name", b"\x00\fA", b"%"]
+)
+@pytest.mark.parametrize("seek_back", [False, True])
+@pytest.mark.parametrize("allow_eof", [False, True])
+def test_the_non_whitespace_reader_matches_pyhanko(data: bytes, seek_back: bool, allow_eof: bool) -> None:
+    original, fast = _both_non_whitespace(data, seek_back, allow_eof)
+    assert fast == original
+
+
+def test_the_non_whitespace_reader_matches_pyhanko_on_random_input() -> None:
+    rng = random.Random(3)
+    alphabet = b" \n\r\t\f\x00%ab/<("
+    for _ in range(2000):
+        data = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        for seek_back in (False, True):
+            original, fast = _both_non_whitespace(data, seek_back, allow_eof=True)
+            assert fast == original, data
+
+
+def test_the_memoised_name_key_is_asn1cryptos_own_and_follows_changes() -> None:
+    from asn1crypto import x509
+
+    names = [
+        {"common_name": "Trường THPT Demo", "organization_name": "Sở GDĐT", "country_name": "VN"},
+        {"common_name": "trường  thpt demo", "organization_name": "SỞ GDĐT", "country_name": "VN"},
+        {"common_name": "Nguyễn Thị Hương", "email_address": "huong@example.vn"},
+    ]
+    for spec in names:
+        der = x509.Name.build(spec).dump()
+        expected = speedups._ORIGINAL_NAME_HASHABLE.fget(x509.Name.load(der))
+        for _ in range(2):  # computed, then from the memo
+            assert speedups._memoised_name_hashable(x509.Name.load(der)) == expected
+    name = x509.Name.build(names[0])
+    before = speedups._memoised_name_hashable(name)
+    name.chosen[0][0]["value"] = x509.DirectoryString(name="utf8_string", value="Khác")  # a changed name ...
+    assert speedups._memoised_name_hashable(name) != before  # ... is keyed by its new DER
+    assert speedups._memoised_name_hashable(name) == speedups._ORIGINAL_NAME_HASHABLE.fget(name)
