@@ -43,7 +43,6 @@ The request, response and pending-state messages are in :mod:`signing.external_m
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import secrets
 import threading
@@ -74,6 +73,7 @@ from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from verifier.clock import SystemClock
 
+from .aio import run_sync
 from .appearance import CachedStampAppearance, SignatureAppearance
 from .checks import CertificateCheck
 from .errors import (
@@ -364,7 +364,7 @@ def prepare_external(pdf: bytes, field: str, **kwargs: Any) -> PendingSignature:
             if isinstance(vc, ValidationContext):
                 await vc.aclose()
 
-    return asyncio.run(run())
+    return run_sync(run())
 
 
 def complete_external(
@@ -376,7 +376,7 @@ def complete_external(
     now: datetime | None = None,
 ) -> bytes:
     """Synchronous :func:`async_complete_external`."""
-    return asyncio.run(
+    return run_sync(
         async_complete_external(
             pending, response, replay_guard=replay_guard, current_revision_sha256=current_revision_sha256, now=now
         )

@@ -14,7 +14,6 @@ certificate is refused before anything is written.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from verifier.clock import SystemClock
 
+from .aio import run_sync
 from .appearance import CachedStampAppearance, SignatureAppearance
 from .batch import BatchPdfSigner, PresignCache
 from .checks import CertificateCheck, async_check_signer_certificate
@@ -171,7 +171,7 @@ def _run(coro: Awaitable[T], vc: ValidationContext | None) -> T:
             if vc is not None:
                 await vc.aclose()
 
-    return asyncio.run(_wrapped())
+    return run_sync(_wrapped())
 
 
 async def _async_sign(

@@ -39,6 +39,7 @@ from credential_service.platform.settings import PROJECT_ROOT, Settings
 from credential_service.transcripts.render import render_transcript
 from credential_service.transcripts.signing_profile import profile
 from credential_service.transcripts.workflow import Step
+from signing.aio import run_sync
 from signing.batch import PresignCache
 from signing.checks import CertificateCheck, async_check_signer_certificate
 from signing.context import SigningContext, TsaSession
@@ -322,7 +323,7 @@ class DocumentFactory:
                 await tsa_session.close()
 
         try:
-            signed = asyncio.run(batch())
+            signed = run_sync(batch())
         except SigningError as e:
             raise refusal(e) from e
         return [SignedStep(pdf, serial, subject, checks) for pdf in signed]

@@ -15,7 +15,6 @@ declared compromised (KEY_COMPROMISED).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import io
@@ -45,6 +44,7 @@ from credential_service.signers.audit_trail import audit_row, refusal_reason
 from credential_service.signers.certificates import backend_for_label, require_usable_certificate
 from credential_service.staff.authz import require_any_assignment
 from credential_service.staff.tables import School, Staff
+from signing.aio import run_sync
 from signing.checks import CertificateCheck
 from signing.errors import SigningError
 from signing.pades import async_sign_seal
@@ -134,7 +134,7 @@ class AnyDocumentService:
                 await vc.aclose()
 
         try:
-            return asyncio.run(run()), field
+            return run_sync(run()), field
         except SigningError as e:
             raise refusal(e) from e
 

@@ -13,7 +13,6 @@ request is consumed; expired, unused requests of a class are deleted at its next
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,6 +33,7 @@ from credential_service.signers.tables import ExternalSigningRequest
 from credential_service.transcripts.signing_profile import profile
 from credential_service.transcripts.tables import Transcript
 from credential_service.transcripts.workflow import Step
+from signing.aio import run_sync
 from signing.checks import CertificateCheck
 from signing.errors import ReusedSigningResponseError, SigningError
 from signing.external import Kind, PendingSignature, SigningResponse, async_prepare_external
@@ -167,7 +167,7 @@ def reserve_signatures(
         ]
 
     try:
-        return asyncio.run(batch())
+        return run_sync(batch())
     except SigningError as e:
         raise refusal(e) from e
 

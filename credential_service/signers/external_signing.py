@@ -25,7 +25,6 @@ The school seal stays server-side (HSM, timestamp and revocation data): only the
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
@@ -60,6 +59,7 @@ from credential_service.transcripts.class_steps import SignatureMade, StepReport
 from credential_service.transcripts.signing_profile import profile
 from credential_service.transcripts.tables import SchoolClass, Transcript
 from credential_service.transcripts.workflow import Step, next_status
+from signing.aio import run_sync
 from signing.errors import SigningError
 from signing.external import DEFAULT_TTL, PendingSignature, SigningResponse, async_complete_external
 
@@ -303,7 +303,7 @@ class ExternalSigningService:
             ]
 
         try:
-            signed = asyncio.run(finish())
+            signed = run_sync(finish())
         except SigningError as e:
             raise refused(e) from e
 
