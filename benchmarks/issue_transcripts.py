@@ -20,6 +20,7 @@ Target on a 2-core machine: at least 40 transcripts/s with 2 workers (issue 3).
 from __future__ import annotations
 
 import argparse
+import logging
 import multiprocessing as mp
 import secrets
 import tempfile
@@ -147,6 +148,9 @@ def _stock_one(item: tuple[dict[str, Any], bytes]) -> bytes:
     from credential_service.transcripts.render import render_transcript
     from signing.devpki import DEV_PKI_URL
 
+    # pyHanko's default stamp warns for every signature that its content, 167.00000000000003 points wide, is too
+    # wide for the 167-point box (a rounding error in its own layout); it buried the figures this prints
+    logging.getLogger("pyhanko.pdf_utils.layout").setLevel(logging.ERROR)
     record, record_json = item
     rendered = render_transcript(
         record, verify_url=f"http://127.0.0.1:8000/v/{record['credential_id']}", record_json=record_json
@@ -320,8 +324,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             failed = check_all(pdfs, workers)
             print(f"{'':>8} checked {len(pdfs)} documents with pdfsig and pyHanko: {failed} failed", flush=True)
             failures += failed
-    best = max(ours for ours, _ in results.values())
-    print(f"target: >= 40 transcripts/s with 2 workers; reached {best:.1f}/s")
+    if 2 in results:  # the targets are for two workers (the best of other counts would overstate them)
+        ours, stock = results[2]
+        print(f"targets with 2 workers: >= 40 transcripts/s, reached {ours:.1f}/s; >= 10x stock, {ours / stock:.1f}x")
     if failures:
         print(f"FAILED: {failures} documents did not validate (speed that breaks a signature is not speed)")
         return 1
