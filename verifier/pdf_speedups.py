@@ -35,6 +35,11 @@ with one regular-expression search (a token longer than 256 bytes goes to pyHank
 a comment or the end goes to pyHanko's own reader, and a name's decoding and its written form are memoised by its
 spelling (bounded dicts; errors are not kept, and each read gets a fresh ``NameObject``).
 
+Arrays of numbers: a font's ``/Widths`` (about 670 numbers per transcript), rectangles and byte ranges are read
+element by element through ``read_object``, about 3.5 µs a number. :func:`fast_read_array` reads an array of
+plain numbers with one match and builds the same ``NumberObject``/``FloatObject`` items (with their
+``container_ref``); any other array goes to pyHanko's reader.
+
 Certificate names: path building compares names by asn1crypto's ``Name.hashable``, computed afresh on every call
 (about 350 per verification, 17 µs each). :func:`install` memoises it by the Name's DER.
 
@@ -59,6 +64,7 @@ from pyhanko.pdf_utils.misc import PDF_DELIMITERS, PDF_WHITESPACE
 from pyhanko.version import __version__ as PYHANKO_VERSION
 
 __all__ = [
+    "fast_read_array",
     "fast_read_hex_string_from_stream",
     "fast_read_non_whitespace",
     "fast_read_string_literal_bytes",
@@ -217,6 +223,31 @@ def fast_read_non_whitespace(stream: IO[bytes], seek_back: bool = False, allow_e
     return tok
 
 
+_ORIGINAL_READ_ARRAY = generic.ArrayObject.read_from_stream
+# An array of plain numbers (a font's /Widths, a /Rect, a /ByteRange): each token ends at whitespace or at "]";
+# anything else (a reference, a name, a comment, a NUL, a malformed number) goes to pyHanko's own reader.
+_NUMBER_ARRAY = re.compile(rb"\[((?:[ \t\n\r\f]*[+-]?(?:\d+\.?\d*|\.\d+)(?=[ \t\n\r\f\]]))*)[ \t\n\r\f]*\]")
+
+
+def fast_read_array(stream: IO[bytes], container_ref: Any, in_content_stream: Any = None) -> Any:
+    """pyHanko's ``ArrayObject.read_from_stream``, an array of plain numbers read with one match."""
+    start = stream.tell()
+    chunk = stream.read(_CHUNK)
+    numbers = _NUMBER_ARRAY.match(chunk)
+    stream.seek(start)
+    if numbers is None:
+        if in_content_stream is None:
+            return _ORIGINAL_READ_ARRAY(stream, container_ref)
+        return _ORIGINAL_READ_ARRAY(stream, container_ref, in_content_stream=in_content_stream)
+    arr = generic.ArrayObject()
+    for token in numbers.group(1).split():
+        number = generic.FloatObject(token.decode("ascii")) if b"." in token else generic.NumberObject(token)
+        number.container_ref = container_ref  # as read_object sets it on every object it reads
+        arr.append(number)
+    stream.seek(start + numbers.end())
+    return arr
+
+
 _ORIGINAL_DECODE_NAME = generic._decode_name
 _NAMES: dict[bytes, str] = {}
 _NAMES_MAX = 4096
@@ -318,6 +349,7 @@ def install() -> bool:
     generic._read_string_literal_bytes = fast_read_string_literal_bytes
     generic.TextStringObject.write_to_stream = fast_write_text_string  # type: ignore[method-assign]
     generic.read_until_delimiter = fast_read_until_delimiter
+    generic.ArrayObject.read_from_stream = staticmethod(fast_read_array)  # type: ignore[method-assign,assignment]
     generic.read_non_whitespace = misc.read_non_whitespace = fast_read_non_whitespace
     generic._decode_name = memoised_decode_name
     generic.NameObject.write_to_stream = memoised_write_name  # type: ignore[method-assign]

@@ -326,3 +326,67 @@ def test_the_memoised_name_key_is_asn1cryptos_own_and_follows_changes() -> None:
     name.chosen[0][0]["value"] = x509.DirectoryString(name="utf8_string", value="Khác")  # a changed name ...
     assert speedups._memoised_name_hashable(name) != before  # ... is keyed by its new DER
     assert speedups._memoised_name_hashable(name) == speedups._ORIGINAL_NAME_HASHABLE.fget(name)
+
+
+def _both_array(data: bytes) -> tuple[object, object]:
+    container = generic.Reference(12, 0)
+    results: list[object] = []
+    for reader in (speedups._ORIGINAL_READ_ARRAY, speedups.fast_read_array):
+        stream = BytesIO(data)
+        try:
+            arr = reader(stream, container)
+            items = [
+                (
+                    type(x),
+                    str(x),
+                    x.container_ref if isinstance(x, generic.NumberObject | generic.FloatObject) else None,
+                )
+                for x in arr
+            ]
+            results.append((type(arr), items, stream.tell()))
+        except Exception as e:  # pyHanko's own errors must match too
+            results.append(("error", type(e).__name__, str(e)))
+    return results[0], results[1]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"[ 600.0977 913.0859 684 -12 +3 .5 -.25 7. ] /Next",
+        b"[0 0 595.28 841.89]",
+        b"[]",
+        b"[ ]",
+        b"[1 0 R]",  # a reference: pyHanko's reader
+        b"[1 2 3 0 R]",
+        b"[/Name 1]",
+        b"[1 %comment\n 2]",
+        b"[1\x002]",
+        b"[1-2]",
+        b"[1.2.3]",
+        b"[.]",
+        b"[1 2",  # unterminated
+        b"[007 -0 +0.0]",
+        b"[1\r\n2\t3\f4]",
+    ],
+)
+def test_the_number_array_reader_matches_pyhanko(data: bytes) -> None:
+    original, fast = _both_array(data)
+    assert fast == original
+
+
+def test_the_number_array_reader_matches_pyhanko_on_random_arrays() -> None:
+    rng = random.Random(29)
+    tokens = [b"1", b"0", b"42", b"-7", b"+3", b"600.0977", b".5", b"-.25", b"7.", b"R", b"/W", b"(s)", b"%c\n", b"[9]"]
+    spaces = [b" ", b"", b"\n", b"\r\n", b"\t", b"\x00"]
+    for _ in range(3000):
+        body = b"".join(rng.choice(tokens) + rng.choice(spaces) for _ in range(rng.randint(0, 12)))
+        data = b"[" + rng.choice(spaces) + body + rng.choice([b"]", b"] /Tail", b""])
+        original, fast = _both_array(data)
+        assert fast == original, data
+    numeric, blanks = tokens[:9], [b" ", b"\n", b"\r\n", b"\t", b"  "]
+    for _ in range(1000):  # arrays the one-match path takes
+        body = b"".join(rng.choice(numeric) + rng.choice(blanks) for _ in range(rng.randint(0, 40)))
+        data = b"[" + body + b"]"
+        assert speedups._NUMBER_ARRAY.match(data) is not None
+        original, fast = _both_array(data)
+        assert fast == original, data
