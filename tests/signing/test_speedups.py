@@ -7,7 +7,7 @@ from io import BytesIO
 
 import pytest
 from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.misc import PdfStreamError, PdfWriteError
+from pyhanko.pdf_utils.misc import PdfReadError, PdfStreamError, PdfWriteError
 
 from verifier import pdf_speedups as speedups
 
@@ -390,3 +390,68 @@ def test_the_number_array_reader_matches_pyhanko_on_random_arrays() -> None:
         assert speedups._NUMBER_ARRAY.match(data) is not None
         original, fast = _both_array(data)
         assert fast == original, data
+
+
+def test_the_memoised_name_comparison_is_asn1cryptos_own() -> None:
+    from asn1crypto import x509
+
+    specs = [
+        {"common_name": "Trường THPT Demo", "organization_name": "Sở GDĐT", "country_name": "VN"},
+        {"common_name": "trường  thpt demo", "organization_name": "SỞ GDĐT", "country_name": "VN"},  # equal (RFC 4518)
+        {"common_name": "Trường THPT Demo", "organization_name": "Sở GDĐT"},
+        {"common_name": "Nguyễn Thị Hương", "email_address": "huong@example.vn"},
+    ]
+    ders = [x509.Name.build(spec).dump() for spec in specs]
+    for a in ders:
+        for b in ders:
+            expected = speedups._ORIGINAL_NAME_EQ(x509.Name.load(a), x509.Name.load(b))
+            for _ in range(2):  # computed, then from the memo
+                assert speedups.memoised_name_eq(x509.Name.load(a), x509.Name.load(b)) == expected
+    assert speedups.memoised_name_eq(x509.Name.load(ders[0]), x509.Name.load(ders[1]))  # the memo is not all False
+    assert speedups.memoised_name_eq(x509.Name.load(ders[0]), "not a name") is False
+    name = x509.Name.build(specs[0])
+    assert speedups.memoised_name_eq(name, x509.Name.load(ders[0]))
+    name.chosen[0][0]["value"] = x509.DirectoryString(name="utf8_string", value="Khác")  # a changed name ...
+    assert not speedups.memoised_name_eq(name, x509.Name.load(ders[0]))  # ... is compared by its new DER
+
+
+def _historical_resolver() -> object:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.pdf_utils.writer import PdfFileWriter
+
+    out = BytesIO()
+    PdfFileWriter().write(out)
+    return PdfFileReader(BytesIO(out.getvalue())).get_historical_resolver(0)
+
+
+def test_subsuming_a_primitive_returns_it_as_pyhanko_does() -> None:
+    resolver = _historical_resolver()
+    for value in (
+        generic.NumberObject(7),
+        generic.FloatObject("600.0977"),
+        generic.NameObject("/Widths"),
+        generic.BooleanObject(True),
+        generic.TextStringObject("Học bạ"),
+        generic.ByteStringObject(b"\x00\x01"),
+        generic.NullObject(),
+    ):
+        value.container_ref = generic.Reference(3, 0)
+        assert speedups.fast_subsume_object(resolver, value) is speedups._ORIGINAL_SUBSUME(resolver, value) is value
+
+
+def test_subsuming_anything_else_is_pyhankos_own() -> None:
+    resolver = _historical_resolver()
+    container = generic.Reference(3, 0)
+    widths = generic.ArrayObject([generic.NumberObject(1), generic.IndirectObject(5, 0, None)])
+    font = generic.DictionaryObject({generic.NameObject("/Widths"): widths})
+    for obj in (font, widths, *widths, *font.values()):
+        obj.container_ref = container
+    for obj in (font, widths):
+        fast, original = speedups.fast_subsume_object(resolver, obj), speedups._ORIGINAL_SUBSUME(resolver, obj)
+        assert type(fast) is type(original) and fast == original and fast is not obj
+        assert fast.container_ref == original.container_ref and fast.container_ref.get_pdf_handler() is resolver
+    orphan = generic.NumberObject(1)  # no container: pyHanko's error
+    with pytest.raises(PdfReadError):
+        speedups._ORIGINAL_SUBSUME(resolver, orphan)
+    with pytest.raises(PdfReadError):
+        speedups.fast_subsume_object(resolver, orphan)
