@@ -1,27 +1,44 @@
-"""The fast hex-string reader gives exactly pyHanko's results, errors included."""
+"""Each speed-up of :mod:`verifier.pdf_speedups` gives exactly pyHanko's (or asn1crypto's) results, errors included."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from io import BytesIO
+from typing import Any
 
 import pytest
 from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.misc import PdfReadError, PdfStreamError, PdfWriteError
+from pyhanko.pdf_utils.misc import PdfReadError, PdfWriteError
 
 from verifier import pdf_speedups as speedups
 
 
-def _both(data: bytes) -> tuple[object, object]:
-    results = []
-    for reader in (speedups._ORIGINAL, speedups.fast_read_hex_string_from_stream):
+def _compare(
+    original: Callable[..., Any], fast: Callable[..., Any], data: bytes, *args: Any, skip: int = 0
+) -> tuple[object, object]:
+    """What each reader returns from ``data`` (after ``skip`` bytes), and where it leaves the stream; or its error."""
+    results: list[object] = []
+    for reader in (original, fast):
         stream = BytesIO(data)
+        stream.read(skip)
         try:
-            value = reader(stream)
-            results.append((type(value), bytes(value.original_bytes), stream.tell()))
-        except PdfStreamError as e:
-            results.append(("error", str(e)))
+            results.append((_described(reader(stream, *args)), stream.tell()))
+        except Exception as e:  # pyHanko's own errors (PdfStreamError, PdfReadError, ValueError) must match too
+            results.append(("error", type(e).__name__, str(e)))
     return results[0], results[1]
+
+
+def _described(value: Any) -> object:
+    if isinstance(value, generic.ArrayObject):  # the items, their types and the container each was read in
+        return [(type(x), str(x), getattr(x, "container_ref", None)) for x in value]
+    if isinstance(value, generic.PdfObject):
+        return (type(value), bytes(value.original_bytes))  # type: ignore[attr-defined]
+    return bytes(value)
+
+
+def _both(data: bytes) -> tuple[object, object]:
+    return _compare(speedups._ORIGINAL, speedups.fast_read_hex_string_from_stream, data)
 
 
 @pytest.mark.parametrize(
@@ -93,14 +110,7 @@ def test_the_memoised_oid_string_is_asn1cryptos_own_for_known_and_random_identif
 
 
 def _both_literal(data: bytes) -> tuple[object, object]:
-    results: list[object] = []
-    for reader in (speedups._ORIGINAL_LITERAL, speedups.fast_read_string_literal_bytes):
-        stream = BytesIO(data)
-        try:
-            results.append((reader(stream), stream.tell()))
-        except Exception as e:  # pyHanko's own errors (PdfStreamError, PdfReadError, ValueError) must match too
-            results.append(("error", type(e).__name__, str(e)))
-    return results[0], results[1]
+    return _compare(speedups._ORIGINAL_LITERAL, speedups.fast_read_string_literal_bytes, data)
 
 
 @pytest.mark.parametrize(
@@ -164,7 +174,7 @@ def test_the_one_call_decoding_reads_the_document_information_as_pyhanko_does() 
     assert fast == original
 
 
-def _written(write: object, obj: generic.TextStringObject) -> bytes:
+def _written(write: object, obj: generic.PdfObject) -> bytes:
     out = BytesIO()
     write(obj, out)  # type: ignore[operator]
     return out.getvalue()
@@ -203,12 +213,8 @@ def test_the_text_string_writer_writes_pyhankos_bytes_for_random_text() -> None:
 
 
 def _both_token(data: bytes) -> tuple[object, object]:
-    results: list[object] = []
-    for reader in (speedups._ORIGINAL_UNTIL_DELIMITER, speedups.fast_read_until_delimiter):
-        stream = BytesIO(data)
-        stream.read(1)  # as pyHanko calls it: after the "/" of a name, or within a token
-        results.append((bytes(reader(stream)), stream.tell()))
-    return results[0], results[1]
+    # as pyHanko calls it: after the "/" of a name, or within a token
+    return _compare(speedups._ORIGINAL_UNTIL_DELIMITER, speedups.fast_read_until_delimiter, data, skip=1)
 
 
 @pytest.mark.parametrize(
@@ -278,14 +284,8 @@ def test_the_memoised_name_writer_refuses_what_pyhanko_refuses_and_writes_nothin
 
 
 def _both_non_whitespace(data: bytes, seek_back: bool, allow_eof: bool) -> tuple[object, object]:
-    results: list[object] = []
-    for reader in (speedups._ORIGINAL_NON_WHITESPACE, speedups.fast_read_non_whitespace):
-        stream = BytesIO(data)
-        try:
-            results.append((bytes(reader(stream, seek_back, allow_eof)), stream.tell()))
-        except PdfStreamError as e:
-            results.append(("error", str(e)))
-    return results[0], results[1]
+    original, fast = speedups._ORIGINAL_NON_WHITESPACE, speedups.fast_read_non_whitespace
+    return _compare(original, fast, data, seek_back, allow_eof)
 
 
 @pytest.mark.parametrize(
@@ -329,24 +329,7 @@ def test_the_memoised_name_key_is_asn1cryptos_own_and_follows_changes() -> None:
 
 
 def _both_array(data: bytes) -> tuple[object, object]:
-    container = generic.Reference(12, 0)
-    results: list[object] = []
-    for reader in (speedups._ORIGINAL_READ_ARRAY, speedups.fast_read_array):
-        stream = BytesIO(data)
-        try:
-            arr = reader(stream, container)
-            items = [
-                (
-                    type(x),
-                    str(x),
-                    x.container_ref if isinstance(x, generic.NumberObject | generic.FloatObject) else None,
-                )
-                for x in arr
-            ]
-            results.append((type(arr), items, stream.tell()))
-        except Exception as e:  # pyHanko's own errors must match too
-            results.append(("error", type(e).__name__, str(e)))
-    return results[0], results[1]
+    return _compare(speedups._ORIGINAL_READ_ARRAY, speedups.fast_read_array, data, generic.Reference(12, 0))
 
 
 @pytest.mark.parametrize(
@@ -415,7 +398,7 @@ def test_the_memoised_name_comparison_is_asn1cryptos_own() -> None:
     assert not speedups.memoised_name_eq(name, x509.Name.load(ders[0]))  # ... is compared by its new DER
 
 
-def _historical_resolver() -> object:
+def _historical_resolver() -> Any:
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.pdf_utils.writer import PdfFileWriter
 
