@@ -238,10 +238,13 @@ _ORIGINAL_READ_ARRAY = generic.ArrayObject.read_from_stream
 _NUMBER_ARRAY = re.compile(rb"\[((?:[ \t\n\r\f]*[+-]?(?:\d+\.?\d*|\.\d+)(?=[ \t\n\r\f\]]))*)[ \t\n\r\f]*\]")
 
 
+_ARRAY_CHUNK = 8192  # a transcript's longest number array, a font's /Widths, is about 1.3 KB
+
+
 def fast_read_array(stream: IO[bytes], container_ref: Any, in_content_stream: Any = None) -> Any:
     """pyHanko's ``ArrayObject.read_from_stream``, an array of plain numbers read with one match."""
     start = stream.tell()
-    chunk = stream.read(_CHUNK)
+    chunk = stream.read(_ARRAY_CHUNK)
     numbers = _NUMBER_ARRAY.match(chunk)
     stream.seek(start)
     if numbers is None:

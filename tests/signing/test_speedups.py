@@ -438,3 +438,10 @@ def test_subsuming_anything_else_is_pyhankos_own() -> None:
         speedups._ORIGINAL_SUBSUME(resolver, orphan)
     with pytest.raises(PdfReadError):
         speedups.fast_subsume_object(resolver, orphan)
+
+
+def test_a_number_array_longer_than_the_fast_readers_chunk_is_read_by_pyhanko_alike() -> None:
+    data = b"[" + b" 600.0977" * 2000 + b" ] /Next"  # 18 KB
+    assert speedups._NUMBER_ARRAY.match(data[: speedups._ARRAY_CHUNK]) is None
+    original, fast = _both_array(data)
+    assert fast == original and isinstance(fast, tuple) and len(fast[0]) == 2000  # type: ignore[arg-type]
