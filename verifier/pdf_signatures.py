@@ -214,31 +214,11 @@ async def analyse(
         if candidates:
             _, s.poe_from = min(candidates, key=lambda c: c[0])
 
-    for s in sigs:
-        moment = at or (sigs[s.poe_from].own_tst_time if s.poe_from is not None else None)
-        await _validate(s, roots, dss, moment, policy, certification)
-
-    # A timestamp used as proof of existence must itself hold; otherwise validate at the current time.
-    if at is None:
-        for s in sigs:
-            if s.poe_from is None:
-                continue
-            src = sigs[s.poe_from]
-            if not timestamp_ok(src):
-                s.poe_from = None
-                await _validate(s, roots, dss, None, policy, certification)
-                if not roots:  # nothing can be trusted anyway; the hint about trust roots says enough
-                    continue
-                s.report.warnings.append(
-                    Message(
-                        "Dấu thời gian dùng làm bằng chứng thời điểm ký không hợp lệ hoặc không tin cậy; "
-                        "chữ ký được kiểm tra tại thời điểm hiện tại.",
-                        "The timestamp used as proof of the signing time is not valid or not trusted; "
-                        "the signature was checked at the current time.",
-                        "timestamp_not_usable",
-                    )
-                )
-
+    contexts = _Contexts(roots, dss, policy)
+    try:
+        await _validate_all(sigs, at, contexts, certification)
+    finally:
+        await contexts.aclose()
     assign_pades_levels(sigs, dss_revision, dss_has_revinfo)
     add_document_findings(sigs, report)
     report.signatures = [s.report for s in sigs]
@@ -252,6 +232,35 @@ async def analyse(
         None if not levels or any(lv is None for lv in levels) else min(levels, key=PADES_LEVELS.index)  # type: ignore[arg-type]
     )
     return report
+
+
+async def _validate_all(
+    sigs: list[CheckedSignature], at: datetime | None, contexts: _Contexts, certification: str | None
+) -> None:
+    for s in sigs:
+        moment = at or (sigs[s.poe_from].own_tst_time if s.poe_from is not None else None)
+        await _validate(s, contexts, moment, certification)
+
+    # A timestamp used as proof of existence must itself hold; otherwise validate at the current time.
+    if at is None:
+        for s in sigs:
+            if s.poe_from is None:
+                continue
+            src = sigs[s.poe_from]
+            if not timestamp_ok(src):
+                s.poe_from = None
+                await _validate(s, contexts, None, certification)
+                if not contexts.roots:  # nothing can be trusted anyway; the hint about trust roots says enough
+                    continue
+                s.report.warnings.append(
+                    Message(
+                        "Dấu thời gian dùng làm bằng chứng thời điểm ký không hợp lệ hoặc không tin cậy; "
+                        "chữ ký được kiểm tra tại thời điểm hiện tại.",
+                        "The timestamp used as proof of the signing time is not valid or not trusted; "
+                        "the signature was checked at the current time.",
+                        "timestamp_not_usable",
+                    )
+                )
 
 
 def _safe(fn: Any) -> Any:
@@ -355,13 +364,33 @@ def _validation_context(
     return ValidationContext(**kwargs)
 
 
+class _Contexts:
+    """One validation context per validation moment, shared by the document's signatures validated at it.
+
+    The signatures of a transcript are all validated at the time of the seal's timestamp, with the same trust
+    roots, DSS and policy: the same context for each. Sharing it lets pyhanko-certvalidator reuse what it records
+    (the OCSP responder's and the CRL issuer's validated paths, the parsed revocation answers) instead of
+    validating them again for every signature. A context is only shared within one document.
+    """
+
+    def __init__(self, roots: list[x509.Certificate], dss: DssMaterial | None, policy: VerificationPolicy) -> None:
+        self.roots, self.dss, self.policy = roots, dss, policy
+        self._by_moment: dict[datetime | None, Any] = {}
+
+    def at(self, moment: datetime | None) -> Any:
+        vc = self._by_moment.get(moment)
+        if vc is None:
+            vc = self._by_moment[moment] = _validation_context(self.roots, self.dss, moment, self.policy)
+        return vc
+
+    async def aclose(self) -> None:
+        for vc in self._by_moment.values():
+            with contextlib.suppress(Exception):
+                await vc.aclose()
+
+
 async def _validate(
-    s: CheckedSignature,
-    roots: list[x509.Certificate],
-    dss: DssMaterial | None,
-    moment: datetime | None,
-    policy: VerificationPolicy,
-    certification: str | None,
+    s: CheckedSignature, contexts: _Contexts, moment: datetime | None, certification: str | None
 ) -> None:
     from pyhanko.sign.validation.pdf_embedded import async_validate_pdf_signature, async_validate_pdf_timestamp
 
@@ -399,7 +428,7 @@ async def _validate(
         )
         return
 
-    vc = _validation_context(roots, dss, moment, policy)
+    vc = contexts.at(moment)
     status: Any
     try:
         if s.kind == "document_timestamp":
@@ -412,8 +441,5 @@ async def _validate(
         rep.indication, rep.sub_indication = FAILED, "FORMAT_FAILURE"
         rep.detail = f"{type(e).__name__}: {short_text(e, 300)}"
         return
-    finally:
-        with contextlib.suppress(Exception):
-            await vc.aclose()
     s.status = status
     judge(s, status)
