@@ -298,9 +298,15 @@ class DssMaterial:
         from asn1crypto import ocsp as asn1_ocsp
         from pyhanko.pdf_utils.decode_limits import DecodePurpose
 
+        from verifier.asn1_speedups import interned
+
         ocsps = [asn1_ocsp.OCSPResponse.load(r.get_object().read_data(DecodePurpose.OCSP_RESPONSE)) for r in dss.ocsps]
         crls = [asn1_crl.CertificateList.load(r.get_object().read_data(DecodePurpose.CRL)) for r in dss.crls]
-        return cls(tuple(dss.load_certs()), tuple(ocsps), tuple(crls))
+        return cls(
+            tuple(interned(c) for c in dss.load_certs()),
+            tuple(interned(o) for o in ocsps),
+            tuple(interned(c) for c in crls),
+        )
 
 
 def _read_dss(reader: Any, report: VerificationReport) -> tuple[DssMaterial | None, int | None, bool]:

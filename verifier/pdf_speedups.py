@@ -1,4 +1,4 @@
-"""Opt-in speed-ups for pyHanko's PDF strings and for certificate-name comparison, with identical results.
+"""Opt-in speed-ups for pyHanko's PDF reading and writing, with identical results.
 
 pyHanko 0.38 reads hex strings one character at a time (about 0.6 µs per digit). A signature's
 ``/Contents`` is a 16,000–40,000 digit hex string, and every later signing step and every
@@ -7,11 +7,6 @@ the largest single cost (~45 ms per document). :func:`install` swaps in a reader
 closing ``>`` with one ``bytes.find`` and decodes with ``binascii``; anything unusual (a
 comment, an invalid digit, a missing ``>``) falls back to pyHanko's own reader, so errors and
 edge cases are exactly pyHanko's. A differential test checks both on many inputs.
-
-Path building compares X.509 names after RFC 4518 string preparation (asn1crypto's ``_ldap_string_prep``), about
-270 times per three-signature transcript, each time on freshly parsed certificates, so asn1crypto's per-object
-cache never hits. The preparation is a pure function of the string: :func:`install` memoises it (a bounded dict),
-which saves about 6 ms per verification.
 
 Literal strings: pyHanko 0.38 reads ``(…)`` strings one byte at a time too. The document information (title,
 subject, keywords) is UTF-16 with an octal escape for nearly every byte, about 70 strings of 300–500 characters per
@@ -45,14 +40,8 @@ object it reads and, for every value inside, first builds a ``Reference`` to the
 numbers, names and strings unchanged (about 1,700 values per verification). :func:`fast_subsume_object` returns
 those unchanged at once; containers, references and anything unusual go to pyHanko's own method.
 
-Certificate names: path building compares names with asn1crypto's ``Name.__eq__`` (about 60 times per
-verification, each preparing every attribute of both names again) and keys them by ``Name.hashable`` (about 350
-times, 17 µs each), both computed afresh on every call. :func:`install` memoises both by the Names' DER.
-
-Object identifiers: asn1crypto turns an OID's DER bytes into its dotted string once per parsed object, about 650
-times per three-signature transcript (every certificate, CRL, OCSP answer and CMS attribute is parsed afresh). The
-string is a pure function of the bytes, so :func:`install` memoises it by them (a bounded dict): about 20 ms less
-per verification on a loaded 2-core machine.
+The asn1crypto memos (certificate names, object identifiers, parsed certificates) are in
+:mod:`verifier.asn1_speedups`; :func:`install` installs them too.
 """
 
 from __future__ import annotations
@@ -64,11 +53,12 @@ import os
 import re
 from typing import IO, Any
 
-from asn1crypto import core, x509
 from pyhanko.pdf_utils import generic, misc
 from pyhanko.pdf_utils import reader as pdf_reader
 from pyhanko.pdf_utils.misc import PDF_DELIMITERS, PDF_WHITESPACE
 from pyhanko.version import __version__ as PYHANKO_VERSION
+
+from verifier import asn1_speedups
 
 __all__ = [
     "fast_read_array",
@@ -81,10 +71,6 @@ __all__ = [
     "install",
     "installed",
     "memoised_decode_name",
-    "memoised_dotted",
-    "memoised_ldap_string_prep",
-    "memoised_name_eq",
-    "memoised_name_hashable",
     "memoised_write_name",
 ]
 
@@ -315,89 +301,12 @@ def memoised_write_name(self: Any, stream: IO[bytes], handler: Any = None, conta
     stream.write(written)
 
 
-_ORIGINAL_NAME_HASHABLE = x509.Name.hashable
-_HASHABLE: dict[bytes, str] = {}
-
-
-def _memoised_name_hashable(self: Any) -> str:
-    """asn1crypto's ``Name.hashable`` (what path building compares names by), memoised by the Name's DER."""
-    der = self.dump()
-    hashable = _HASHABLE.get(der)
-    if hashable is None:
-        hashable = str(_ORIGINAL_NAME_HASHABLE.fget(self))
-        if len(_HASHABLE) >= _NAMES_MAX:
-            _HASHABLE.clear()
-        _HASHABLE[der] = hashable
-    return hashable
-
-
-memoised_name_hashable = property(_memoised_name_hashable)
-
-_ORIGINAL_NAME_EQ = x509.Name.__eq__
-_NAME_EQ: dict[tuple[bytes, bytes], bool] = {}
-
-
-def memoised_name_eq(self: Any, other: object) -> bool:
-    """asn1crypto's ``Name.__eq__`` (RFC 5280 comparison), memoised by the two Names' DER."""
-    if not isinstance(other, x509.Name):
-        return False
-    key = (self.dump(), other.dump())
-    equal = _NAME_EQ.get(key)
-    if equal is None:
-        equal = bool(_ORIGINAL_NAME_EQ(self, other))
-        if len(_NAME_EQ) >= _NAMES_MAX:
-            _NAME_EQ.clear()
-        _NAME_EQ[key] = equal
-    return equal
-
-
-_ORIGINAL_PREP = x509.NameTypeAndValue._ldap_string_prep
-_PREPPED: dict[str, str] = {}
-_PREPPED_MAX = 4096
-
-
-def memoised_ldap_string_prep(self: Any, string: str) -> str:
-    """asn1crypto's RFC 4518 preparation, memoised by the string (it depends on nothing else)."""
-    prepped = _PREPPED.get(string)
-    if prepped is None:
-        prepped = _ORIGINAL_PREP(self, string)
-        if len(_PREPPED) >= _PREPPED_MAX:
-            _PREPPED.clear()
-        _PREPPED[string] = prepped
-    return prepped
-
-
-_ORIGINAL_DOTTED = core.ObjectIdentifier.dotted
-_DOTTED: dict[bytes, str] = {}
-_DOTTED_MAX = 4096
-
-
-def _memoised_dotted(self: Any) -> str:
-    """asn1crypto's ``ObjectIdentifier.dotted``, memoised by the DER contents (it depends on nothing else)."""
-    if self._dotted is None:
-        contents = self.contents
-        dotted = _DOTTED.get(contents) if contents is not None else None
-        if dotted is None:
-            dotted = _ORIGINAL_DOTTED.fget(self)
-            if contents is not None:
-                if len(_DOTTED) >= _DOTTED_MAX:
-                    _DOTTED.clear()
-                _DOTTED[contents] = dotted
-        self._dotted = dotted
-    return str(self._dotted)
-
-
-memoised_dotted = property(_memoised_dotted)
-
-
 def install() -> bool:
     """Install the fast string reader and writer if pyHanko is a version they were checked against; the caches."""
-    x509.NameTypeAndValue._ldap_string_prep = memoised_ldap_string_prep
-    core.ObjectIdentifier.dotted = memoised_dotted  # type: ignore[method-assign,assignment]
-    x509.Name.hashable = memoised_name_hashable  # type: ignore[method-assign,assignment]
-    x509.Name.__eq__ = memoised_name_eq  # type: ignore[method-assign,assignment]
+    asn1_speedups.install()
     if PYHANKO_VERSION not in SUPPORTED_PYHANKO:
         return False
+    asn1_speedups.install_pyhanko_hooks()
     generic.read_hex_string_from_stream = fast_read_hex_string_from_stream
     generic._read_string_literal_bytes = fast_read_string_literal_bytes
     generic.TextStringObject.write_to_stream = fast_write_text_string  # type: ignore[method-assign]

@@ -11,6 +11,7 @@ import pytest
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfReadError, PdfWriteError
 
+from verifier import asn1_speedups
 from verifier import pdf_speedups as speedups
 
 
@@ -84,8 +85,9 @@ def test_the_memoised_name_preparation_is_asn1cryptos_own_and_names_still_compar
     from asn1crypto import x509
 
     value = x509.Name.build({"common_name": text or "x"}).chosen[0][0]
-    assert speedups.memoised_ldap_string_prep(value, text) == speedups._ORIGINAL_PREP(value, text)
-    assert speedups.memoised_ldap_string_prep(value, text) == speedups._ORIGINAL_PREP(value, text)  # from the memo
+    prep, original = asn1_speedups.memoised_ldap_string_prep, asn1_speedups._ORIGINAL_PREP
+    assert prep(value, text) == original(value, text)
+    assert prep(value, text) == original(value, text)  # from the memo
     speedups.install()
     a = x509.Name.build({"common_name": "Trường THPT Demo", "organization_name": "Sở GDĐT"})
     b = x509.Name.build({"common_name": "trường  thpt demo", "organization_name": "Sở GDĐT"})
@@ -104,9 +106,9 @@ def test_the_memoised_oid_string_is_asn1cryptos_own_for_known_and_random_identif
         if text.startswith(("0.", "1.")) and int(text.split(".")[1]) >= 40:
             continue  # not encodable under arcs 0 and 1
         der = core.ObjectIdentifier(text).dump()
-        expected = speedups._ORIGINAL_DOTTED.fget(core.ObjectIdentifier.load(der))
+        expected = asn1_speedups._ORIGINAL_DOTTED.fget(core.ObjectIdentifier.load(der))
         for _ in range(2):  # computed, then from the memo
-            assert speedups._memoised_dotted(core.ObjectIdentifier.load(der)) == expected == text
+            assert asn1_speedups._memoised_dotted(core.ObjectIdentifier.load(der)) == expected == text
 
 
 def _both_literal(data: bytes) -> tuple[object, object]:
@@ -318,14 +320,14 @@ def test_the_memoised_name_key_is_asn1cryptos_own_and_follows_changes() -> None:
     ]
     for spec in names:
         der = x509.Name.build(spec).dump()
-        expected = speedups._ORIGINAL_NAME_HASHABLE.fget(x509.Name.load(der))
+        expected = asn1_speedups._ORIGINAL_NAME_HASHABLE.fget(x509.Name.load(der))
         for _ in range(2):  # computed, then from the memo
-            assert speedups._memoised_name_hashable(x509.Name.load(der)) == expected
+            assert asn1_speedups._memoised_name_hashable(x509.Name.load(der)) == expected
     name = x509.Name.build(names[0])
-    before = speedups._memoised_name_hashable(name)
+    before = asn1_speedups._memoised_name_hashable(name)
     name.chosen[0][0]["value"] = x509.DirectoryString(name="utf8_string", value="Khác")  # a changed name ...
-    assert speedups._memoised_name_hashable(name) != before  # ... is keyed by its new DER
-    assert speedups._memoised_name_hashable(name) == speedups._ORIGINAL_NAME_HASHABLE.fget(name)
+    assert asn1_speedups._memoised_name_hashable(name) != before  # ... is keyed by its new DER
+    assert asn1_speedups._memoised_name_hashable(name) == asn1_speedups._ORIGINAL_NAME_HASHABLE.fget(name)
 
 
 def _both_array(data: bytes) -> tuple[object, object]:
@@ -387,15 +389,15 @@ def test_the_memoised_name_comparison_is_asn1cryptos_own() -> None:
     ders = [x509.Name.build(spec).dump() for spec in specs]
     for a in ders:
         for b in ders:
-            expected = speedups._ORIGINAL_NAME_EQ(x509.Name.load(a), x509.Name.load(b))
+            expected = asn1_speedups._ORIGINAL_NAME_EQ(x509.Name.load(a), x509.Name.load(b))
             for _ in range(2):  # computed, then from the memo
-                assert speedups.memoised_name_eq(x509.Name.load(a), x509.Name.load(b)) == expected
-    assert speedups.memoised_name_eq(x509.Name.load(ders[0]), x509.Name.load(ders[1]))  # the memo is not all False
-    assert speedups.memoised_name_eq(x509.Name.load(ders[0]), "not a name") is False
+                assert asn1_speedups.memoised_name_eq(x509.Name.load(a), x509.Name.load(b)) == expected
+    assert asn1_speedups.memoised_name_eq(x509.Name.load(ders[0]), x509.Name.load(ders[1]))  # the memo is not all False
+    assert asn1_speedups.memoised_name_eq(x509.Name.load(ders[0]), "not a name") is False
     name = x509.Name.build(specs[0])
-    assert speedups.memoised_name_eq(name, x509.Name.load(ders[0]))
+    assert asn1_speedups.memoised_name_eq(name, x509.Name.load(ders[0]))
     name.chosen[0][0]["value"] = x509.DirectoryString(name="utf8_string", value="Khác")  # a changed name ...
-    assert not speedups.memoised_name_eq(name, x509.Name.load(ders[0]))  # ... is compared by its new DER
+    assert not asn1_speedups.memoised_name_eq(name, x509.Name.load(ders[0]))  # ... is compared by its new DER
 
 
 def _historical_resolver() -> Any:

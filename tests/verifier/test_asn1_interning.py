@@ -1,0 +1,113 @@
+"""Parsed certificates, CRLs and OCSP answers are kept by type and DER (:func:`verifier.asn1_speedups.interned`), and
+verification gives the same reports with kept objects as without them, in one thread or several."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from asn1crypto import core, pem, x509
+
+from verifier import asn1_speedups
+from verifier.pdf import verify_pdf
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO_TRANSCRIPT = REPO / "fuzz" / "corpus" / "pdf" / "demo-transcript.pdf"
+REGRESSIONS = sorted((REPO / "fuzz" / "regressions" / "pdf").glob("*.pdf"))
+CORPUS = REPO.parent / "shared" / "corpora" / "pdf-signatures"
+DEV_ROOT = REPO / "keys" / "dev" / "out" / "root.cert.pem"
+
+
+@pytest.fixture(autouse=True)
+def _quiet_pyhanko() -> None:
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+@pytest.fixture
+def root() -> x509.Certificate:
+    return x509.Certificate.load(pem.unarmor(DEV_ROOT.read_bytes())[2])
+
+
+@pytest.fixture
+def nothing_kept(monkeypatch: pytest.MonkeyPatch) -> dict[Any, Any]:
+    kept: dict[Any, Any] = {}
+    monkeypatch.setattr(asn1_speedups, "_KEPT", kept)
+    return kept
+
+
+def _root_der() -> bytes:
+    return pem.unarmor(DEV_ROOT.read_bytes())[2]
+
+
+def test_the_same_der_gives_one_fully_parsed_object_of_that_type(nothing_kept: dict[Any, Any]) -> None:
+    first, second = x509.Certificate.load(_root_der()), x509.Certificate.load(_root_der())
+    kept = asn1_speedups.interned(first)
+    assert asn1_speedups.interned(second) is kept
+    assert kept.dump() == first.dump() and kept.subject == first.subject
+    assert kept._native is not None  # parsed in full before anyone got it
+    two = core.Integer(2)
+    version = x509.Version.load(two.dump())  # the same DER as another type
+    assert asn1_speedups.interned(two) is not asn1_speedups.interned(version)
+    assert type(asn1_speedups.interned(version)) is x509.Version
+    assert len(nothing_kept) == 3
+
+
+def test_a_value_that_does_not_parse_in_full_is_returned_as_it_is_and_not_kept(nothing_kept: dict[Any, Any]) -> None:
+    broken = x509.Certificate.load(b"\x30\x03\x02\x01\x01")  # a SEQUENCE holding an INTEGER, not a certificate
+    assert asn1_speedups.interned(broken) is broken
+    assert nothing_kept == {}
+
+
+def test_large_values_are_not_kept_and_the_store_is_bounded(
+    nothing_kept: dict[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(asn1_speedups, "_KEPT_MAX_DER", 100)
+    cert = x509.Certificate.load(_root_der())
+    assert asn1_speedups.interned(cert) is cert and nothing_kept == {}
+    monkeypatch.setattr(asn1_speedups, "_KEPT_MAX_DER", 1 << 20)
+    monkeypatch.setattr(asn1_speedups, "_KEPT_MAX", 2)
+    for value in (1, 2, 3):
+        asn1_speedups.interned(core.Integer(value))
+    assert len(nothing_kept) == 1  # cleared when full, then the third kept
+
+
+def _reports(paths: list[Path], root: x509.Certificate) -> list[dict[str, Any]]:
+    out = []
+    for path in paths:
+        report = verify_pdf(path.read_bytes(), trust=[root]).to_dict()
+        report.pop("elapsed_ms")
+        for signature in report["signatures"]:
+            signature.pop("validation_time")  # "now" for a signature without a timestamp
+        out.append(report)
+    return out
+
+
+def _files() -> list[Path]:
+    corpus = sorted(CORPUS.rglob("*.pdf"))[:12] if CORPUS.is_dir() else []
+    return [DEMO_TRANSCRIPT, *REGRESSIONS, *corpus]
+
+
+def test_reports_are_the_same_with_kept_objects_and_without(
+    root: x509.Certificate, nothing_kept: dict[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = _files()
+    kept_filled = _reports(files, root)
+    assert nothing_kept  # the certificates, the CRL and the OCSP answers were kept ...
+    assert _reports(files, root) == kept_filled  # ... and reading them back changes nothing
+    monkeypatch.setattr(asn1_speedups, "interned", lambda value: value)
+    assert _reports(files, root) == kept_filled  # nor does keeping nothing
+    assert kept_filled[0]["indication"] == "PASSED"
+
+
+def test_threads_share_the_kept_objects_and_get_the_same_reports(
+    root: x509.Certificate, nothing_kept: dict[Any, Any]
+) -> None:
+    expected = _reports([DEMO_TRANSCRIPT], root)
+    nothing_kept.clear()  # the threads parse and keep concurrently
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: _reports([DEMO_TRANSCRIPT], root), range(8)))
+    assert all(r == expected for r in results)
