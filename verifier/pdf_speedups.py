@@ -59,6 +59,7 @@ from pyhanko.pdf_utils.misc import PDF_DELIMITERS, PDF_WHITESPACE
 from pyhanko.version import __version__ as PYHANKO_VERSION
 
 from verifier import asn1_speedups
+from verifier.pdf_usage_walk import fast_load_reverse_xref_cache
 
 __all__ = [
     "fast_read_array",
@@ -312,6 +313,7 @@ def install() -> bool:
     generic.TextStringObject.write_to_stream = fast_write_text_string  # type: ignore[method-assign]
     generic.read_until_delimiter = fast_read_until_delimiter
     pdf_reader.HistoricalResolver._subsume_object = fast_subsume_object  # type: ignore[method-assign]
+    pdf_reader.HistoricalResolver._load_reverse_xref_cache = fast_load_reverse_xref_cache  # type: ignore[method-assign]
     generic.ArrayObject.read_from_stream = staticmethod(fast_read_array)  # type: ignore[method-assign,assignment]
     generic.read_non_whitespace = misc.read_non_whitespace = fast_read_non_whitespace
     generic._decode_name = memoised_decode_name

@@ -1,0 +1,110 @@
+"""The fast reverse-reference walk (:mod:`verifier.pdf_usage_walk`) finds exactly pyHanko's paths, errors included."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.writer import PdfFileWriter
+
+from verifier.pdf_usage_walk import fast_load_reverse_xref_cache, original_load_reverse_xref_cache
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "pdf-signatures"
+CORPUS_PDFS = sorted(CORPUS.rglob("*.pdf"))
+
+
+def _walk(data: bytes, revision: int, walk: Any) -> Any:
+    """The usages map ``walk`` builds for ``revision`` (as a list, to compare the order too), or the error it raised."""
+    resolver = PdfFileReader(BytesIO(data), strict=False).get_historical_resolver(revision)
+    try:
+        walk(resolver)
+    except Exception as e:  # the error is the result being compared
+        return (type(e), str(e))
+    return list(resolver._indirect_object_access_cache.items())
+
+
+def _assert_same_walks(data: bytes) -> int:
+    revisions = PdfFileReader(BytesIO(data), strict=False).xrefs.total_revisions
+    for revision in range(revisions):
+        fast = _walk(data, revision, fast_load_reverse_xref_cache)
+        assert fast == _walk(data, revision, original_load_reverse_xref_cache), f"revision {revision}"
+    return revisions
+
+
+def test_the_shared_corpus_is_there() -> None:
+    if not CORPUS.is_dir():
+        pytest.skip(f"corpus not found at {CORPUS}")
+    assert len(CORPUS_PDFS) >= 30
+
+
+@pytest.mark.parametrize("path", CORPUS_PDFS, ids=lambda p: p.name[:60])
+def test_every_revision_of_every_corpus_pdf_gets_pyhankos_paths(path: Path) -> None:
+    try:
+        PdfFileReader(BytesIO(path.read_bytes()), strict=False)
+    except Exception:  # a file pyHanko cannot open has no revisions to walk
+        pytest.skip("pyHanko cannot open it")
+    _assert_same_walks(path.read_bytes())
+
+
+def test_every_revision_of_a_signed_transcript_gets_pyhankos_paths(signed_steps: dict[str, bytes]) -> None:
+    assert _assert_same_walks(signed_steps["sealed"]) >= 4
+    resolver = PdfFileReader(BytesIO(signed_steps["sealed"])).get_historical_resolver(2)
+    fast_load_reverse_xref_cache(resolver)
+    assert len(resolver._indirect_object_access_cache) >= 10  # the walk found the document's objects
+
+
+def _document(build: Any) -> bytes:
+    """A one-page document whose catalogue ``build(writer, root)`` adds to."""
+    w = PdfFileWriter()
+    resources = w.add_object(generic.DictionaryObject({generic.NameObject("/ProcSet"): generic.ArrayObject()}))
+    page = {generic.NameObject("/Type"): generic.NameObject("/Page"), generic.NameObject("/Resources"): resources}
+    w.insert_page(generic.DictionaryObject(page))
+    build(w, w.root)
+    out = BytesIO()
+    w.write(out)
+    return out.getvalue()
+
+
+def _struct_tree(w: PdfFileWriter, root: generic.DictionaryObject) -> None:
+    """A structure tree whose elements point back with /P, and a /ParentTree of references into it."""
+    tree = generic.DictionaryObject({generic.NameObject("/Type"): generic.NameObject("/StructTreeRoot")})
+    tree_ref = w.add_object(tree)
+    kids = generic.ArrayObject()
+    for i in range(3):
+        elem = generic.DictionaryObject(
+            {
+                generic.NameObject("/Type"): generic.NameObject("/StructElem"),
+                generic.NameObject("/S"): generic.NameObject("/P"),
+                generic.NameObject("/P"): tree_ref,
+                generic.NameObject("/K"): generic.NumberObject(i),
+            }
+        )
+        kids.append(w.add_object(elem))
+    tree[generic.NameObject("/K")] = kids
+    tree[generic.NameObject("/ParentTree")] = generic.DictionaryObject({generic.NameObject("/Nums"): kids})
+    root[generic.NameObject("/StructTreeRoot")] = tree_ref
+
+
+def _cycles_and_links(w: PdfFileWriter, root: generic.DictionaryObject) -> None:
+    """An object that contains itself, and a link into the page tree from outside it."""
+    loop = generic.DictionaryObject()
+    loop_ref = w.add_object(loop)
+    loop[generic.NameObject("/Self")] = loop_ref
+    loop[generic.NameObject("/Page")] = root["/Pages"]["/Kids"].raw_get(0)
+    loop[generic.NameObject("/Numbers")] = generic.ArrayObject([generic.NumberObject(n) for n in range(700)])
+    root[generic.NameObject("/Loop")] = loop_ref
+
+
+def _circular_page_tree(w: PdfFileWriter, root: generic.DictionaryObject) -> None:
+    """A page tree that lists the same page twice: pyHanko's "circular reference" error."""
+    kids = root["/Pages"]["/Kids"]
+    kids.append(kids.raw_get(0))
+
+
+@pytest.mark.parametrize("build", [_struct_tree, _cycles_and_links, _circular_page_tree])
+def test_structure_trees_cycles_page_links_and_broken_trees_get_pyhankos_answer(build: Any) -> None:
+    _assert_same_walks(_document(build))
