@@ -1,10 +1,12 @@
 """Benchmark: verifying a three-signature transcript in-process, and the status endpoint under load.
 
-1. In-process: ``verifier.pdf.verify_pdf`` on one issued demo transcript (GVCN, principal, seal with a
-   timestamp and DSS) with the dev root trusted, ``--runs`` times after one warm-up, then again with the heap
-   frozen out of the garbage collector as a server process has it (``serve_app``); then the whole
-   ``VerificationService.verify_pdf`` (record, register, ledger proof, status), with and without
-   reading the printed QR back from the page (pdftoppm + zxing-cpp).
+1. In-process: ``verifier.pdf.verify_pdf`` on a class's issued demo transcripts (``--documents``, each with
+   GVCN, principal, seal with a timestamp and DSS), one after another in turn, with the dev root trusted,
+   ``--runs`` times after one warm-up; then again with the heap frozen out of the garbage collector as a server
+   process has it (``serve_app``); then with nothing kept from earlier verifications (the parsed certificates,
+   CRLs and OCSP answers of :func:`verifier.asn1_speedups.interned`), as for a school's first transcript; then the
+   whole ``VerificationService.verify_pdf`` (record, register, ledger proof, status), with and without reading the
+   printed QR back from the page (pdftoppm + zxing-cpp). No verification reads the same file as the one before.
 2. As a whole process, on the same file in the same run: poppler's ``pdfsig FILE`` (the baseline) and
    ``sogoc-verify FILE --offline --trust-root ROOT``, ``--runs`` times each (median), and the ratio.
 3. Load: ``uvicorn credential_service.app.factory:serve_app --factory --workers 2`` on loopback over the
@@ -18,7 +20,8 @@
 Targets (issues 6 and 17, 2 cores): ≤ 25 ms p50 per three-signature PDF in process, ≤ 0.5 s for
 ``sogoc-verify FILE`` as a process; ≥ 1,000 status requests/s, p99 < 50 ms.
 
-Run: ``.venv/bin/python benchmarks/verify.py [--runs 30] [--requests 20000] [--seconds 20] [--concurrency 16,32]``
+Run: ``.venv/bin/python benchmarks/verify.py [--runs 30] [--documents 8] [--requests 20000] [--seconds 20]
+[--concurrency 16,32]``
 """
 
 from __future__ import annotations
@@ -34,13 +37,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from loopback_load import pct, run_load, serve
 from sqlalchemy import select
 
 
-def issue_one(tmp: Path) -> tuple[str, str, bytes]:
+def issue_class(tmp: Path, documents: int) -> tuple[str, str, list[bytes]]:
     from credential_service.app.bootstrap import build
     from credential_service.app.demo import class_id, seed_demo, staff_id
     from credential_service.platform.db import migrate
@@ -56,22 +60,23 @@ def issue_one(tmp: Path) -> tuple[str, str, bytes]:
     c.start_dev_services()
     seed_demo(c.transcripts, import_results=False)
     a1 = class_id("10A1")
-    students = importers.demo_class("10A1", 10, n=1, seed=3)
+    students = importers.demo_class("10A1", 10, n=documents, seed=3)
     imports.import_xlsx(c.transcripts, a1, importers.write_sample_xlsx(students), "10A1.xlsx")
     c.transcripts.lock_class(a1)
     c.transcripts.sign_class(a1, Step.GVCN, staff_id=staff_id("gvcn-10a1"))
     c.transcripts.sign_class(a1, Step.PRINCIPAL, staff_id=staff_id("principal"))
     c.transcripts.sign_class(a1, Step.SEAL, staff_id=staff_id("seal-thpt-demo"))
     with c.db.reader() as s:
-        t = s.execute(select(Transcript).where(Transcript.class_id == a1)).scalars().one()
+        issued = s.execute(select(Transcript).where(Transcript.class_id == a1)).scalars().all()
     c.db.dispose()
-    return url, t.id, t.pdf
+    return url, issued[0].id, [t.pdf for t in issued]
 
 
-def in_process(url: str, pdf: bytes, runs: int) -> None:
+def in_process(url: str, pdfs: list[bytes], runs: int) -> None:
     from credential_service.platform.db import Database
     from credential_service.platform.settings import Settings
     from credential_service.verification.service import VerificationService
+    from verifier import asn1_speedups
     from verifier.pdf import verify_pdf
 
     settings = Settings(env="test", database_url=url)
@@ -79,29 +84,41 @@ def in_process(url: str, pdf: bytes, runs: int) -> None:
     svc = VerificationService.from_settings(db, settings)
     trust = svc.trust
 
-    def timed(fn: object, n: int) -> list[float]:
+    def timed(fn: Callable[[bytes], object], n: int, before: Callable[[], object] = lambda: None) -> list[float]:
+        """``fn`` on the class's transcripts in turn, ``n`` times; ``before`` runs untimed before each."""
         out = []
-        for _ in range(n):
+        for i in range(n):
+            pdf = pdfs[i % len(pdfs)]
+            before()
             t0 = time.perf_counter()
-            fn()  # type: ignore[operator]
+            fn(pdf)
             out.append((time.perf_counter() - t0) * 1000)
         return out
 
-    assert verify_pdf(pdf, trust=trust).indication == "PASSED"
-    lib = timed(lambda: verify_pdf(pdf, trust=trust), runs)
+    def library(pdf: bytes) -> None:
+        assert verify_pdf(pdf, trust=trust).indication == "PASSED"
+
+    def service(pdf: bytes) -> None:
+        assert svc.verify_pdf(pdf).indication == "PASSED"
+
+    timed(library, len(pdfs))  # warm-up: every transcript once
+    lib = timed(library, runs)
     # as in a server process (credential_service.app.factory:serve_app): the start-up heap out of the collector's way
     gc.collect()
     gc.freeze()
-    frozen = timed(lambda: verify_pdf(pdf, trust=trust), runs)
+    frozen = timed(library, runs)
+    cold = timed(library, runs, before=asn1_speedups._KEPT.clear)
     gc.unfreeze()
-    assert svc.verify_pdf(pdf).indication == "PASSED"
-    full = timed(lambda: svc.verify_pdf(pdf), max(5, runs // 3))
+    timed(service, len(pdfs))
+    full = timed(service, max(5, runs // 3))
     svc.read_printed_qr = False
-    no_qr = timed(lambda: svc.verify_pdf(pdf), runs)
-    print(f"PDF: {len(pdf):,} bytes, 3 signatures")
+    no_qr = timed(service, runs)
+    sizes = sorted(len(pdf) for pdf in pdfs)
+    print(f"PDFs: {len(pdfs)} transcripts of one class, {sizes[0]:,}-{sizes[-1]:,} bytes, 3 signatures each")
     rows = (
         ("verify_pdf (library)", lib),
         ("verify_pdf, heap frozen", frozen),
+        ("verify_pdf, no kept certs", cold),
         ("service, no printed QR", no_qr),
         ("service, all checks", full),
     )
@@ -193,6 +210,7 @@ def printed_qr(pdf: bytes) -> str | None:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=30)
+    p.add_argument("--documents", type=int, default=8, help="transcripts issued to one class, verified in turn")
     p.add_argument("--requests", type=int, default=20_000)
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--concurrency", default="16,32", help="wrk connections, comma-separated runs")
@@ -201,8 +219,9 @@ def main() -> int:
     for name in ("pyhanko", "pyhanko_certvalidator"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     with tempfile.TemporaryDirectory(prefix="sogoc-bench-verify-") as tmp:
-        url, cid, pdf = issue_one(Path(tmp))
-        in_process(url, pdf, args.runs)
+        url, cid, pdfs = issue_class(Path(tmp), args.documents)
+        in_process(url, pdfs, args.runs)
+        pdf = pdfs[0]
         as_processes(pdf, url, Path(tmp), args.runs)
         if not args.skip_load:
             concurrencies = [int(c) for c in str(args.concurrency).split(",")]
