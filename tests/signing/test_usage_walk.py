@@ -70,7 +70,7 @@ def _document(build: Any) -> bytes:
 
 
 def _struct_tree(w: PdfFileWriter, root: generic.DictionaryObject) -> None:
-    """A structure tree whose elements point back with /P, and a /ParentTree of references into it."""
+    """A structure tree whose elements point elsewhere with /P, and a /ParentTree of references into it."""
     tree = generic.DictionaryObject({generic.NameObject("/Type"): generic.NameObject("/StructTreeRoot")})
     tree_ref = w.add_object(tree)
     kids = generic.ArrayObject()
@@ -79,7 +79,7 @@ def _struct_tree(w: PdfFileWriter, root: generic.DictionaryObject) -> None:
             {
                 generic.NameObject("/Type"): generic.NameObject("/StructElem"),
                 generic.NameObject("/S"): generic.NameObject("/P"),
-                generic.NameObject("/P"): tree_ref,
+                generic.NameObject("/P"): kids.raw_get(i - 1) if i else tree_ref,  # a sibling: only /P leads there
                 generic.NameObject("/K"): generic.NumberObject(i),
             }
         )
