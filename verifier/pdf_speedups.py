@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import binascii
 import codecs
+import decimal
 import io
 import os
 import re
@@ -227,6 +228,7 @@ _NUMBER_ARRAY = re.compile(rb"\[((?:[ \t\n\r\f]*[+-]?(?:\d+\.?\d*|\.\d+)(?=[ \t\
 
 _ARRAY_CHUNK = 8192  # a transcript's longest number array, a font's /Widths, is about 1.3 KB
 _new_int = int.__new__
+_new_decimal = decimal.Decimal.__new__
 
 
 def fast_read_array(stream: IO[bytes], container_ref: Any, in_content_stream: Any = None) -> Any:
@@ -239,14 +241,15 @@ def fast_read_array(stream: IO[bytes], container_ref: Any, in_content_stream: An
         if in_content_stream is None:
             return _ORIGINAL_READ_ARRAY(stream, container_ref)
         return _ORIGINAL_READ_ARRAY(stream, container_ref, in_content_stream=in_content_stream)
-    body = numbers.group(1)
-    if b"." in body:
-        arr = generic.ArrayObject(
-            generic.FloatObject(token.decode("ascii")) if b"." in token else generic.NumberObject(token)
-            for token in body.split()
-        )
-    else:  # only integers (a font's widths): NumberObject(token) is int.__new__(NumberObject, int(token))
-        arr = generic.ArrayObject([_new_int(generic.NumberObject, value) for value in map(int, body.split())])
+    # FloatObject(text) is Decimal.__new__(FloatObject, text) and NumberObject(token) is
+    # int.__new__(NumberObject, int(token)): called directly, without their Python-level __new__
+    floating, integer = generic.FloatObject, generic.NumberObject
+    arr = generic.ArrayObject(
+        [
+            _new_decimal(floating, token.decode("ascii")) if b"." in token else _new_int(integer, int(token))
+            for token in numbers.group(1).split()
+        ]
+    )
     for number in arr:
         number.container_ref = container_ref  # as read_object sets it on every object it reads
     stream.seek(start + numbers.end())
