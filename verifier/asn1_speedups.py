@@ -18,10 +18,11 @@ Parsed certificates, CRLs and OCSP answers: asn1crypto parses lazily and keeps w
 every verification parses the same school's certificates (GVCN, principal, seal, CA, TSA) and the same CRL afresh
 from the CMS and the DSS, and then parses their names, extensions and keys again field by field. :func:`interned`
 hands back, for the same type and DER, the object parsed before: every transcript of a school shares them. A kept
-object is a fresh twin parsed in full (``.native`` succeeded) before anyone else sees it, so a value that fails to
-parse is never kept, and the verification threads that share it only read it (asn1crypto's later caches on it,
-such as hashes and key identifiers, are single assignments of the same value). In the benchmark (transcripts of
-one class, verified in turn) this saves about a fifth of a verification.
+object is a fresh twin parsed in full (``.native`` succeeded) the second time its DER is seen and before anyone
+else sees it, so a value that fails to parse is never kept, a one-off verification pays nothing for it, and the
+verification threads that share it only read it (asn1crypto's later caches on it, such as hashes and key
+identifiers, are single assignments of the same value). In the benchmark (transcripts of one class, verified in
+turn) this saves about a fifth of a verification.
 """
 
 from __future__ import annotations
@@ -120,18 +121,27 @@ memoised_dotted = property(_memoised_dotted)
 
 _Parsed = TypeVar("_Parsed", bound=core.Asn1Value)
 _KEPT: dict[tuple[type, bytes], Any] = {}
+_SEEN_ONCE: dict[tuple[type, bytes], None] = {}
 _KEPT_MAX = 512
 _KEPT_MAX_DER = 1 << 20  # a larger object (a big CRL) is parsed each time rather than kept
 
 
 def interned(value: _Parsed) -> _Parsed:
-    """The fully parsed object kept for ``value``'s type and DER (kept now if it parses), else ``value``."""
+    """The fully parsed object kept for ``value``'s type and DER, else ``value``.
+
+    A value seen for the first time is only noted: a one-off verification (``sogoc-verify FILE``) does not pay
+    for the full parse. The second time, a fresh twin is parsed in full and kept if that succeeds."""
     der = value.dump()
     if len(der) > _KEPT_MAX_DER:
         return value
     key = (type(value), der)
     found = _KEPT.get(key)
     if found is None:
+        if key not in _SEEN_ONCE:
+            if len(_SEEN_ONCE) >= _KEPT_MAX:
+                _SEEN_ONCE.clear()
+            _SEEN_ONCE[key] = None
+            return value
         twin = type(value).load(der)
         try:
             twin.native  # noqa: B018 -- parse all of it now, so that only values that parse are kept
@@ -140,6 +150,7 @@ def interned(value: _Parsed) -> _Parsed:
         if len(_KEPT) >= _KEPT_MAX:
             _KEPT.clear()
         _KEPT[key] = found = twin
+        _SEEN_ONCE.pop(key, None)
     return found  # type: ignore[no-any-return]
 
 

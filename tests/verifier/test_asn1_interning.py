@@ -36,6 +36,7 @@ def root() -> x509.Certificate:
 def nothing_kept(monkeypatch: pytest.MonkeyPatch) -> dict[Any, Any]:
     kept: dict[Any, Any] = {}
     monkeypatch.setattr(asn1_speedups, "_KEPT", kept)
+    monkeypatch.setattr(asn1_speedups, "_SEEN_ONCE", {})
     return kept
 
 
@@ -43,21 +44,25 @@ def _root_der() -> bytes:
     return pem.unarmor(DEV_ROOT.read_bytes())[2]
 
 
-def test_the_same_der_gives_one_fully_parsed_object_of_that_type(nothing_kept: dict[Any, Any]) -> None:
-    first, second = x509.Certificate.load(_root_der()), x509.Certificate.load(_root_der())
-    kept = asn1_speedups.interned(first)
-    assert asn1_speedups.interned(second) is kept
+def test_a_der_seen_twice_gives_one_fully_parsed_object_of_that_type(nothing_kept: dict[Any, Any]) -> None:
+    first, second, third = (x509.Certificate.load(_root_der()) for _ in range(3))
+    assert asn1_speedups.interned(first) is first and nothing_kept == {}  # the first time: only noted
+    kept = asn1_speedups.interned(second)
+    assert kept is not second and kept is not first  # the second time: a twin, parsed in full, kept
+    assert asn1_speedups.interned(third) is kept
     assert kept.dump() == first.dump() and kept.subject == first.subject
-    assert kept._native is not None  # parsed in full before anyone got it
+    assert kept._native is not None
     two = core.Integer(2)
     version = x509.Version.load(two.dump())  # the same DER as another type
-    assert asn1_speedups.interned(two) is not asn1_speedups.interned(version)
-    assert type(asn1_speedups.interned(version)) is x509.Version
+    for _ in range(2):
+        kept_two, kept_version = asn1_speedups.interned(two), asn1_speedups.interned(version)
+    assert kept_two is not kept_version and type(kept_version) is x509.Version
     assert len(nothing_kept) == 3
 
 
 def test_a_value_that_does_not_parse_in_full_is_returned_as_it_is_and_not_kept(nothing_kept: dict[Any, Any]) -> None:
     broken = x509.Certificate.load(b"\x30\x03\x02\x01\x01")  # a SEQUENCE holding an INTEGER, not a certificate
+    assert asn1_speedups.interned(broken) is broken
     assert asn1_speedups.interned(broken) is broken
     assert nothing_kept == {}
 
@@ -67,10 +72,11 @@ def test_large_values_are_not_kept_and_the_store_is_bounded(
 ) -> None:
     monkeypatch.setattr(asn1_speedups, "_KEPT_MAX_DER", 100)
     cert = x509.Certificate.load(_root_der())
-    assert asn1_speedups.interned(cert) is cert and nothing_kept == {}
+    assert asn1_speedups.interned(cert) is cert and asn1_speedups.interned(cert) is cert and nothing_kept == {}
     monkeypatch.setattr(asn1_speedups, "_KEPT_MAX_DER", 1 << 20)
     monkeypatch.setattr(asn1_speedups, "_KEPT_MAX", 2)
     for value in (1, 2, 3):
+        asn1_speedups.interned(core.Integer(value))
         asn1_speedups.interned(core.Integer(value))
     assert len(nothing_kept) == 1  # cleared when full, then the third kept
 
@@ -95,8 +101,9 @@ def test_reports_are_the_same_with_kept_objects_and_without(
     root: x509.Certificate, nothing_kept: dict[Any, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     files = _files()
-    kept_filled = _reports(files, root)
-    assert nothing_kept  # the certificates, the CRL and the OCSP answers were kept ...
+    kept_filled = _reports(files, root)  # each DER noted the first time, kept the second (CMS, then DSS)
+    assert _reports(files, root) == kept_filled  # every certificate, CRL and OCSP answer now kept ...
+    assert len(nothing_kept) >= 11
     assert _reports(files, root) == kept_filled  # ... and reading them back changes nothing
     monkeypatch.setattr(asn1_speedups, "interned", lambda value: value)
     assert _reports(files, root) == kept_filled  # nor does keeping nothing
@@ -107,7 +114,7 @@ def test_threads_share_the_kept_objects_and_get_the_same_reports(
     root: x509.Certificate, nothing_kept: dict[Any, Any]
 ) -> None:
     expected = _reports([DEMO_TRANSCRIPT], root)
-    nothing_kept.clear()  # the threads parse and keep concurrently
+    nothing_kept.clear()  # the threads note, parse and keep concurrently
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda _: _reports([DEMO_TRANSCRIPT], root), range(8)))
     assert all(r == expected for r in results)
