@@ -18,7 +18,7 @@ Parsed certificates, CRLs and OCSP answers: asn1crypto parses lazily and keeps w
 every verification parses the same school's certificates (GVCN, principal, seal, CA, TSA) and the same CRL afresh
 from the CMS and the DSS, and then parses their names, extensions and keys again field by field. :func:`interned`
 hands back, for the same type and DER, the object parsed before: every transcript of a school shares them. A kept
-object is a fresh twin parsed in full (``.native`` succeeded) the second time its DER is seen and before anyone
+object is a fresh twin parsed in full (``.native`` succeeded) when a second verification sees its DER, before anyone
 else sees it, so a value that fails to parse is never kept, a one-off verification pays nothing for it, and the
 verification threads that share it only read it (asn1crypto's later caches on it, such as hashes and key
 identifiers, are single assignments of the same value). In the benchmark (transcripts of one class, verified in
@@ -27,6 +27,7 @@ turn) this saves about a fifth of a verification.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, TypeVar
 
 from asn1crypto import core, x509
@@ -40,6 +41,7 @@ __all__ = [
     "memoised_ldap_string_prep",
     "memoised_name_eq",
     "memoised_name_hashable",
+    "new_verification",
 ]
 
 _MEMO_MAX = 4096
@@ -121,26 +123,35 @@ memoised_dotted = property(_memoised_dotted)
 
 _Parsed = TypeVar("_Parsed", bound=core.Asn1Value)
 _KEPT: dict[tuple[type, bytes], Any] = {}
-_SEEN_ONCE: dict[tuple[type, bytes], None] = {}
+_SEEN: dict[tuple[type, bytes], int] = {}  # DER seen but not kept yet -> the verification that saw it
 _KEPT_MAX = 512
 _KEPT_MAX_DER = 1 << 20  # a larger object (a big CRL) is parsed each time rather than kept
+_verifications = itertools.count(1)
+_current = 0
+
+
+def new_verification() -> None:
+    """Called as each verification starts: a DER is kept once a later verification sees it again."""
+    global _current
+    _current = next(_verifications)
 
 
 def interned(value: _Parsed) -> _Parsed:
     """The fully parsed object kept for ``value``'s type and DER, else ``value``.
 
-    A value seen for the first time is only noted: a one-off verification (``sogoc-verify FILE``) does not pay
-    for the full parse. The second time, a fresh twin is parsed in full and kept if that succeeds."""
+    A DER is only noted by the first verification that sees it (a one-off verification, ``sogoc-verify FILE``,
+    pays nothing for keeping). When another verification sees it again, a fresh twin is parsed in full and kept
+    if that succeeds. Verifications in other threads only make that happen sooner."""
     der = value.dump()
     if len(der) > _KEPT_MAX_DER:
         return value
     key = (type(value), der)
     found = _KEPT.get(key)
     if found is None:
-        if key not in _SEEN_ONCE:
-            if len(_SEEN_ONCE) >= _KEPT_MAX:
-                _SEEN_ONCE.clear()
-            _SEEN_ONCE[key] = None
+        if _SEEN.get(key, _current) == _current:
+            if len(_SEEN) >= _KEPT_MAX:
+                _SEEN.clear()
+            _SEEN[key] = _current
             return value
         twin = type(value).load(der)
         try:
@@ -150,7 +161,7 @@ def interned(value: _Parsed) -> _Parsed:
         if len(_KEPT) >= _KEPT_MAX:
             _KEPT.clear()
         _KEPT[key] = found = twin
-        _SEEN_ONCE.pop(key, None)
+        _SEEN.pop(key, None)
     return found  # type: ignore[no-any-return]
 
 

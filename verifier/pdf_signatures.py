@@ -154,6 +154,9 @@ async def analyse(
 ) -> VerificationReport:
     """Validate every signature. ``collect(reader)``, when given, is called with the open reader
     before the signatures are validated (same limits, same deadline: see :mod:`verifier.pdf_contents`)."""
+    from verifier.asn1_speedups import new_verification
+
+    new_verification()
     report = replace(base, warnings=list(base.warnings), signatures=[])
     try:
         reader, lenient = open_reader(data, policy)

@@ -36,7 +36,7 @@ def root() -> x509.Certificate:
 def nothing_kept(monkeypatch: pytest.MonkeyPatch) -> dict[Any, Any]:
     kept: dict[Any, Any] = {}
     monkeypatch.setattr(asn1_speedups, "_KEPT", kept)
-    monkeypatch.setattr(asn1_speedups, "_SEEN_ONCE", {})
+    monkeypatch.setattr(asn1_speedups, "_SEEN", {})
     return kept
 
 
@@ -44,9 +44,20 @@ def _root_der() -> bytes:
     return pem.unarmor(DEV_ROOT.read_bytes())[2]
 
 
-def test_a_der_seen_twice_gives_one_fully_parsed_object_of_that_type(nothing_kept: dict[Any, Any]) -> None:
+def _twice(value: Any) -> Any:
+    """``interned(value)`` in one verification, then in the next."""
+    asn1_speedups.new_verification()
+    asn1_speedups.interned(value)
+    asn1_speedups.new_verification()
+    return asn1_speedups.interned(value)
+
+
+def test_a_der_seen_by_a_second_verification_gives_one_fully_parsed_object(nothing_kept: dict[Any, Any]) -> None:
     first, second, third = (x509.Certificate.load(_root_der()) for _ in range(3))
-    assert asn1_speedups.interned(first) is first and nothing_kept == {}  # the first time: only noted
+    asn1_speedups.new_verification()
+    assert asn1_speedups.interned(first) is first and nothing_kept == {}  # the first time: only noted ...
+    assert asn1_speedups.interned(first) is first and nothing_kept == {}  # ... also when seen again in it
+    asn1_speedups.new_verification()
     kept = asn1_speedups.interned(second)
     assert kept is not second and kept is not first  # the second time: a twin, parsed in full, kept
     assert asn1_speedups.interned(third) is kept
@@ -54,16 +65,14 @@ def test_a_der_seen_twice_gives_one_fully_parsed_object_of_that_type(nothing_kep
     assert kept._native is not None
     two = core.Integer(2)
     version = x509.Version.load(two.dump())  # the same DER as another type
-    for _ in range(2):
-        kept_two, kept_version = asn1_speedups.interned(two), asn1_speedups.interned(version)
+    kept_two, kept_version = _twice(two), _twice(version)
     assert kept_two is not kept_version and type(kept_version) is x509.Version
     assert len(nothing_kept) == 3
 
 
 def test_a_value_that_does_not_parse_in_full_is_returned_as_it_is_and_not_kept(nothing_kept: dict[Any, Any]) -> None:
     broken = x509.Certificate.load(b"\x30\x03\x02\x01\x01")  # a SEQUENCE holding an INTEGER, not a certificate
-    assert asn1_speedups.interned(broken) is broken
-    assert asn1_speedups.interned(broken) is broken
+    assert _twice(broken) is broken
     assert nothing_kept == {}
 
 
@@ -72,12 +81,11 @@ def test_large_values_are_not_kept_and_the_store_is_bounded(
 ) -> None:
     monkeypatch.setattr(asn1_speedups, "_KEPT_MAX_DER", 100)
     cert = x509.Certificate.load(_root_der())
-    assert asn1_speedups.interned(cert) is cert and asn1_speedups.interned(cert) is cert and nothing_kept == {}
+    assert _twice(cert) is cert and nothing_kept == {}
     monkeypatch.setattr(asn1_speedups, "_KEPT_MAX_DER", 1 << 20)
     monkeypatch.setattr(asn1_speedups, "_KEPT_MAX", 2)
     for value in (1, 2, 3):
-        asn1_speedups.interned(core.Integer(value))
-        asn1_speedups.interned(core.Integer(value))
+        _twice(core.Integer(value))
     assert len(nothing_kept) == 1  # cleared when full, then the third kept
 
 
@@ -101,8 +109,8 @@ def test_reports_are_the_same_with_kept_objects_and_without(
     root: x509.Certificate, nothing_kept: dict[Any, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     files = _files()
-    kept_filled = _reports(files, root)  # each DER noted the first time, kept the second (CMS, then DSS)
-    assert _reports(files, root) == kept_filled  # every certificate, CRL and OCSP answer now kept ...
+    kept_filled = _reports(files, root)  # each DER noted by the first verification that sees it
+    assert _reports(files, root) == kept_filled  # and kept by the next: every certificate, CRL and OCSP answer ...
     assert len(nothing_kept) >= 11
     assert _reports(files, root) == kept_filled  # ... and reading them back changes nothing
     monkeypatch.setattr(asn1_speedups, "interned", lambda value: value)
