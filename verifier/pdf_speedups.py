@@ -60,6 +60,7 @@ from pyhanko.pdf_utils.misc import PDF_DELIMITERS, PDF_WHITESPACE
 from pyhanko.version import __version__ as PYHANKO_VERSION
 
 from verifier import asn1_speedups
+from verifier.pdf_dict_reader import fast_read_dictionary
 from verifier.pdf_usage_walk import fast_load_reverse_xref_cache
 
 __all__ = [
@@ -324,6 +325,7 @@ def install() -> bool:
     pdf_reader.HistoricalResolver._subsume_object = fast_subsume_object  # type: ignore[method-assign]
     pdf_reader.HistoricalResolver._load_reverse_xref_cache = fast_load_reverse_xref_cache  # type: ignore[method-assign]
     generic.ArrayObject.read_from_stream = staticmethod(fast_read_array)  # type: ignore[method-assign,assignment]
+    generic.DictionaryObject.read_from_stream = staticmethod(fast_read_dictionary)  # type: ignore[method-assign,assignment]
     generic.read_non_whitespace = misc.read_non_whitespace = fast_read_non_whitespace
     generic._decode_name = memoised_decode_name
     generic.NameObject.write_to_stream = memoised_write_name  # type: ignore[method-assign]
