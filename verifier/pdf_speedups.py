@@ -247,8 +247,8 @@ def fast_read_array(stream: IO[bytes], container_ref: Any, in_content_stream: An
     floating, integer = generic.FloatObject, generic.NumberObject
     arr = generic.ArrayObject(
         [
-            _new_decimal(floating, token.decode("ascii")) if b"." in token else _new_int(integer, int(token))
-            for token in numbers.group(1).split()
+            _new_decimal(floating, token) if "." in token else _new_int(integer, int(token))
+            for token in numbers.group(1).decode("ascii").split()  # the pattern admits only ASCII
         ]
     )
     for number in arr:
