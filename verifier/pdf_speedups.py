@@ -38,7 +38,8 @@ plain numbers with one match and builds the same ``NumberObject``/``FloatObject`
 Historical revisions: difference analysis reads each revision through a ``HistoricalResolver``, which copies every
 object it reads and, for every value inside, first builds a ``Reference`` to the value's container, then returns
 numbers, names and strings unchanged (about 1,700 values per verification). :func:`fast_subsume_object` returns
-those unchanged at once; containers, references and anything unusual go to pyHanko's own method.
+those unchanged at once, and copies an array holding only those (a font's ``/Widths``) in one step; other
+containers, references and anything unusual go to pyHanko's own method.
 
 The asn1crypto memos (certificate names, object identifiers, parsed certificates) are in
 :mod:`verifier.asn1_speedups`; :func:`install` installs them too.
@@ -276,6 +277,15 @@ def fast_subsume_object(self: Any, obj: Any) -> Any:
     without the ``Reference`` pyHanko builds first and only uses for containers. Anything else is pyHanko's."""
     if type(obj) in _PRIMITIVES and type(obj.container_ref) is generic.Reference:
         return obj
+    if (
+        type(obj) is generic.ArrayObject
+        and type(obj.container_ref) is generic.Reference
+        and all(type(v) in _PRIMITIVES and type(v.container_ref) is generic.Reference for v in obj)
+    ):  # a font's /Widths: pyHanko's copy of the array, holding the same primitives
+        ref = obj.container_ref
+        copy = generic.ArrayObject(obj)
+        copy.container_ref = generic.Reference(idnum=ref.idnum, generation=ref.generation, pdf=self)
+        return copy
     return _ORIGINAL_SUBSUME(self, obj)
 
 

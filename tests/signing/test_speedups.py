@@ -435,6 +435,14 @@ def test_subsuming_anything_else_is_pyhankos_own() -> None:
         fast, original = speedups.fast_subsume_object(resolver, obj), speedups._ORIGINAL_SUBSUME(resolver, obj)
         assert type(fast) is type(original) and fast == original and fast is not obj
         assert fast.container_ref == original.container_ref and fast.container_ref.get_pdf_handler() is resolver
+    numbers = generic.ArrayObject([generic.FloatObject("600.0977"), generic.NumberObject(3), generic.NameObject("/W")])
+    for obj in (numbers, *numbers):
+        obj.container_ref = container
+    fast, original = speedups.fast_subsume_object(resolver, numbers), speedups._ORIGINAL_SUBSUME(resolver, numbers)
+    assert type(fast) is generic.ArrayObject and fast is not numbers
+    assert [(type(x), x, x.container_ref) for x in fast] == [(type(x), x, x.container_ref) for x in original]
+    assert all(a is b for a, b in zip(fast, original, strict=True))  # the same primitives, not copies
+    assert fast.container_ref == original.container_ref and fast.container_ref.get_pdf_handler() is resolver
     orphan = generic.NumberObject(1)  # no container: pyHanko's error
     with pytest.raises(PdfReadError):
         speedups._ORIGINAL_SUBSUME(resolver, orphan)
