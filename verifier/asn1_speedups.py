@@ -42,6 +42,7 @@ __all__ = [
     "memoised_name_eq",
     "memoised_name_hashable",
     "new_verification",
+    "once_per_signed_data_extract_certs_for_validation",
 ]
 
 _MEMO_MAX = 4096
@@ -186,6 +187,29 @@ def interning_extract_certificate_info(signed_data: Any) -> Any:
     )
 
 
+def _original_extract_certs_for_validation() -> Any:
+    from pyhanko.sign.validation import generic_cms
+
+    return generic_cms.extract_certs_for_validation
+
+
+_ORIGINAL_EXTRACT_FOR_VALIDATION = _original_extract_certs_for_validation()
+
+
+def once_per_signed_data_extract_certs_for_validation(signed_data: Any) -> Any:
+    """pyHanko's ``extract_certs_for_validation``, computed once per ``SignedData`` object (a pure function of it).
+
+    pyHanko asks twice for each signature (the embedded signature's certificate information, then the CMS
+    validation), and never changes a SignedData it validates. The answer is kept on the parsed ``SignedData``
+    itself, so it lives and dies with that one document's signature (asn1crypto's copies do not carry it); an
+    error is not kept, and is raised again on the next call."""
+    info = signed_data.__dict__.get("_sogoc_certs_for_validation")
+    if info is None:
+        info = _ORIGINAL_EXTRACT_FOR_VALIDATION(signed_data)
+        signed_data._sogoc_certs_for_validation = info
+    return info
+
+
 def install() -> None:
     """Install the asn1crypto memos (they depend on asn1crypto only)."""
     x509.NameTypeAndValue._ldap_string_prep = memoised_ldap_string_prep
@@ -200,3 +224,4 @@ def install_pyhanko_hooks() -> None:
     from pyhanko.sign.validation import generic_cms
 
     generic_cms.extract_certificate_info = interning_extract_certificate_info
+    generic_cms.extract_certs_for_validation = once_per_signed_data_extract_certs_for_validation

@@ -59,8 +59,7 @@ def fast_load_reverse_xref_cache(self: Any) -> None:
                     v,
                     cur_path.cons(k),
                     seen_in_path,
-                    is_struct_tree
-                    or (k == "/K" and cur_path.head == "/StructTreeRoot" and cur_path.tail == root_path),
+                    is_struct_tree or (k == "/K" and cur_path.head == "/StructTreeRoot" and cur_path.tail == root_path),
                 )
         elif isinstance(obj, generic.ArrayObject):
             for ix, v in enumerate(obj):

@@ -126,3 +126,31 @@ def test_threads_share_the_kept_objects_and_get_the_same_reports(
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda _: _reports([DEMO_TRANSCRIPT], root), range(8)))
     assert all(r == expected for r in results)
+
+
+def test_the_certificates_for_validation_are_extracted_once_per_signed_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation.errors import SignatureValidationError
+
+    calls: list[object] = []
+
+    def counted(signed_data: Any) -> Any:
+        calls.append(signed_data)
+        return original(signed_data)
+
+    original = asn1_speedups._ORIGINAL_EXTRACT_FOR_VALIDATION
+    monkeypatch.setattr(asn1_speedups, "_ORIGINAL_EXTRACT_FOR_VALIDATION", counted)
+    extract = asn1_speedups.once_per_signed_data_extract_certs_for_validation
+    first, second = PdfFileReader(BytesIO(DEMO_TRANSCRIPT.read_bytes())).embedded_signatures[:2]
+    info = extract(first.signed_data)
+    assert extract(first.signed_data) is info and info.signer_cert is not None
+    assert extract(second.signed_data) is not info  # another signature, its own answer
+    assert len(calls) == 2
+    without_certificates = first.signed_data.copy()
+    without_certificates["certificates"] = []
+    for _ in range(2):  # an error is raised each time, never kept
+        with pytest.raises(SignatureValidationError):
+            extract(without_certificates)
+    assert len(calls) == 4
