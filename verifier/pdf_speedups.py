@@ -58,11 +58,12 @@ from typing import IO, Any
 from pyhanko.pdf_utils import generic, misc
 from pyhanko.pdf_utils import reader as pdf_reader
 from pyhanko.pdf_utils.misc import PDF_DELIMITERS, PDF_WHITESPACE
+from pyhanko.sign.diff_analysis import policies as diff_policies
 from pyhanko.version import __version__ as PYHANKO_VERSION
 
 from verifier import asn1_speedups
 from verifier.pdf_dict_reader import fast_read_dictionary
-from verifier.pdf_usage_walk import fast_load_reverse_xref_cache
+from verifier.pdf_usage_walk import fast_load_reverse_xref_cache, once_per_revision_find_orphans
 
 __all__ = [
     "fast_read_array",
@@ -334,6 +335,7 @@ def install() -> bool:
     generic.read_until_delimiter = fast_read_until_delimiter
     pdf_reader.HistoricalResolver._subsume_object = fast_subsume_object  # type: ignore[method-assign]
     pdf_reader.HistoricalResolver._load_reverse_xref_cache = fast_load_reverse_xref_cache  # type: ignore[method-assign]
+    diff_policies._find_orphans = once_per_revision_find_orphans
     generic.ArrayObject.read_from_stream = staticmethod(fast_read_array)  # type: ignore[method-assign,assignment]
     generic.DictionaryObject.read_from_stream = staticmethod(fast_read_dictionary)  # type: ignore[method-assign,assignment]
     generic.read_non_whitespace = misc.read_non_whitespace = fast_read_non_whitespace

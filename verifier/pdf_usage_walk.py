@@ -1,4 +1,4 @@
-"""pyHanko's reverse-reference walk (``HistoricalResolver._load_reverse_xref_cache``), with the same result, faster.
+"""pyHanko's reference walks for difference analysis, with the same results, faster.
 
 Difference analysis asks, for every object a later revision overwrites, by which paths the signed revision reached
 it from the trailer. pyHanko answers by walking the whole object graph of the signed revision once and recording
@@ -13,6 +13,9 @@ returns at once for such values), and the key is compared before the path. The p
 special cases, the cycle check and the resulting paths are pyHanko's, copied as they are. Installed by
 :func:`verifier.pdf_speedups.install` for the pyHanko versions it lists; a test compares both walks on every
 revision of the shared corpus.
+
+:func:`once_per_revision_find_orphans` keeps pyHanko's answer to which of a revision's new objects nothing
+reaches: it depends on the revision only, and difference analysis asks again for each older signature.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Any
 from pyhanko.pdf_utils import generic, misc
 from pyhanko.pdf_utils import reader as pdf_reader
 
-__all__ = ["fast_load_reverse_xref_cache", "original_load_reverse_xref_cache"]
+__all__ = ["fast_load_reverse_xref_cache", "once_per_revision_find_orphans", "original_load_reverse_xref_cache"]
 
 original_load_reverse_xref_cache = pdf_reader.HistoricalResolver._load_reverse_xref_cache
 _CONTAINERS = (generic.IndirectObject, generic.DictionaryObject, generic.ArrayObject)
@@ -70,6 +73,28 @@ def fast_load_reverse_xref_cache(self: Any) -> None:
     self._indirect_object_access_cache = {
         ref: {pdf_reader.RawPdfPath(*reversed(list(p))) for p in paths} for ref, paths in collected.items()
     }
+
+
+def once_per_revision_find_orphans(hist_rev: Any) -> set[generic.Reference]:
+    """pyHanko 0.38's ``_find_orphans`` (``sign/diff_analysis/policies.py``), computed once per revision.
+
+    It depends on the revision only, but difference analysis asks again for every older signature that the
+    revision is compared with (the last revision of a transcript: twice). The answer is kept on the revision's
+    resolver, which the reader itself keeps; each caller gets its own copy, and an error is not kept."""
+    orphans = hist_rev.__dict__.get("_sogoc_orphans")
+    if orphans is None:
+        orphans = frozenset(_ORIGINAL_FIND_ORPHANS(hist_rev))
+        hist_rev._sogoc_orphans = orphans
+    return set(orphans)
+
+
+def _original_find_orphans() -> Any:
+    from pyhanko.sign.diff_analysis import policies
+
+    return policies._find_orphans
+
+
+_ORIGINAL_FIND_ORPHANS = _original_find_orphans()
 
 
 def _page_tree_nodes(self: Any) -> dict[generic.Reference, Any]:

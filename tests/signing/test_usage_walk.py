@@ -108,3 +108,38 @@ def _circular_page_tree(w: PdfFileWriter, root: generic.DictionaryObject) -> Non
 @pytest.mark.parametrize("build", [_struct_tree, _cycles_and_links, _circular_page_tree])
 def test_structure_trees_cycles_page_links_and_broken_trees_get_pyhankos_answer(build: Any) -> None:
     _assert_same_walks(_document(build))
+
+
+def test_orphans_are_pyhankos_and_found_once_per_revision(
+    signed_steps: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from verifier import pdf_usage_walk
+
+    original = pdf_usage_walk._ORIGINAL_FIND_ORPHANS
+    calls: list[int] = []
+
+    def counted(hist_rev: Any) -> Any:
+        calls.append(hist_rev.revision)
+        return original(hist_rev)
+
+    monkeypatch.setattr(pdf_usage_walk, "_ORIGINAL_FIND_ORPHANS", counted)
+    for data in (signed_steps["sealed"], *(p.read_bytes() for p in CORPUS_PDFS[:12])):
+        try:
+            reader = PdfFileReader(BytesIO(data), strict=False)
+            revisions = range(1, reader.xrefs.total_revisions)
+        except Exception:  # a file pyHanko cannot open
+            continue
+        for revision in revisions:
+            resolver = reader.get_historical_resolver(revision)
+            try:
+                expected = original(PdfFileReader(BytesIO(data), strict=False).get_historical_resolver(revision))
+            except Exception as e:  # the same error, and it is not kept
+                for _ in range(2):
+                    with pytest.raises(type(e)):
+                        pdf_usage_walk.once_per_revision_find_orphans(resolver)
+                continue
+            calls.clear()
+            first = pdf_usage_walk.once_per_revision_find_orphans(resolver)
+            first.add(generic.Reference(999_999, 0))  # a caller's changes stay its own
+            again = pdf_usage_walk.once_per_revision_find_orphans(resolver)
+            assert again == expected and calls == [revision]
