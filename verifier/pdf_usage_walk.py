@@ -9,7 +9,8 @@ tree's ``/K``, by comparing the path first.
 
 :func:`fast_load_reverse_xref_cache` is pyHanko 0.38's method (``pdf_utils/reader.py``) with these two changes
 only: a value that is not a reference, dictionary or array is skipped before its path is built (pyHanko's walk
-returns at once for such values), and the key is compared before the path. The page-tree and structure-tree
+returns at once for such values), the key is compared before the path, and the references on the current path
+(the cycle check) are a tuple rather than a linked list walked by a generator. The page-tree and structure-tree
 special cases, the cycle check and the resulting paths are pyHanko's, copied as they are. Installed by
 :func:`verifier.pdf_speedups.install` for the pyHanko versions it lists; a test compares both walks on every
 revision of the shared corpus.
@@ -41,13 +42,13 @@ def fast_load_reverse_xref_cache(self: Any) -> None:
     collected: defaultdict[generic.Reference, set[Any]] = defaultdict(set)
     root_path = misc.ConsList.sing("/Root")
 
-    def walk(obj: Any, cur_path: Any, seen_in_path: Any, is_struct_tree: bool) -> None:
+    def walk(obj: Any, cur_path: Any, seen_in_path: tuple[generic.Reference, ...], is_struct_tree: bool) -> None:
         if isinstance(obj, generic.IndirectObject):
             obj_ref = obj.reference
             if obj_ref in seen_in_path:
                 return
             collected[obj_ref].add(cur_path)
-            seen_in_path = seen_in_path.cons(obj_ref)
+            seen_in_path = (*seen_in_path, obj_ref)
             obj = self(obj_ref)
             # only enter a page tree node via its canonical path through the tree (pyHanko's comment explains why)
             if page_tree_nodes.get(obj_ref, cur_path) != cur_path:
@@ -69,7 +70,7 @@ def fast_load_reverse_xref_cache(self: Any) -> None:
                 if isinstance(v, _CONTAINERS):
                     walk(v, cur_path.cons(ix), seen_in_path, is_struct_tree)
 
-    walk(self.trailer_view, misc.ConsList.empty(), misc.ConsList.empty(), False)
+    walk(self.trailer_view, misc.ConsList.empty(), (), False)
     self._indirect_object_access_cache = {
         ref: {pdf_reader.RawPdfPath(*reversed(list(p))) for p in paths} for ref, paths in collected.items()
     }
