@@ -21,8 +21,9 @@ hands back, for the same type and DER, the object parsed before: every transcrip
 object is a fresh twin parsed in full (``.native`` succeeded) when a second verification sees its DER, before anyone
 else sees it, so a value that fails to parse is never kept, a one-off verification pays nothing for it, and the
 verification threads that share it only read it (asn1crypto's later caches on it, such as hashes and key
-identifiers, are single assignments of the same value). In the benchmark (transcripts of one class, verified in
-turn) this saves about a fifth of a verification.
+identifiers, are single assignments of the same value). The stores are bounded (512 objects and 8 MiB of DER
+each; an object over 256 KiB is never kept), so files uploaded by strangers cannot make a verifier hold more. In
+the benchmark (transcripts of one class, verified in turn) this saves about a fifth of a verification.
 """
 
 from __future__ import annotations
@@ -117,10 +118,37 @@ memoised_dotted = property(_memoised_dotted)
 
 
 _Parsed = TypeVar("_Parsed", bound=core.Asn1Value)
-_KEPT: dict[tuple[type, bytes], Any] = {}
-_SEEN: dict[tuple[type, bytes], int] = {}  # DER seen but not kept yet -> the verification that saw it
-_KEPT_MAX = 512
-_KEPT_MAX_DER = 1 << 20  # a larger object (a big CRL) is parsed each time rather than kept
+_KEPT_MAX = 512  # objects in each store
+_KEPT_MAX_BYTES = 8 << 20  # DER bytes in each store: kept objects are parsed in full, several times their DER
+_KEPT_MAX_DER = 256 << 10  # a larger object (a big CRL) is parsed each time rather than kept
+
+
+class _Store:
+    """A dict from (type, DER) that empties itself rather than hold more than ``_KEPT_MAX`` entries or
+    ``_KEPT_MAX_BYTES`` of DER, so files from strangers cannot make a verifier keep more."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[type, bytes], Any] = {}
+        self.der_bytes = 0
+
+    def put(self, key: tuple[type, bytes], value: Any) -> None:
+        if len(self.entries) >= _KEPT_MAX or self.der_bytes + len(key[1]) > _KEPT_MAX_BYTES:
+            self.clear()
+        if key not in self.entries:
+            self.der_bytes += len(key[1])
+        self.entries[key] = value
+
+    def discard(self, key: tuple[type, bytes]) -> None:
+        if self.entries.pop(key, None) is not None:
+            self.der_bytes -= len(key[1])
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.der_bytes = 0
+
+
+_KEPT = _Store()  # (type, DER) -> the fully parsed object
+_SEEN = _Store()  # (type, DER) seen but not kept yet -> the verification that saw it
 _verifications = itertools.count(1)
 _current = 0
 
@@ -141,22 +169,19 @@ def interned(value: _Parsed) -> _Parsed:
     if len(der) > _KEPT_MAX_DER:
         return value
     key = (type(value), der)
-    found = _KEPT.get(key)
+    found = _KEPT.entries.get(key)
     if found is None:
-        if _SEEN.get(key, _current) == _current:
-            if len(_SEEN) >= _KEPT_MAX:
-                _SEEN.clear()
-            _SEEN[key] = _current
+        if _SEEN.entries.get(key, _current) == _current:
+            _SEEN.put(key, _current)
             return value
         twin = type(value).load(der)
         try:
             twin.native  # noqa: B018 -- parse all of it now, so that only values that parse are kept
         except Exception:
             return value
-        if len(_KEPT) >= _KEPT_MAX:
-            _KEPT.clear()
-        _KEPT[key] = found = twin
-        _SEEN.pop(key, None)
+        _KEPT.put(key, twin)
+        _SEEN.discard(key)
+        found = twin
     return found  # type: ignore[no-any-return]
 
 

@@ -34,10 +34,11 @@ def root() -> x509.Certificate:
 
 @pytest.fixture
 def nothing_kept(monkeypatch: pytest.MonkeyPatch) -> dict[Any, Any]:
-    kept: dict[Any, Any] = {}
+    """The kept objects (a fresh, empty store for the test)."""
+    kept = asn1_speedups._Store()
     monkeypatch.setattr(asn1_speedups, "_KEPT", kept)
-    monkeypatch.setattr(asn1_speedups, "_SEEN", {})
-    return kept
+    monkeypatch.setattr(asn1_speedups, "_SEEN", asn1_speedups._Store())
+    return kept.entries
 
 
 def _root_der() -> bytes:
@@ -87,6 +88,15 @@ def test_large_values_are_not_kept_and_the_store_is_bounded(
     for value in (1, 2, 3):
         _twice(core.Integer(value))
     assert len(nothing_kept) == 1  # cleared when full, then the third kept
+    monkeypatch.setattr(asn1_speedups, "_KEPT_MAX", 512)
+    monkeypatch.setattr(asn1_speedups, "_KEPT_MAX_BYTES", len(cert.dump()) + 4)  # room for one INTEGER more
+    nothing_kept.clear()
+    asn1_speedups._KEPT.der_bytes = 0
+    _twice(cert)
+    assert asn1_speedups._KEPT.der_bytes == len(cert.dump())
+    _twice(core.Integer(7))
+    _twice(core.Integer(8))  # over the byte budget: the store empties itself first
+    assert len(nothing_kept) == 1 and asn1_speedups._KEPT.der_bytes == len(core.Integer(8).dump())
 
 
 def _reports(paths: list[Path], root: x509.Certificate) -> list[dict[str, Any]]:
