@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -65,6 +66,18 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sogoc-verify", description="Kiểm tra chữ ký số trong tệp PDF / verify the signatures in a PDF"
     )
     return add_arguments(p)
+
+
+def _emit(text: str) -> None:
+    """Print the result. A reader that stopped early (``sogoc-verify FILE | head``) is not an error: the exit code
+    still gives the verdict, and nothing is printed about the closed pipe."""
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python flushes stdout again at exit: point it at /dev/null so that this flush cannot fail too
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _err(vi: str, en: str) -> int:
@@ -225,10 +238,10 @@ def run(args: argparse.Namespace) -> int:
         body = report_dict(report, ledger)
         if years:
             body["years"] = years
-        print(json.dumps(body, ensure_ascii=False, indent=2))
+        _emit(json.dumps(body, ensure_ascii=False, indent=2))
     else:
         hinted = not roots and report.document == "signed"
-        print(_human(report, args.file, hinted=hinted, ledger=ledger, years=years))
+        _emit(_human(report, args.file, hinted=hinted, ledger=ledger, years=years))
     if report.document != "signed":
         return report.exit_code
     return EXIT_CODES[combined(report, ledger)[0]]

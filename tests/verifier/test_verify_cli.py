@@ -98,3 +98,19 @@ def test_sogoc_verify_console_script(tmp_path: Path) -> None:
         [str(exe), str(_unsigned_pdf(tmp_path)), "--offline"], capture_output=True, text=True, timeout=60, check=False
     )
     assert proc.returncode == 3, proc.stdout + proc.stderr
+
+
+def test_a_reader_that_stops_early_gets_no_traceback_and_the_verdicts_exit_code(tmp_path: Path) -> None:
+    exe = BIN / "sogoc-verify"
+    if not exe.exists():
+        pytest.skip("sogoc-verify not installed (pip install -e .)")
+    proc = subprocess.Popen(
+        [str(exe), str(_unsigned_pdf(tmp_path)), "--offline"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # as `| head -0` does: the result's first write finds the pipe closed
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 3  # unsigned, as when the whole result is read
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
