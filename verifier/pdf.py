@@ -54,7 +54,7 @@ from asn1crypto import x509
 from verifier.pdf_contents import ContentRequest, PdfContents, collect_contents
 from verifier.pdf_guards import HostileInput, format_failure, has_pdf_header, prescan, run_with_deadline
 from verifier.pdf_policy import DEFAULT_POLICY, Deadline, MiB, PdfTooLargeError, VerificationPolicy
-from verifier.pdf_signatures import analyse, open_reader, preload
+from verifier.pdf_signatures import analyse, forget_parsed_objects, open_reader, preload
 from verifier.report import INDETERMINATE, VerificationReport
 
 __all__ = [
@@ -171,7 +171,10 @@ def read_pdf_contents(
             reader, _ = open_reader(data, policy, signatures=False)
         except Exception:  # not readable: nothing to collect
             return base
-        collect(reader)
+        try:
+            collect(reader)
+        finally:
+            forget_parsed_objects(reader)
         return base
 
     run_with_deadline(parse_and_collect, policy, base, deadline)

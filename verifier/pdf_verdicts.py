@@ -77,7 +77,8 @@ def judge(s: CheckedSignature, status: Any) -> None:
     rep.docmdp_ok = status.docmdp_ok
     diff = status.diff_result
     if isinstance(diff, DiffResult):
-        rep.changed_form_fields = sorted(diff.changed_form_fields)
+        # plain str: a PDF string would keep its reader, and every object it parsed, alive with the report
+        rep.changed_form_fields = sorted(str(f) for f in diff.changed_form_fields)
     elif diff is not None:
         rep.detail = short_text(diff, 300)
     if s.kind == "document_timestamp":
