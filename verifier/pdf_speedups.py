@@ -42,7 +42,8 @@ those unchanged at once, and copies an array holding only those (a font's ``/Wid
 containers, references and anything unusual go to pyHanko's own method.
 
 The asn1crypto memos (certificate names, object identifiers, parsed certificates) are in
-:mod:`verifier.asn1_speedups`; :func:`install` installs them too.
+:mod:`verifier.asn1_speedups`, and the memo of successful signature checks in :mod:`verifier.signature_memo`;
+:func:`install` installs them too.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ from pyhanko.pdf_utils.misc import PDF_DELIMITERS, PDF_WHITESPACE
 from pyhanko.sign.diff_analysis import policies as diff_policies
 from pyhanko.version import __version__ as PYHANKO_VERSION
 
-from verifier import asn1_speedups
+from verifier import asn1_speedups, signature_memo
 from verifier.pdf_dict_reader import fast_read_dictionary
 from verifier.pdf_usage_walk import fast_load_reverse_xref_cache, once_per_revision_find_orphans
 
@@ -329,6 +330,7 @@ def install() -> bool:
     if PYHANKO_VERSION not in SUPPORTED_PYHANKO:
         return False
     asn1_speedups.install_pyhanko_hooks()
+    signature_memo.install()
     generic.read_hex_string_from_stream = fast_read_hex_string_from_stream
     generic._read_string_literal_bytes = fast_read_string_literal_bytes
     generic.TextStringObject.write_to_stream = fast_write_text_string  # type: ignore[method-assign]

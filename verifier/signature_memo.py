@@ -1,0 +1,83 @@
+"""Signature checks that succeeded, remembered, with identical results.
+
+Each verification of a transcript checks about 18 raw signatures (pyhanko-certvalidator's ``_validate_raw``): the
+signers' CMS signatures and timestamp tokens, but also each certificate's signature on its path, the OCSP answers
+and the CRL in the document's DSS. The last ones are the same bytes in every transcript a school issues: of the 18,
+14 were checked, with the same inputs, by the verification of another transcript of the same class. Each costs
+about 70 µs (loading the public key, then an RSA verification).
+
+A raw signature check is a pure function of its inputs: the signature, the signed bytes, the public key, the
+signature algorithm, and the two fields of the validation context. :func:`remembered_validate_raw` keeps a digest
+of those inputs once pyhanko-certvalidator's own check has *succeeded* for them, and answers the same inputs again
+without redoing it. A failure is never kept, so it is raised again by the original check, with its own error. The
+digest is SHA-256 over all the inputs, each prefixed by its length, so two different inputs never share one; the
+memo is bounded (a full memo is emptied), so a stream of strangers' files cannot make a verifier hold more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+__all__ = ["SUPPORTED_CERTVALIDATOR", "install", "remembered_validate_raw"]
+
+_MEMO_MAX = 4096
+_CHECKED: set[bytes] = set()
+
+
+def _original_validate_raw() -> Any:
+    from pyhanko_certvalidator import sig_validate
+
+    return sig_validate._validate_raw
+
+
+_ORIGINAL_VALIDATE_RAW = _original_validate_raw()
+
+
+def _inputs_digest(signature: bytes, signed_data: bytes, public_key_info: Any, algorithm: Any, context: Any) -> bytes:
+    digest = hashlib.sha256()
+    for part in (
+        bytes(signature),
+        bytes(signed_data),
+        public_key_info.dump(),
+        algorithm.dump(),
+        repr((context.contextual_md_algorithm, bool(context.prehashed))).encode(),
+    ):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.digest()
+
+
+def remembered_validate_raw(
+    signature: bytes,
+    signed_data: bytes,
+    public_key_info: Any,
+    signature_algorithm: Any,
+    context: Any = None,
+) -> None:
+    """pyhanko-certvalidator's ``_validate_raw`` (raises on a bad signature), not redone for inputs it accepted."""
+    from pyhanko_certvalidator.sig_validate import DEFAULT_VALIDATION_CONTEXT
+
+    context = DEFAULT_VALIDATION_CONTEXT if context is None else context
+    key = _inputs_digest(signature, signed_data, public_key_info, signature_algorithm, context)
+    if key in _CHECKED:
+        return
+    _ORIGINAL_VALIDATE_RAW(signature, signed_data, public_key_info, signature_algorithm, context)
+    if len(_CHECKED) >= _MEMO_MAX:
+        _CHECKED.clear()
+    _CHECKED.add(key)
+
+
+SUPPORTED_CERTVALIDATOR = frozenset({"0.33.0"})
+
+
+def install() -> bool:
+    """Remember pyhanko-certvalidator's successful raw signature checks, if it is a version this was checked
+    against: its ``DefaultSignatureValidator`` looks ``_validate_raw`` up in its module on every call."""
+    from pyhanko_certvalidator import sig_validate
+    from pyhanko_certvalidator.version import __version__
+
+    if __version__ not in SUPPORTED_CERTVALIDATOR:
+        return False
+    sig_validate._validate_raw = remembered_validate_raw
+    return True
