@@ -67,9 +67,18 @@ _ORIGINAL_NAME_HASHABLE = x509.Name.hashable
 _HASHABLE: dict[bytes, str] = {}
 
 
+def _name_der(name: Any) -> bytes:
+    """The Name's DER: kept with the Name when it is inside a kept object (:func:`interned`), which nothing changes.
+
+    ``dump()`` walks every attribute of the name to see whether one changed, each time: about 150 times per
+    verification, on the names of the same few kept certificates, CRLs and OCSP answers."""
+    der = name.__dict__.get("_sogoc_der")
+    return der if der is not None else name.dump()  # type: ignore[no-any-return]
+
+
 def _memoised_name_hashable(self: Any) -> str:
     """asn1crypto's ``Name.hashable`` (what path building compares names by), memoised by the Name's DER."""
-    return _remembered(_HASHABLE, self.dump(), lambda: str(_ORIGINAL_NAME_HASHABLE.fget(self)))
+    return _remembered(_HASHABLE, _name_der(self), lambda: str(_ORIGINAL_NAME_HASHABLE.fget(self)))
 
 
 memoised_name_hashable = property(_memoised_name_hashable)
@@ -82,7 +91,7 @@ def memoised_name_eq(self: Any, other: object) -> bool:
     """asn1crypto's ``Name.__eq__`` (RFC 5280 comparison), memoised by the two Names' DER."""
     if not isinstance(other, x509.Name):
         return False
-    return _remembered(_NAME_EQ, (self.dump(), other.dump()), lambda: bool(_ORIGINAL_NAME_EQ(self, other)))
+    return _remembered(_NAME_EQ, (_name_der(self), _name_der(other)), lambda: bool(_ORIGINAL_NAME_EQ(self, other)))
 
 
 _ORIGINAL_PREP = x509.NameTypeAndValue._ldap_string_prep
@@ -179,10 +188,26 @@ def interned(value: _Parsed) -> _Parsed:
             twin.native  # noqa: B018 -- parse all of it now, so that only values that parse are kept
         except Exception:
             return value
+        _remember_name_ders(twin)
         _KEPT.put(key, twin)
         _SEEN.discard(key)
         found = twin
     return found  # type: ignore[no-any-return]
+
+
+def _remember_name_ders(value: core.Asn1Value) -> None:
+    """Keep each Name's DER with the Name (see :func:`_name_der`), in a fully parsed object about to be kept."""
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, x509.Name):
+            item._sogoc_der = item.dump()
+        elif isinstance(item, core.Choice):
+            stack.append(item._parsed)
+        elif isinstance(item, core.Any | core.ParsableOctetString):
+            stack.append(item._parsed[0] if item._parsed else None)
+        elif isinstance(item, core.Sequence | core.SequenceOf):
+            stack.extend(item.children or ())
 
 
 def _original_extract_certificate_info() -> Any:

@@ -71,6 +71,21 @@ def test_a_der_seen_by_a_second_verification_gives_one_fully_parsed_object(nothi
     assert len(nothing_kept) == 3
 
 
+def test_the_names_inside_a_kept_object_keep_their_der_and_compare_as_asn1crypto_does(
+    nothing_kept: dict[Any, Any],
+) -> None:
+    loaded = x509.Certificate.load(_root_der())
+    assert "_sogoc_der" not in loaded.subject.__dict__  # a Name outside the kept objects: dumped when compared
+    kept = _twice(x509.Certificate.load(_root_der()))
+    for name in (kept.subject, kept.issuer):
+        assert name.__dict__["_sogoc_der"] == loaded.subject.dump()  # a self-signed root: both are its subject
+        assert asn1_speedups._memoised_name_hashable(name) == asn1_speedups._ORIGINAL_NAME_HASHABLE.fget(loaded.subject)
+        assert asn1_speedups.memoised_name_eq(name, loaded.subject) and not asn1_speedups.memoised_name_eq(name, 1)
+    other = x509.Name.build({"common_name": "Trường THPT Khác"})
+    assert not asn1_speedups.memoised_name_eq(kept.subject, other)
+    assert asn1_speedups.memoised_name_eq(other, x509.Name.build({"common_name": "trường  thpt khác"}))
+
+
 def test_a_value_that_does_not_parse_in_full_is_returned_as_it_is_and_not_kept(nothing_kept: dict[Any, Any]) -> None:
     broken = x509.Certificate.load(b"\x30\x03\x02\x01\x01")  # a SEQUENCE holding an INTEGER, not a certificate
     assert _twice(broken) is broken
