@@ -64,7 +64,11 @@ from pyhanko.version import __version__ as PYHANKO_VERSION
 
 from verifier import asn1_speedups, signature_memo
 from verifier.pdf_dict_reader import fast_read_dictionary
-from verifier.pdf_usage_walk import fast_load_reverse_xref_cache, once_per_revision_find_orphans
+from verifier.pdf_usage_walk import (
+    fast_collect_dependencies,
+    fast_load_reverse_xref_cache,
+    once_per_revision_find_orphans,
+)
 
 __all__ = [
     "fast_read_array",
@@ -337,6 +341,7 @@ def install() -> bool:
     generic.read_until_delimiter = fast_read_until_delimiter
     pdf_reader.HistoricalResolver._subsume_object = fast_subsume_object  # type: ignore[method-assign]
     pdf_reader.HistoricalResolver._load_reverse_xref_cache = fast_load_reverse_xref_cache  # type: ignore[method-assign]
+    pdf_reader.HistoricalResolver.collect_dependencies = fast_collect_dependencies  # type: ignore[method-assign]
     diff_policies._find_orphans = once_per_revision_find_orphans
     generic.ArrayObject.read_from_stream = staticmethod(fast_read_array)  # type: ignore[method-assign,assignment]
     generic.DictionaryObject.read_from_stream = staticmethod(fast_read_dictionary)  # type: ignore[method-assign,assignment]

@@ -15,6 +15,15 @@ special cases, the cycle check and the resulting paths are pyHanko's, copied as 
 :func:`verifier.pdf_speedups.install` for the pyHanko versions it lists; a test compares both walks on every
 revision of the shared corpus.
 
+The walk reads each object as pyHanko's does, through the revision's resolver, except that an object the file has
+not changed since the revision is read from the reader's shared cache (:func:`_walk_resolver`) instead of being
+copied for the revision first: the copy has the same contents, and is made later only if a rule reads the object.
+For a transcript, that is about 200 copies fewer per verification (the fonts of three revisions, mostly).
+
+:func:`fast_collect_dependencies` is pyHanko 0.38's ``collect_dependencies`` (finding the objects a revision adds
+that nothing reaches) with the same two changes: values that hold no reference are skipped before the call, and
+objects are read as the walk reads them. A test compares both on every object of every revision of the corpus.
+
 :func:`once_per_revision_find_orphans` keeps pyHanko's answer to which of a revision's new objects nothing
 reaches: it depends on the revision only, and difference analysis asks again for each older signature.
 """
@@ -28,9 +37,16 @@ from typing import Any
 from pyhanko.pdf_utils import generic, misc
 from pyhanko.pdf_utils import reader as pdf_reader
 
-__all__ = ["fast_load_reverse_xref_cache", "once_per_revision_find_orphans", "original_load_reverse_xref_cache"]
+__all__ = [
+    "fast_collect_dependencies",
+    "fast_load_reverse_xref_cache",
+    "once_per_revision_find_orphans",
+    "original_collect_dependencies",
+    "original_load_reverse_xref_cache",
+]
 
 original_load_reverse_xref_cache = pdf_reader.HistoricalResolver._load_reverse_xref_cache
+original_collect_dependencies = pdf_reader.HistoricalResolver.collect_dependencies
 _CONTAINERS = (generic.IndirectObject, generic.DictionaryObject, generic.ArrayObject)
 
 
@@ -41,6 +57,7 @@ def fast_load_reverse_xref_cache(self: Any) -> None:
     struct_tree_nodes = _struct_tree_nodes(self)
     collected: defaultdict[generic.Reference, set[Any]] = defaultdict(set)
     root_path = misc.ConsList.sing("/Root")
+    resolve = _walk_resolver(self)
 
     def walk(obj: Any, cur_path: Any, seen_in_path: tuple[generic.Reference, ...], is_struct_tree: bool) -> None:
         if isinstance(obj, generic.IndirectObject):
@@ -49,7 +66,7 @@ def fast_load_reverse_xref_cache(self: Any) -> None:
                 return
             collected[obj_ref].add(cur_path)
             seen_in_path = (*seen_in_path, obj_ref)
-            obj = self(obj_ref)
+            obj = resolve(obj_ref)
             # only enter a page tree node via its canonical path through the tree (pyHanko's comment explains why)
             if page_tree_nodes.get(obj_ref, cur_path) != cur_path:
                 return
@@ -74,6 +91,64 @@ def fast_load_reverse_xref_cache(self: Any) -> None:
     self._indirect_object_access_cache = {
         ref: {pdf_reader.RawPdfPath(*reversed(list(p))) for p in paths} for ref, paths in collected.items()
     }
+
+
+def fast_collect_dependencies(self: Any, obj: Any, since_revision: int | None = None) -> set[generic.Reference]:
+    """pyHanko 0.38's ``HistoricalResolver.collect_dependencies``: every reference ``obj`` leads to, not entering
+    objects older than ``since_revision``. As pyHanko's, with the two changes of the walk above: a value that
+    holds no reference is skipped before the call, and objects are read with :func:`_walk_resolver`."""
+    found: set[generic.Reference] = set()
+    introduced_in = self.reader.xrefs.get_introducing_revision
+    resolve = _walk_resolver(self)
+
+    def collect(value: Any) -> None:
+        if isinstance(value, generic.IndirectObject):
+            ref = value.reference
+            if ref in found:
+                return
+            if since_revision is not None and introduced_in(ref) < since_revision:
+                return  # pyHanko: an older object holds no newer reference
+            found.add(ref)
+            value = resolve(ref)
+        if isinstance(value, generic.DictionaryObject):
+            values: Any = value.values()
+        elif isinstance(value, generic.ArrayObject):
+            values = value
+        else:
+            return
+        for item in values:
+            if isinstance(item, _CONTAINERS):
+                collect(item)
+
+    collect(obj)
+    return found
+
+
+def _walk_resolver(self: Any) -> Any:
+    """What the walk reads a reference with: the revision's own copy of the object if it has one, else, for an
+    object the file has not changed since this revision, the reader's shared object rather than a fresh copy.
+
+    The revision's resolver (pyHanko's ``HistoricalResolver.get_object``) reads such an object from the same
+    shared cache and copies it, only to point its references at the revision: the copy has the same keys, values
+    and references, in the same order, so the walk finds the same paths. The copy is made later, if a rule reads
+    the object through the revision. An encrypted file, an object changed after this revision and an object the
+    cross-reference sections do not know go through the revision's resolver, as in pyHanko."""
+    reader = self.reader
+    if reader.encrypted:
+        return self
+    own, revision, last_change = self.cache, self.revision, reader.xrefs.get_last_change
+
+    def resolve(ref: generic.Reference) -> Any:
+        obj = own.get(ref)
+        if obj is not None:
+            return obj
+        try:
+            unchanged = last_change(ref) <= revision
+        except KeyError:
+            unchanged = False
+        return reader.get_object(ref, transparent_decrypt=False) if unchanged else self(ref)
+
+    return resolve
 
 
 def once_per_revision_find_orphans(hist_rev: Any) -> set[generic.Reference]:

@@ -1,4 +1,5 @@
-"""The fast reverse-reference walk (:mod:`verifier.pdf_usage_walk`) finds exactly pyHanko's paths, errors included."""
+"""The fast reverse-reference walk and dependency collection (:mod:`verifier.pdf_usage_walk`) find exactly pyHanko's
+answers, errors included."""
 
 from __future__ import annotations
 
@@ -8,18 +9,32 @@ from typing import Any
 
 import pytest
 from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import PdfFileWriter
 
-from verifier.pdf_usage_walk import fast_load_reverse_xref_cache, original_load_reverse_xref_cache
+from verifier.pdf_usage_walk import (
+    fast_collect_dependencies,
+    fast_load_reverse_xref_cache,
+    original_collect_dependencies,
+    original_load_reverse_xref_cache,
+)
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "pdf-signatures"
 CORPUS_PDFS = sorted(CORPUS.rglob("*.pdf"))
 
 
+def _reader(data: bytes) -> PdfFileReader:
+    """A reader of ``data``, decrypted with the empty user password if the file is encrypted."""
+    reader = PdfFileReader(BytesIO(data), strict=False)
+    if reader.encrypted:
+        reader.decrypt("")
+    return reader
+
+
 def _walk(data: bytes, revision: int, walk: Any) -> Any:
     """The usages map ``walk`` builds for ``revision`` (as a list, to compare the order too), or the error it raised."""
-    resolver = PdfFileReader(BytesIO(data), strict=False).get_historical_resolver(revision)
+    resolver = _reader(data).get_historical_resolver(revision)
     try:
         walk(resolver)
     except Exception as e:  # the error is the result being compared
@@ -27,11 +42,34 @@ def _walk(data: bytes, revision: int, walk: Any) -> Any:
     return list(resolver._indirect_object_access_cache.items())
 
 
+def _dependencies(data: bytes, revision: int, collect: Any) -> list[Any]:
+    """What ``collect`` finds from the trailer and from each object the revision writes, with and without
+    ``since_revision`` (or the error it raised), read through a fresh reader each time."""
+    resolver = _reader(data).get_historical_resolver(revision)
+    starts = [
+        resolver.trailer_view,
+        *(
+            generic.IndirectObject(r.idnum, r.generation, resolver)
+            for r in sorted(resolver.explicit_refs_in_revision(), key=lambda r: (r.idnum, r.generation))
+        ),
+    ]
+    out: list[Any] = []
+    for start in starts:
+        for since in (None, revision):
+            try:
+                out.append(collect(resolver, start, since))
+            except Exception as e:  # the error is the result being compared
+                out.append((type(e), str(e)))
+    return out
+
+
 def _assert_same_walks(data: bytes) -> int:
-    revisions = PdfFileReader(BytesIO(data), strict=False).xrefs.total_revisions
+    revisions = _reader(data).xrefs.total_revisions
     for revision in range(revisions):
         fast = _walk(data, revision, fast_load_reverse_xref_cache)
         assert fast == _walk(data, revision, original_load_reverse_xref_cache), f"revision {revision}"
+        fast_deps = _dependencies(data, revision, fast_collect_dependencies)
+        assert fast_deps == _dependencies(data, revision, original_collect_dependencies), f"revision {revision}"
     return revisions
 
 
@@ -103,6 +141,29 @@ def _circular_page_tree(w: PdfFileWriter, root: generic.DictionaryObject) -> Non
     """A page tree that lists the same page twice: pyHanko's "circular reference" error."""
     kids = root["/Pages"]["/Kids"]
     kids.append(kids.raw_get(0))
+
+
+def test_an_encrypted_document_gets_pyhankos_paths_and_dependencies() -> None:
+    """The walk reads an encrypted file's objects through the revision, decrypted, as pyHanko's does."""
+
+    def secret_info(w: PdfFileWriter, root: generic.DictionaryObject) -> None:
+        info = generic.DictionaryObject({generic.NameObject("/Next"): generic.ArrayObject([root.raw_get("/Pages")])})
+        root[generic.NameObject("/Secret")] = w.add_object(info)
+        w.encrypt("owner", "")
+
+    first = _document(secret_info)
+    update = IncrementalPdfFileWriter(BytesIO(first))
+    update.encrypt("owner")
+    extra = generic.ArrayObject([update.root.raw_get("/Secret"), generic.TextStringObject("thêm")])
+    update.root[generic.NameObject("/Extra")] = update.add_object(extra)
+    update.update_root()
+    out = BytesIO()
+    update.write(out)
+    assert _reader(out.getvalue()).encrypted
+    assert _assert_same_walks(out.getvalue()) == 2
+    resolver = _reader(out.getvalue()).get_historical_resolver(1)
+    fast_load_reverse_xref_cache(resolver)
+    assert len(resolver._indirect_object_access_cache) >= 4  # the walk went through the decrypted objects
 
 
 @pytest.mark.parametrize("build", [_struct_tree, _cycles_and_links, _circular_page_tree])
