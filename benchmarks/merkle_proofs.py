@@ -137,10 +137,7 @@ def main() -> None:
         for i in range(n):
             store.append_data(i.to_bytes(8, "big"))
         build = time.perf_counter() - t0
-        print(
-            f"size {n:,}: built MemoryTreeStore in {build:.2f} s "
-            f"({store.writes / n:.2f} writes/append incl. leaf)"
-        )
+        print(f"size {n:,}: built MemoryTreeStore in {build:.2f} s ({store.writes / n:.2f} writes/append incl. leaf)")
         bench(f"{n:.0e}", store, args.proofs, rng)
     n = 10_000_000
     print(f"size {n:,}: simulated store (periodic leaves, real hashes)")

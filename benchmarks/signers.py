@@ -169,8 +169,13 @@ def main() -> None:
             else:
                 os.environ.update(init_softhsm_token(tmp / "tokens", TOKEN, PIN, SO_PIN))
                 prov = provision_token_key(
-                    module_path=module, token_label=TOKEN, pin=PIN, label=KEY_LABEL,
-                    common_name="Ngô Quang Trưởng (token)", organizational_unit="Hiệu trưởng", cert_dir=tmp,
+                    module_path=module,
+                    token_label=TOKEN,
+                    pin=PIN,
+                    label=KEY_LABEL,
+                    common_name="Ngô Quang Trưởng (token)",
+                    organizational_unit="Hiệu trưởng",
+                    cert_dir=tmp,
                 )
                 token_cert = str(prov.cert_path)
 

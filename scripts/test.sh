@@ -6,7 +6,7 @@
 #   ./scripts/test.sh tests/test_environment.py -k postgres   # extra pytest args
 #
 # Steps: system packages (apt, only when missing) -> .venv with .[dev] ->
-# ruff, mypy, lint-imports -> PostgreSQL 15 cluster in a temp dir -> pytest -n 2 ->
+# ruff (check and format), mypy, lint-imports -> PostgreSQL 15 cluster in a temp dir -> pytest -n 2 ->
 # pytest -n 2 again with the clock moved 400 days ahead (faketime), when the first run passed ->
 # each fuzz harness for 60 s (full runs only).
 # Exit code: pytest's (5 = no tests collected counts as failure; the faketime run's
@@ -69,6 +69,7 @@ run_lint() {
   fi
 }
 run_lint "ruff check" "$VBIN/ruff" check .
+run_lint "ruff format" "$VBIN/ruff" format --check .
 run_lint "mypy" "$VBIN/mypy"
 run_lint "lint-imports" "$VBIN/lint-imports"
 

@@ -124,9 +124,7 @@ def answer_request(key: AgentKey, request: SigningRequest, *, now: datetime | No
     """Check the request and sign its digest."""
     now = now or SystemClock().now()
     if now > request.expires_at:
-        raise AgentSigningError(
-            "Yêu cầu ký đã hết hạn", "The signing request has expired", reason="request_expired"
-        )
+        raise AgentSigningError("Yêu cầu ký đã hết hạn", "The signing request has expired", reason="request_expired")
     cert_der = key.certificate.dump()
     if cert_sha256(cert_der) != request.certificate_sha256:
         raise AgentSigningError(

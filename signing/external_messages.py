@@ -110,7 +110,6 @@ class SigningRequest(_JsonForm):
         )
 
 
-
 @dataclass(frozen=True)
 class SigningResponse(_JsonForm):
     """What the agent returns."""
@@ -143,7 +142,6 @@ class SigningResponse(_JsonForm):
             signature=_unb64(d["signature"]),
             signed_at=_time(d["signed_at"]),
         )
-
 
 
 @dataclass(frozen=True)

@@ -208,9 +208,7 @@ class _SerialisedPKCS11Signer(PKCS11Signer):
             try:
                 signature = self._key_handle.sign(data, **spec.sign_kwargs)
             except pkcs11.PKCS11Error as e:
-                raise Pkcs11Error(
-                    "Token từ chối thao tác ký", f"The token refused to sign: {type(e).__name__}"
-                ) from e
+                raise Pkcs11Error("Token từ chối thao tác ký", f"The token refused to sign: {type(e).__name__}") from e
         if spec.post_sign_transform is not None:
             signature = spec.post_sign_transform(signature)
         return bytes(signature)

@@ -20,6 +20,7 @@ _EXTRA: dict[str, DemoAccount] = {}
 def account(username: str) -> DemoAccount:
     return _EXTRA.get(username) or demo_account(username)
 
+
 CSRF = "X-CSRF-Token"
 
 

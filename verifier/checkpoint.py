@@ -91,9 +91,7 @@ class Checkpoint:
 
     def __post_init__(self) -> None:
         if not isinstance(self.origin, str) or not self.origin or _CONTROL.search(self.origin):
-            raise _err(
-                "dòng nguồn gốc rỗng hoặc chứa ký tự điều khiển", "origin is empty or has control chars"
-            )
+            raise _err("dòng nguồn gốc rỗng hoặc chứa ký tự điều khiển", "origin is empty or has control chars")
         if not _is_utf8(self.origin):
             raise _err("dòng nguồn gốc không phải UTF-8 hợp lệ", "origin is not valid UTF-8")
         if isinstance(self.size, bool) or not isinstance(self.size, int) or not 0 <= self.size <= _MAX_SIZE:
@@ -104,9 +102,7 @@ class Checkpoint:
             raise _err('cây rỗng phải có mã băm SHA-256("")', 'an empty tree must have root SHA-256("")')
         for line in self.extensions:
             if not isinstance(line, str) or not line or _CONTROL.search(line):
-                raise _err(
-                    "dòng mở rộng rỗng hoặc chứa ký tự điều khiển", "extension line empty or has controls"
-                )
+                raise _err("dòng mở rộng rỗng hoặc chứa ký tự điều khiển", "extension line empty or has controls")
             if not _is_utf8(line):
                 raise _err("dòng mở rộng không phải UTF-8 hợp lệ", "extension line is not valid UTF-8")
 
@@ -250,9 +246,7 @@ def cosign_checkpoint(note_text: str, cosigner: Signer) -> str:
     return NoteSignature(cosigner.name, cosigner.key_id, cosigner.sign(text.encode("utf-8"))).to_line()
 
 
-def verify_cosignatures(
-    note_text: str | bytes, cosigners: Iterable[Ed25519CosignatureVerifier]
-) -> dict[str, int]:
+def verify_cosignatures(note_text: str | bytes, cosigners: Iterable[Ed25519CosignatureVerifier]) -> dict[str, int]:
     """Valid cosignatures from known ``cosigners``, as ``{cosigner name: timestamp}``.
 
     Unknown signature lines (including the log's own) are ignored; a line from a known cosigner
@@ -269,8 +263,6 @@ def verify_cosignatures(
         if verifier is None:
             continue
         if not verifier.verify(message, sig.signature):
-            raise _err(
-                f"đồng chữ ký của {sig.name} không hợp lệ", f"cosignature by {sig.name} does not verify"
-            )
+            raise _err(f"đồng chữ ký của {sig.name} không hợp lệ", f"cosignature by {sig.name} does not verify")
         out[sig.name] = cosignature_timestamp(sig)
     return out

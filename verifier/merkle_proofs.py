@@ -143,9 +143,7 @@ def verify_inclusion(leaf_hash: bytes, index: int, size: int, proof: Sequence[by
         raise fail("mã băm gốc tính ra không khớp", "computed root does not match the expected root")
 
 
-def verify_consistency(
-    old_size: int, new_size: int, proof: Sequence[bytes], old_root: bytes, new_root: bytes
-) -> None:
+def verify_consistency(old_size: int, new_size: int, proof: Sequence[bytes], old_root: bytes, new_root: bytes) -> None:
     """Verify that the tree (``new_size``, ``new_root``) extends (``old_size``, ``old_root``).
 
     RFC 9162 §2.1.4.2 for ``0 < old_size < new_size``, with the transparency-dev/merkle conventions
@@ -162,9 +160,7 @@ def verify_consistency(
     """
 
     def fail(vi: str, en: str) -> ConsistencyProofError:
-        return ConsistencyProofError(
-            "Bằng chứng nhất quán không hợp lệ: " + vi, "Invalid consistency proof: " + en
-        )
+        return ConsistencyProofError("Bằng chứng nhất quán không hợp lệ: " + vi, "Invalid consistency proof: " + en)
 
     if _bad_int(old_size) or _bad_int(new_size):
         raise fail("kích thước cây không hợp lệ", "tree sizes must be non-negative ints")
@@ -187,9 +183,7 @@ def verify_consistency(
                 "sizes are equal but proof is not empty",
             )
         if bytes(old_root) != bytes(new_root):
-            raise fail(
-                "hai kích thước bằng nhau nhưng mã băm gốc khác nhau", "sizes are equal but roots differ"
-            )
+            raise fail("hai kích thước bằng nhau nhưng mã băm gốc khác nhau", "sizes are equal but roots differ")
         return
     if not _is_hash(old_root) or not _is_hash(new_root):
         raise fail("mã băm gốc không dài 32 byte", "a root hash is not 32 bytes")

@@ -205,9 +205,7 @@ class Ed25519Verifier:
             )
         verifier = cls(name, key)
         if verifier.key_id != kid:
-            raise _err(
-                "mã khoá trong khoá xác minh không khớp", "key ID in verifier key does not match the key"
-            )
+            raise _err("mã khoá trong khoá xác minh không khớp", "key ID in verifier key does not match the key")
         return verifier
 
     def verify(self, message: bytes, signature: bytes) -> bool:
@@ -274,9 +272,7 @@ class Ed25519Signer:
         """Parse golang's ``PRIVATE+KEY+name+keyid+base64(0x01 || seed)`` format."""
         prefix = "PRIVATE+KEY+"
         if not skey.startswith(prefix):
-            raise _err(
-                "khoá bí mật phải bắt đầu bằng PRIVATE+KEY+", "private key must start with PRIVATE+KEY+"
-            )
+            raise _err("khoá bí mật phải bắt đầu bằng PRIVATE+KEY+", "private key must start with PRIVATE+KEY+")
         name, kid, sig_type, seed = _split_vkey(skey[len(prefix) :])
         if sig_type != cls.sig_type or len(seed) != 32:
             raise _err("khoá bí mật không phải Ed25519", "private key is not an Ed25519 seed")
@@ -381,9 +377,7 @@ def parse_note(note: str | bytes, *, max_signatures: int = DEFAULT_MAX_SIGNATURE
         raise _err("thiếu dòng trống trước các chữ ký", "no blank line before the signatures")
     text, sig_block = msg[: split + 1], msg[split + 2 :]
     if not sig_block or not sig_block.endswith("\n"):
-        raise _err(
-            "thiếu chữ ký hoặc không kết thúc bằng xuống dòng", "no signatures or missing final newline"
-        )
+        raise _err("thiếu chữ ký hoặc không kết thúc bằng xuống dòng", "no signatures or missing final newline")
     lines = sig_block[:-1].split("\n")
     if len(lines) > max_signatures:
         raise _err(f"quá {max_signatures} chữ ký", f"more than {max_signatures} signatures")
@@ -442,9 +436,7 @@ def open_note(
     return VerifiedNote(parsed.text, tuple(verified), tuple(unverified))
 
 
-def sign_note(
-    text: str, signers: Sequence[Signer] | Signer, *, existing: Iterable[NoteSignature] = ()
-) -> str:
+def sign_note(text: str, signers: Sequence[Signer] | Signer, *, existing: Iterable[NoteSignature] = ()) -> str:
     """Sign ``text`` with each signer; ``existing`` signature lines are kept first."""
     check_note_text(text)
     if not isinstance(signers, Sequence):

@@ -63,8 +63,7 @@ def award(
             *note,
             _step(
                 "TT22/Điều 15.1.a" if result is XUAT_SAC else "TT22/Điều 15.1.b",
-                f"Rèn luyện Tốt, học tập Tốt, {n9} môn có ĐTBmcn từ 9.0 (Xuất sắc cần ≥ 6) "
-                f"→ {result.label_vi}",
+                f"Rèn luyện Tốt, học tập Tốt, {n9} môn có ĐTBmcn từ 9.0 (Xuất sắc cần ≥ 6) → {result.label_vi}",
                 f"Conduct Good, learning Good, {n9} subjects with year average ≥ 9.0 (Excellent needs ≥ 6) "
                 f"→ {result.label_en}",
             ),

@@ -166,8 +166,7 @@ def conduct_year(hk1: Level, hk2: Level) -> Traced[Level]:
             _step(
                 "TT22/Điều 8.2.b",
                 f"Rèn luyện cả năm: HK I {hk1}, HK II {hk2} → {result} ({why[0]})",
-                f"Year conduct: semester I {hk1.label_en}, semester II {hk2.label_en} → {result.label_en} "
-                f"({why[1]})",
+                f"Year conduct: semester I {hk1.label_en}, semester II {hk2.label_en} → {result.label_en} ({why[1]})",
             ),
         ),
     )

@@ -85,10 +85,8 @@ def _reassessment_errors(
             problems.append(
                 Problem(
                     Message(
-                        f"Môn {name} không thuộc diện kiểm tra, đánh giá lại "
-                        f"(kết quả học tập cả năm: {learning_year})",
-                        f"{name} is not eligible for re-assessment (year learning result: "
-                        f"{learning_year.label_en})",
+                        f"Môn {name} không thuộc diện kiểm tra, đánh giá lại (kết quả học tập cả năm: {learning_year})",
+                        f"{name} is not eligible for re-assessment (year learning result: {learning_year.label_en})",
                     ),
                     {"field": f"reassessment.{name}"},
                     str(reassessment[name]),
@@ -120,9 +118,7 @@ def promotion(
     summer-training result is given when none was needed.
     """
     steps: list[TraceStep] = []
-    passed = (
-        PromotionDecision.HOAN_THANH_CHUONG_TRINH if grade in COMPLETION_GRADES else PromotionDecision.LEN_LOP
-    )
+    passed = PromotionDecision.HOAN_THANH_CHUONG_TRINH if grade in COMPLETION_GRADES else PromotionDecision.LEN_LOP
     reassessment = dict(reassessment or {})
     eligible = reassessment_subjects(year_values) if learning is Level.CHUA_DAT else []
     problems = _reassessment_errors(reassessment, eligible, learning)
@@ -138,9 +134,7 @@ def promotion(
             )
         )
     if problems:
-        raise InvalidInput(
-            Message("Dữ liệu sau hè không hợp lệ", "Invalid post-summer data"), problems=problems
-        )
+        raise InvalidInput(Message("Dữ liệu sau hè không hợp lệ", "Invalid post-summer data"), problems=problems)
 
     if absences > MAX_ABSENCES:
         steps.append(
@@ -279,6 +273,5 @@ def _pass_step(conduct: Level, learning: Level) -> TraceStep:
     return _step(
         "TT22/Điều 12.1",
         f"Rèn luyện {conduct} và học tập {learning} (đều từ Đạt trở lên), nghỉ không quá 45 buổi → đạt",
-        f"Conduct {conduct.label_en} and learning {learning.label_en} (both Pass or better), "
-        "absences ≤ 45 → passes",
+        f"Conduct {conduct.label_en} and learning {learning.label_en} (both Pass or better), absences ≤ 45 → passes",
     )

@@ -35,9 +35,7 @@ def score_problem(value: Decimal) -> Message | None:
     """Why ``value`` is not a valid score (0.0–10.0, at most one decimal; TT22 Art. 5), or None."""
     try:
         if not value.is_finite() or value < MIN_SCORE or value > MAX_SCORE:
-            return Message(
-                f"Điểm phải từ 0 đến 10, không được {fmt(value)}", f"A score must be 0–10, not {value}"
-            )
+            return Message(f"Điểm phải từ 0 đến 10, không được {fmt(value)}", f"A score must be 0–10, not {value}")
         if value != value.quantize(ONE_DECIMAL):
             return Message(
                 f"Điểm chỉ được có một chữ số thập phân: {value}",
@@ -135,11 +133,7 @@ def comment_semester_result(assessments: Sequence[Verdict], required: int | None
     (TT22 Art. 9.1.a)."""
     done = len(assessments)
     enough = required is None or done >= required
-    result = (
-        Verdict.DAT
-        if enough and done > 0 and all(a is Verdict.DAT for a in assessments)
-        else Verdict.CHUA_DAT
-    )
+    result = Verdict.DAT if enough and done > 0 and all(a is Verdict.DAT for a in assessments) else Verdict.CHUA_DAT
     return Traced(
         result,
         (

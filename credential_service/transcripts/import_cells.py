@@ -69,9 +69,7 @@ def parse_date(value: Cell) -> date:
         else:
             raise ValueError(text)
     except ValueError:
-        raise FieldError(
-            Message(f"Ngày không hợp lệ: {text!r}", f"Invalid date: {text!r}"), DATE_EXPECTED
-        ) from None
+        raise FieldError(Message(f"Ngày không hợp lệ: {text!r}", f"Invalid date: {text!r}"), DATE_EXPECTED) from None
     if parsed.year < 1900:
         raise FieldError(Message(f"Năm sinh không hợp lý: {text!r}", f"Implausible birth year: {text!r}"))
     return parsed

@@ -34,9 +34,7 @@ class _Report:
         expected: Message | None = None,
     ) -> None:  # fmt: skip
         shown = value if value is None or isinstance(value, str | int | float) else str(value)
-        self.problems.append(
-            Problem(message, {"sheet": sheet, "row": row, "column": column}, shown, expected)
-        )
+        self.problems.append(Problem(message, {"sheet": sheet, "row": row, "column": column}, shown, expected))
 
 
 @dataclass
@@ -52,9 +50,7 @@ class _Sheet:
         return None if is_blank(value) else value
 
 
-def _map_headers(
-    table: Table, required: Sequence[str], optional: Sequence[str], report: _Report
-) -> _Sheet | None:
+def _map_headers(table: Table, required: Sequence[str], optional: Sequence[str], report: _Report) -> _Sheet | None:
     """Locate the columns; report a wrong or empty sheet."""
     wanted = {header_key(h): h for h in (*required, *optional)}
     columns: dict[str, int] = {}

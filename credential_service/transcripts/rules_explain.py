@@ -152,9 +152,7 @@ def evaluate_year(year: YearInput) -> YearEvaluation:
         summer_conduct=year.summer_conduct,
     )
     trace.extend(decided.trace)
-    prize = award(
-        conduct.value, per_period["year"], year_values, retained_for_absences=decided.value.absences_exceeded
-    )
+    prize = award(conduct.value, per_period["year"], year_values, retained_for_absences=decided.value.absences_exceeded)
     trace.extend(prize.trace)
     return YearEvaluation(
         input=year,

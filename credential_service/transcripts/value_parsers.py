@@ -47,9 +47,7 @@ def parse_score(value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
         raise FieldError(Message(f"Điểm phải là số: {value!r}", f"A score must be a number: {value!r}"))
     if isinstance(value, float) and not math.isfinite(value):
-        raise FieldError(
-            Message("Điểm phải là số hữu hạn", "A score must be a finite number"), SCORE_EXPECTED
-        )
+        raise FieldError(Message("Điểm phải là số hữu hạn", "A score must be a finite number"), SCORE_EXPECTED)
     text = str(value).strip()
     if _COMMA_DECIMAL.match(text):
         raise FieldError(
@@ -101,9 +99,7 @@ def parse_level(value: object) -> Level:
         return _LEVELS[_text_key(value)]
     if is_blank(value):
         raise FieldError(Message("Thiếu mức đánh giá", "Missing level"), LEVEL_EXPECTED)
-    raise FieldError(
-        Message(f"Mức đánh giá không hợp lệ: {value!r}", f"Invalid level: {value!r}"), LEVEL_EXPECTED
-    )
+    raise FieldError(Message(f"Mức đánh giá không hợp lệ: {value!r}", f"Invalid level: {value!r}"), LEVEL_EXPECTED)
 
 
 COUNT_EXPECTED = Message("số nguyên không âm", "a non-negative whole number")
@@ -120,9 +116,7 @@ def parse_count(value: object) -> int:
     text = str(value).strip()
     if not text.isdigit() or not text.isascii():
         raise FieldError(
-            Message(
-                f"Không phải số nguyên không âm: {value!r}", f"Not a non-negative whole number: {value!r}"
-            ),
+            Message(f"Không phải số nguyên không âm: {value!r}", f"Not a non-negative whole number: {value!r}"),
             COUNT_EXPECTED,
         )
     return int(text)

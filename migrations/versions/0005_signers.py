@@ -115,7 +115,6 @@ def upgrade() -> None:
         sa.Column("resealed", sa.JSON, nullable=False),
     )
 
-
     _signing_audit_append_only()
 
 

@@ -40,9 +40,7 @@ def scores(*values: str, comment: tuple[Verdict, ...] = ()) -> dict[str, D | Ver
 # --- rounding and averages ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("exact", "rounded"), [("7.26", "7.3"), ("7.25", "7.3"), ("7.24", "7.2"), ("9.95", "10.0")]
-)
+@pytest.mark.parametrize(("exact", "rounded"), [("7.26", "7.3"), ("7.25", "7.3"), ("7.24", "7.2"), ("9.95", "10.0")])
 def test_round_score_is_half_up_to_one_decimal(exact: str, rounded: str) -> None:
     assert round_score(D(exact)) == D(rounded)
 
@@ -95,9 +93,7 @@ def test_semester_average_refuses_out_of_range_score() -> None:
         semester_average([D("10.5")], D("8"), D("8"))
 
 
-@pytest.mark.parametrize(
-    ("count", "ok"), [(0, False), (1, True), (2, True), (4, True), (5, True), (6, False)]
-)
+@pytest.mark.parametrize(("count", "ok"), [(0, False), (1, True), (2, True), (4, True), (5, True), (6, False)])
 def test_regular_assessment_count_is_checked_loosely(count: int, ok: bool) -> None:
     assert (tx_count_problem(count) is None) is ok
 
@@ -287,9 +283,7 @@ def test_failed_reassessment_means_retention() -> None:
 
 def test_reassessment_of_an_ineligible_subject_is_refused() -> None:
     with pytest.raises(InvalidInput) as err:
-        promotion(
-            grade=10, conduct=K, learning=CĐ, year_values=FAILING, absences=3, reassessment={"S0": D("9.0")}
-        )
+        promotion(grade=10, conduct=K, learning=CĐ, year_values=FAILING, absences=3, reassessment={"S0": D("9.0")})
     assert err.value.problems[0].location == {"field": "reassessment.S0"}
 
 
@@ -305,9 +299,7 @@ def test_summer_training_dat_promotes() -> None:
 
 
 def test_summer_training_chua_dat_retains() -> None:
-    r = promotion(
-        grade=10, conduct=CĐ, learning=K, year_values=GOOD, absences=0, summer_conduct=Verdict.CHUA_DAT
-    )
+    r = promotion(grade=10, conduct=CĐ, learning=K, year_values=GOOD, absences=0, summer_conduct=Verdict.CHUA_DAT)
     assert r.value.decision is PromotionDecision.O_LAI_LOP
 
 
@@ -320,9 +312,7 @@ def test_both_chua_dat_first_summer_training_then_reassessment() -> None:
     r = promotion(grade=10, conduct=CĐ, learning=CĐ, year_values=FAILING, absences=0)
     assert r.value.decision is PromotionDecision.CAN_REN_LUYEN_HE
     assert r.value.reassess_subjects == ("Toán", "Vật lí")
-    r = promotion(
-        grade=10, conduct=CĐ, learning=CĐ, year_values=FAILING, absences=0, summer_conduct=Verdict.DAT
-    )
+    r = promotion(grade=10, conduct=CĐ, learning=CĐ, year_values=FAILING, absences=0, summer_conduct=Verdict.DAT)
     assert r.value.decision is PromotionDecision.CAN_DANH_GIA_LAI
 
 

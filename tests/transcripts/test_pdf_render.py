@@ -171,9 +171,7 @@ def test_pyhanko_reads_structure(rendered: RenderedPdf, record_json: bytes) -> N
     assert len(reader.trailer["/ID"]) == 2
 
 
-def test_grade9_completion_and_long_record_paginates(
-    record: dict[str, Any], verify_url: str, tmp_path: Path
-) -> None:
+def test_grade9_completion_and_long_record_paginates(record: dict[str, Any], verify_url: str, tmp_path: Path) -> None:
     record["class"] = {"name": "9A2", "grade": 9}
     record["results"]["completion"] = {
         "label_vi": "Hoàn thành chương trình trung học cơ sở",

@@ -47,4 +47,3 @@ def test_transcripts_carry_three_signatures_and_diplomas_two_in_signing_order() 
     assert TRANSCRIPT_FIELDS == (FIELD_GVCN, FIELD_PRINCIPAL, FIELD_SEAL)
     assert DIPLOMA_FIELDS == (FIELD_PRINCIPAL, FIELD_SEAL)
     assert ISSUING_FIELDS_BY_SCHEMA == {"hocba/1": TRANSCRIPT_FIELDS, "vanbang/1": DIPLOMA_FIELDS}
-

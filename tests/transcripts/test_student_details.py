@@ -79,8 +79,6 @@ def test_the_forms_other_fields_reach_the_record_and_the_printed_page_and_the_po
 
 def test_unknown_or_overlong_details_are_refused_with_the_field() -> None:
     with pytest.raises(InvalidInput) as err:
-        imports.validate_json_import(
-            _payload({"religion": "x", "guardians": "x" * 301})["students"], grade=10
-        )
+        imports.validate_json_import(_payload({"religion": "x", "guardians": "x" * 301})["students"], grade=10)
     fields = sorted(p.location["field"] for p in err.value.problems)
     assert fields == ["students[0].details.guardians", "students[0].details.religion"]

@@ -124,9 +124,11 @@ def test_only_the_principal_amends_only_the_latest_issued_version_and_only_after
         c.transcripts.seal_amendment(first.transcript_id, staff_id=PRINCIPAL)
     with c.db.reader() as s:
         assert s.execute(select(LedgerEntry).where(LedgerEntry.kind == "amended")).first() is None
-        refused = s.execute(
-            select(SigningAudit).where(SigningAudit.document_id.in_([needing.id, first.transcript_id]))
-        ).scalars().all()
+        refused = (
+            s.execute(select(SigningAudit).where(SigningAudit.document_id.in_([needing.id, first.transcript_id])))
+            .scalars()
+            .all()
+        )
     # every refused signing is in the audit trail, as in the class steps
     assert {(a.step, a.outcome, a.staff_id) for a in refused if a.outcome == "refused"} >= {
         ("principal", "refused", staff_id("gvcn-10a1")),

@@ -25,9 +25,7 @@ from verifier.merkle import EMPTY_ROOT, MemoryTreeStore, leaf_hash, verify_consi
 from verifier.note import Ed25519Signer, key_id, parse_note
 
 VECTORS_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "tlog" / "vectors.json"
-VECTORS: dict[str, Any] | None = (
-    json.loads(VECTORS_PATH.read_text(encoding="utf-8")) if VECTORS_PATH.exists() else None
-)
+VECTORS: dict[str, Any] | None = json.loads(VECTORS_PATH.read_text(encoding="utf-8")) if VECTORS_PATH.exists() else None
 needs_vectors = pytest.mark.skipif(VECTORS is None, reason=f"third-party vectors absent: {VECTORS_PATH}")
 
 
@@ -62,9 +60,7 @@ def test_cosignature_example_message_byte_for_byte() -> None:
     assert len(witness.signature) == 8 + 64
     ts = cosignature_timestamp(witness)
     assert ts == 1679315147
-    assert (
-        cosignature_message(note.text, ts).decode() == _fmt()["cosignature_v1_signed_message_example"]["text"]
-    )
+    assert cosignature_message(note.text, ts).decode() == _fmt()["cosignature_v1_signed_message_example"]["text"]
 
 
 @needs_vectors
@@ -95,9 +91,7 @@ def test_sign_and_open_checkpoint_end_to_end() -> None:
     got = open_checkpoint(signed, [LOG.verifier()], ORIGIN)
     assert got == cp
     verify_inclusion(store.leaf_hash(123), 123, got.size, store.inclusion_proof(123), got.root_hash)
-    old = open_checkpoint(
-        sign_checkpoint(Checkpoint(ORIGIN, 700, store.root_hash(700)), LOG), [LOG.verifier()], ORIGIN
-    )
+    old = open_checkpoint(sign_checkpoint(Checkpoint(ORIGIN, 700, store.root_hash(700)), LOG), [LOG.verifier()], ORIGIN)
     verify_consistency(old.size, got.size, store.consistency_proof(700), old.root_hash, got.root_hash)
 
 

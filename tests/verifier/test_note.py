@@ -25,9 +25,7 @@ from verifier.note import (
 )
 
 VECTORS_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "tlog" / "vectors.json"
-VECTORS: dict[str, Any] | None = (
-    json.loads(VECTORS_PATH.read_text(encoding="utf-8")) if VECTORS_PATH.exists() else None
-)
+VECTORS: dict[str, Any] | None = json.loads(VECTORS_PATH.read_text(encoding="utf-8")) if VECTORS_PATH.exists() else None
 needs_vectors = pytest.mark.skipif(VECTORS is None, reason=f"third-party vectors absent: {VECTORS_PATH}")
 
 
