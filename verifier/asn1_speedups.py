@@ -141,9 +141,9 @@ class _Store:
         self.der_bytes = 0
 
     def put(self, key: tuple[type, bytes], value: Any) -> None:
-        if len(self.entries) >= _KEPT_MAX or self.der_bytes + len(key[1]) > _KEPT_MAX_BYTES:
-            self.clear()
-        if key not in self.entries:
+        if key not in self.entries:  # a key already there takes no more room: nothing to empty for it
+            if len(self.entries) >= _KEPT_MAX or self.der_bytes + len(key[1]) > _KEPT_MAX_BYTES:
+                self.clear()
             self.der_bytes += len(key[1])
         self.entries[key] = value
 

@@ -86,6 +86,18 @@ def test_the_names_inside_a_kept_object_keep_their_der_and_compare_as_asn1crypto
     assert asn1_speedups.memoised_name_eq(other, x509.Name.build({"common_name": "trường  thpt khác"}))
 
 
+def test_a_full_store_is_not_emptied_for_a_key_it_already_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(asn1_speedups, "_KEPT_MAX", 2)
+    store = asn1_speedups._Store()
+    one, two = (core.Integer, b"\x02\x01\x01"), (core.Integer, b"\x02\x01\x02")
+    store.put(one, 1)
+    store.put(two, 2)
+    store.put(one, 3)  # as a verification notes a DER it has seen before: the store is full, the key is there
+    assert store.entries == {one: 3, two: 2} and store.der_bytes == 6
+    store.put((core.Integer, b"\x02\x01\x03"), 4)  # a new key in a full store: emptied first, as before
+    assert len(store.entries) == 1 and store.der_bytes == 3
+
+
 def test_a_value_that_does_not_parse_in_full_is_returned_as_it_is_and_not_kept(nothing_kept: dict[Any, Any]) -> None:
     broken = x509.Certificate.load(b"\x30\x03\x02\x01\x01")  # a SEQUENCE holding an INTEGER, not a certificate
     assert _twice(broken) is broken
