@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Callable
 from io import BytesIO
@@ -455,3 +456,90 @@ def test_a_number_array_longer_than_the_fast_readers_chunk_is_read_by_pyhanko_al
     assert speedups._NUMBER_ARRAY.match(data[: speedups._ARRAY_CHUNK]) is None
     original, fast = _both_array(data)
     assert fast == original and isinstance(fast, tuple) and len(fast[0]) == 2000  # type: ignore[arg-type]
+
+
+class _Warnings(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _both_headers(data: bytes, strict: bool) -> tuple[object, object]:
+    """(idnum, generation), the stream position after it and the warnings logged, or the error, from pyHanko's
+    reader and the fast one."""
+    results: list[object] = []
+    logger = logging.getLogger("pyhanko.pdf_utils.xref")
+    for reader in (speedups._ORIGINAL_OBJECT_HEADER, speedups.fast_read_object_header):
+        stream, warnings = BytesIO(data), _Warnings()
+        logger.addHandler(warnings)
+        try:
+            results.append((reader(stream, strict), stream.tell(), warnings.messages))
+        except Exception as e:  # pyHanko's own errors must match too
+            results.append(("error", type(e).__name__, str(e)))
+        finally:
+            logger.removeHandler(warnings)
+    return results[0], results[1]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"12 0 obj\n<< /Type /Page >>",
+        b"12 0 obj<</A 1>>",
+        b"7 3 obj [1 2]",
+        b"12 0 obj \r\n  \x00 (text)",
+        b"0012 00 obj\n1",
+        b" 12 0 obj\n<<>>",  # leading whitespace: pyHanko's (a warning in strict mode)
+        b"12  0 obj\n<<>>",
+        b"12 0  obj\n<<>>",
+        b"%comment\n12 0 obj\n<<>>",
+        b"12 0 obj\n%comment\n<<>>",
+        b"12 0 obx\n<<>>",  # pyHanko does not check the keyword
+        b"+12 0 obj\n<<>>",
+        b"1_2 0 obj\n<<>>",
+        b"12 0 obj",  # the end of the data
+        b"12 0 obj\n\n",
+        b"12 0",
+        b"x 0 obj\n<<>>",
+        b"",
+        b"12\x000\x00obj\x00<<>>",
+        b"1" * 70 + b" 0 obj\n<<>>",  # longer than the fast reader's chunk
+    ],
+)
+@pytest.mark.parametrize("strict", [True, False])
+def test_the_object_header_reader_matches_pyhanko(data: bytes, strict: bool) -> None:
+    original, fast = _both_headers(data, strict)
+    assert fast == original
+
+
+def test_the_object_header_reader_matches_pyhanko_on_random_input() -> None:
+    rng = random.Random(11)
+    space = [b" ", b"\n", b"\r", b"\t", b"\f", b"\x00", b"", b"  ", b"%c\n"]
+    parts = {
+        "number": [b"1", b"12", b"007", b"4", b"56", b"+3", b"x", b"", b"1_0", b"9" * 30],
+        "keyword": [b"obj", b"obj", b"obx", b"ob", b"endobj"],
+        "first": [b"<<", b"[", b"(", b"1", b"<<", b"/N", b"%", b""],
+    }
+    taken = 0
+    for _ in range(4000):
+        data = b"".join(
+            [
+                rng.choice([b"", b"", b"", b" ", b"%c\n"]),
+                rng.choice(parts["number"]),
+                rng.choice(space[:6]) if rng.random() < 0.8 else rng.choice(space),
+                rng.choice(parts["number"]),
+                rng.choice(space[:6]) if rng.random() < 0.8 else rng.choice(space),
+                rng.choice(parts["keyword"]),
+                rng.choice(space),
+                rng.choice(space) if rng.random() < 0.3 else b"",
+                rng.choice(parts["first"]),
+            ]
+        )
+        taken += speedups._OBJECT_HEADER.match(data) is not None
+        for strict in (True, False):
+            original, fast = _both_headers(data, strict)
+            assert fast == original, data
+    assert taken > 150  # the fast path itself was compared, not only pyHanko's fallback
