@@ -186,9 +186,9 @@ def interned(value: _Parsed) -> _Parsed:
         twin = type(value).load(der)
         try:
             twin.native  # noqa: B018 -- parse all of it now, so that only values that parse are kept
+            _remember_name_ders(twin)
         except Exception:
             return value
-        _remember_name_ders(twin)
         _KEPT.put(key, twin)
         _SEEN.discard(key)
         found = twin
