@@ -9,16 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from asn1crypto import core, pem, x509
+from asn1crypto import core, x509
+from verification_reports import CORPUS, DEMO_TRANSCRIPT, REPO, comparable_reports, dev_root, dev_root_der
 
 from verifier import asn1_speedups
-from verifier.pdf import verify_pdf
 
-REPO = Path(__file__).resolve().parents[2]
-DEMO_TRANSCRIPT = REPO / "fuzz" / "corpus" / "pdf" / "demo-transcript.pdf"
 REGRESSIONS = sorted((REPO / "fuzz" / "regressions" / "pdf").glob("*.pdf"))
-CORPUS = REPO.parent / "shared" / "corpora" / "pdf-signatures"
-DEV_ROOT = REPO / "keys" / "dev" / "out" / "root.cert.pem"
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +25,7 @@ def _quiet_pyhanko() -> None:
 
 @pytest.fixture
 def root() -> x509.Certificate:
-    return x509.Certificate.load(pem.unarmor(DEV_ROOT.read_bytes())[2])
+    return dev_root()
 
 
 @pytest.fixture
@@ -41,10 +37,6 @@ def nothing_kept(monkeypatch: pytest.MonkeyPatch) -> dict[Any, Any]:
     return kept.entries
 
 
-def _root_der() -> bytes:
-    return pem.unarmor(DEV_ROOT.read_bytes())[2]
-
-
 def _twice(value: Any) -> Any:
     """``interned(value)`` in one verification, then in the next."""
     asn1_speedups.new_verification()
@@ -54,7 +46,7 @@ def _twice(value: Any) -> Any:
 
 
 def test_a_der_seen_by_a_second_verification_gives_one_fully_parsed_object(nothing_kept: dict[Any, Any]) -> None:
-    first, second, third = (x509.Certificate.load(_root_der()) for _ in range(3))
+    first, second, third = (x509.Certificate.load(dev_root_der()) for _ in range(3))
     asn1_speedups.new_verification()
     assert asn1_speedups.interned(first) is first and nothing_kept == {}  # the first time: only noted ...
     assert asn1_speedups.interned(first) is first and nothing_kept == {}  # ... also when seen again in it
@@ -74,9 +66,9 @@ def test_a_der_seen_by_a_second_verification_gives_one_fully_parsed_object(nothi
 def test_the_names_inside_a_kept_object_keep_their_der_and_compare_as_asn1crypto_does(
     nothing_kept: dict[Any, Any],
 ) -> None:
-    loaded = x509.Certificate.load(_root_der())
+    loaded = x509.Certificate.load(dev_root_der())
     assert "_sogoc_der" not in loaded.subject.__dict__  # a Name outside the kept objects: dumped when compared
-    kept = _twice(x509.Certificate.load(_root_der()))
+    kept = _twice(x509.Certificate.load(dev_root_der()))
     for name in (kept.subject, kept.issuer):
         assert name.__dict__["_sogoc_der"] == loaded.subject.dump()  # a self-signed root: both are its subject
         assert asn1_speedups._memoised_name_hashable(name) == asn1_speedups._ORIGINAL_NAME_HASHABLE.fget(loaded.subject)
@@ -108,7 +100,7 @@ def test_large_values_are_not_kept_and_the_store_is_bounded(
     nothing_kept: dict[Any, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(asn1_speedups, "_KEPT_MAX_DER", 100)
-    cert = x509.Certificate.load(_root_der())
+    cert = x509.Certificate.load(dev_root_der())
     assert _twice(cert) is cert and nothing_kept == {}
     monkeypatch.setattr(asn1_speedups, "_KEPT_MAX_DER", 1 << 20)
     monkeypatch.setattr(asn1_speedups, "_KEPT_MAX", 2)
@@ -126,17 +118,6 @@ def test_large_values_are_not_kept_and_the_store_is_bounded(
     assert len(nothing_kept) == 1 and asn1_speedups._KEPT.der_bytes == len(core.Integer(8).dump())
 
 
-def _reports(paths: list[Path], root: x509.Certificate) -> list[dict[str, Any]]:
-    out = []
-    for path in paths:
-        report = verify_pdf(path.read_bytes(), trust=[root]).to_dict()
-        report.pop("elapsed_ms")
-        for signature in report["signatures"]:
-            signature.pop("validation_time")  # "now" for a signature without a timestamp
-        out.append(report)
-    return out
-
-
 def _files() -> list[Path]:
     corpus = sorted(CORPUS.rglob("*.pdf"))[:12] if CORPUS.is_dir() else []
     return [DEMO_TRANSCRIPT, *REGRESSIONS, *corpus]
@@ -146,22 +127,24 @@ def test_reports_are_the_same_with_kept_objects_and_without(
     root: x509.Certificate, nothing_kept: dict[Any, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     files = _files()
-    kept_filled = _reports(files, root)  # each DER noted by the first verification that sees it
-    assert _reports(files, root) == kept_filled  # and kept by the next: every certificate, CRL and OCSP answer ...
+    kept_filled = comparable_reports(files, root)  # each DER noted by the first verification that sees it
+    assert (
+        comparable_reports(files, root) == kept_filled
+    )  # and kept by the next: every certificate, CRL and OCSP answer ...
     assert len(nothing_kept) >= 11
-    assert _reports(files, root) == kept_filled  # ... and reading them back changes nothing
+    assert comparable_reports(files, root) == kept_filled  # ... and reading them back changes nothing
     monkeypatch.setattr(asn1_speedups, "interned", lambda value: value)
-    assert _reports(files, root) == kept_filled  # nor does keeping nothing
+    assert comparable_reports(files, root) == kept_filled  # nor does keeping nothing
     assert kept_filled[0]["indication"] == "PASSED"
 
 
-def test_threads_share_the_kept_objects_and_get_the_same_reports(
+def test_threads_share_the_kept_objects_and_get_the_samecomparable_reports(
     root: x509.Certificate, nothing_kept: dict[Any, Any]
 ) -> None:
-    expected = _reports([DEMO_TRANSCRIPT], root)
+    expected = comparable_reports([DEMO_TRANSCRIPT], root)
     nothing_kept.clear()  # the threads note, parse and keep concurrently
     with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda _: _reports([DEMO_TRANSCRIPT], root), range(8)))
+        results = list(pool.map(lambda _: comparable_reports([DEMO_TRANSCRIPT], root), range(8)))
     assert all(r == expected for r in results)
 
 

@@ -4,23 +4,19 @@ the reader's caches are emptied, so reference counting frees them rather than th
 from __future__ import annotations
 
 import gc
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-from asn1crypto import pem, x509
+from asn1crypto import x509
+from verification_reports import DEMO_TRANSCRIPT, dev_root
 
 from verifier.pdf import verify_pdf
-
-REPO = Path(__file__).resolve().parents[2]
-DEMO_TRANSCRIPT = REPO / "fuzz" / "corpus" / "pdf" / "demo-transcript.pdf"
-DEV_ROOT = REPO / "keys" / "dev" / "out" / "root.cert.pem"
 
 
 @pytest.fixture
 def root() -> x509.Certificate:
-    return x509.Certificate.load(pem.unarmor(DEV_ROOT.read_bytes())[2])
+    return dev_root()
 
 
 def _library_objects_in(value: Any) -> list[str]:

@@ -5,24 +5,20 @@ without it."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 import pytest
-from asn1crypto import algos, keys, pem, x509
+from asn1crypto import algos, keys
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pyhanko_certvalidator import sig_validate
 from pyhanko_certvalidator.sig_validate import SignatureValidationContext
+from verification_reports import CORPUS, DEMO_TRANSCRIPT, comparable_reports, dev_root
 
 from verifier import signature_memo
 from verifier.pdf import verify_pdf
 
-REPO = Path(__file__).resolve().parents[2]
-DEMO_TRANSCRIPT = REPO / "fuzz" / "corpus" / "pdf" / "demo-transcript.pdf"
-CORPUS = REPO.parent / "shared" / "corpora" / "pdf-signatures"
-DEV_ROOT = REPO / "keys" / "dev" / "out" / "root.cert.pem"
 DATA = b"tbsCertificate of a teacher's certificate"
 
 
@@ -117,12 +113,8 @@ def test_the_memo_is_bounded(checks: list[bytes], monkeypatch: pytest.MonkeyPatc
 
 
 def test_pyhanko_certvalidator_uses_the_memo() -> None:
-    verify_pdf(DEMO_TRANSCRIPT.read_bytes(), trust=[_root()])  # installs the speed-ups
+    verify_pdf(DEMO_TRANSCRIPT.read_bytes(), trust=[dev_root()])  # installs the speed-ups
     assert sig_validate._validate_raw is signature_memo.remembered_validate_raw
-
-
-def _root() -> x509.Certificate:
-    return x509.Certificate.load(pem.unarmor(DEV_ROOT.read_bytes())[2])
 
 
 class _Forgetful(set[bytes]):
@@ -135,26 +127,15 @@ class _Forgetful(set[bytes]):
         pass
 
 
-def _reports(paths: list[Path]) -> list[dict[str, Any]]:
-    out = []
-    for path in paths:
-        report = verify_pdf(path.read_bytes(), trust=[_root()]).to_dict()
-        report.pop("elapsed_ms")
-        for signature in report["signatures"]:
-            signature.pop("validation_time")  # "now" for a signature without a timestamp
-        out.append(report)
-    return out
-
-
 def test_reports_are_the_same_with_the_memo_and_without(checks: list[bytes], monkeypatch: pytest.MonkeyPatch) -> None:
-    files = [DEMO_TRANSCRIPT, *(sorted(CORPUS.rglob("*.pdf")) if CORPUS.is_dir() else [])]
-    first = _reports(files)  # fills the memo (and already answers a check repeated within one file)
+    files, root = [DEMO_TRANSCRIPT, *(sorted(CORPUS.rglob("*.pdf")) if CORPUS.is_dir() else [])], dev_root()
+    first = comparable_reports(files, root)  # fills the memo (and answers a check repeated within one file)
     asked_first = len(checks)
     checks.clear()
-    assert _reports(files) == first  # answered from it: only the failed checks are done again
+    assert comparable_reports(files, root) == first  # answered from it: only the failed checks are done again
     asked_again = len(checks)
     monkeypatch.setattr(signature_memo, "_CHECKED", _Forgetful())
     checks.clear()
-    assert _reports(files) == first  # and checking every signature every time gives the same reports
+    assert comparable_reports(files, root) == first  # checking every signature every time: the same reports
     assert asked_again < asked_first < len(checks)
     assert first[0]["indication"] == "PASSED"
