@@ -19,19 +19,16 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from pyhanko_certvalidator import sig_validate
+from pyhanko_certvalidator.version import __version__ as CERTVALIDATOR_VERSION
+
 __all__ = ["SUPPORTED_CERTVALIDATOR", "install", "remembered_validate_raw"]
 
 _MEMO_MAX = 4096
 _CHECKED: set[bytes] = set()
 
 
-def _original_validate_raw() -> Any:
-    from pyhanko_certvalidator import sig_validate
-
-    return sig_validate._validate_raw
-
-
-_ORIGINAL_VALIDATE_RAW = _original_validate_raw()
+_ORIGINAL_VALIDATE_RAW = sig_validate._validate_raw
 
 
 def _inputs_digest(signature: bytes, signed_data: bytes, public_key_info: Any, algorithm: Any, context: Any) -> bytes:
@@ -56,9 +53,7 @@ def remembered_validate_raw(
     context: Any = None,
 ) -> None:
     """pyhanko-certvalidator's ``_validate_raw`` (raises on a bad signature), not redone for inputs it accepted."""
-    from pyhanko_certvalidator.sig_validate import DEFAULT_VALIDATION_CONTEXT
-
-    context = DEFAULT_VALIDATION_CONTEXT if context is None else context
+    context = sig_validate.DEFAULT_VALIDATION_CONTEXT if context is None else context
     key = _inputs_digest(signature, signed_data, public_key_info, signature_algorithm, context)
     if key in _CHECKED:
         return
@@ -74,10 +69,7 @@ SUPPORTED_CERTVALIDATOR = frozenset({"0.33.0"})
 def install() -> bool:
     """Remember pyhanko-certvalidator's successful raw signature checks, if it is a version this was checked
     against: its ``DefaultSignatureValidator`` looks ``_validate_raw`` up in its module on every call."""
-    from pyhanko_certvalidator import sig_validate
-    from pyhanko_certvalidator.version import __version__
-
-    if __version__ not in SUPPORTED_CERTVALIDATOR:
+    if CERTVALIDATOR_VERSION not in SUPPORTED_CERTVALIDATOR:
         return False
     sig_validate._validate_raw = remembered_validate_raw
     return True
