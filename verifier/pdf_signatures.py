@@ -97,8 +97,8 @@ def forget_parsed_objects(reader: Any) -> None:
     pyHanko's parsed objects point back at the reader that parsed them (``container_ref``), and the reader and its
     revisions' resolvers keep them: each verification left about 6,000 objects in reference cycles, which only the
     garbage collector frees, mostly in its slower older generations. Emptied, reference counting frees all but about
-    800 of them as soon as the report is returned (collection per verification, on average over 240 of them:
-    8.6 ms before, 3.7 ms after)."""
+    360 of them (the reader and its revisions, which point at each other) as soon as the report is returned
+    (collection per verification, on average over 240 of them: 8.6 ms before, 3.7 ms after)."""
     for resolver in getattr(reader, "_historical_resolver_cache", {}).values():
         resolver.cache.clear()
         resolver._indirect_object_access_cache = None

@@ -53,44 +53,55 @@ _CONTAINERS = (generic.IndirectObject, generic.DictionaryObject, generic.ArrayOb
 def fast_load_reverse_xref_cache(self: Any) -> None:
     if self._indirect_object_access_cache is not None:
         return
-    page_tree_nodes = _page_tree_nodes(self)
-    struct_tree_nodes = _struct_tree_nodes(self)
-    collected: defaultdict[generic.Reference, set[Any]] = defaultdict(set)
-    root_path = misc.ConsList.sing("/Root")
-    resolve = _walk_resolver(self)
+    walk = _UsageWalk(self)
+    walk.walk(self.trailer_view, misc.ConsList.empty(), (), False)
+    self._indirect_object_access_cache = {
+        ref: {pdf_reader.RawPdfPath(*reversed(list(p))) for p in paths} for ref, paths in walk.collected.items()
+    }
 
-    def walk(obj: Any, cur_path: Any, seen_in_path: tuple[generic.Reference, ...], is_struct_tree: bool) -> None:
+
+class _UsageWalk:
+    """One walk of a revision (:func:`fast_load_reverse_xref_cache`). A class rather than an inner function that
+    calls itself: such a function is a reference cycle, which would keep it, the paths it found and, through its
+    resolver, the whole reader until the garbage collector runs (about 1,500 objects per verification)."""
+
+    __slots__ = ("collected", "page_tree_nodes", "resolve", "root_path", "struct_tree_nodes")
+
+    def __init__(self, revision: Any) -> None:
+        self.page_tree_nodes = _page_tree_nodes(revision)
+        self.struct_tree_nodes = _struct_tree_nodes(revision)
+        self.collected: defaultdict[generic.Reference, set[Any]] = defaultdict(set)
+        self.root_path = misc.ConsList.sing("/Root")
+        self.resolve = _walk_resolver(revision)
+
+    def walk(self, obj: Any, cur_path: Any, seen_in_path: tuple[generic.Reference, ...], is_struct_tree: bool) -> None:
         if isinstance(obj, generic.IndirectObject):
             obj_ref = obj.reference
             if obj_ref in seen_in_path:
                 return
-            collected[obj_ref].add(cur_path)
+            self.collected[obj_ref].add(cur_path)
             seen_in_path = (*seen_in_path, obj_ref)
-            obj = resolve(obj_ref)
+            obj = self.resolve(obj_ref)
             # only enter a page tree node via its canonical path through the tree (pyHanko's comment explains why)
-            if page_tree_nodes.get(obj_ref, cur_path) != cur_path:
+            if self.page_tree_nodes.get(obj_ref, cur_path) != cur_path:
                 return
-            if not is_struct_tree and obj_ref in struct_tree_nodes:
+            if not is_struct_tree and obj_ref in self.struct_tree_nodes:
                 return
         if isinstance(obj, generic.DictionaryObject):
             for k, v in obj.items():
                 if k == "/Parent" or (is_struct_tree and k == "/P") or not isinstance(v, _CONTAINERS):
                     continue
-                walk(
+                self.walk(
                     v,
                     cur_path.cons(k),
                     seen_in_path,
-                    is_struct_tree or (k == "/K" and cur_path.head == "/StructTreeRoot" and cur_path.tail == root_path),
+                    is_struct_tree
+                    or (k == "/K" and cur_path.head == "/StructTreeRoot" and cur_path.tail == self.root_path),
                 )
         elif isinstance(obj, generic.ArrayObject):
             for ix, v in enumerate(obj):
                 if isinstance(v, _CONTAINERS):
-                    walk(v, cur_path.cons(ix), seen_in_path, is_struct_tree)
-
-    walk(self.trailer_view, misc.ConsList.empty(), (), False)
-    self._indirect_object_access_cache = {
-        ref: {pdf_reader.RawPdfPath(*reversed(list(p))) for p in paths} for ref, paths in collected.items()
-    }
+                    self.walk(v, cur_path.cons(ix), seen_in_path, is_struct_tree)
 
 
 def fast_collect_dependencies(self: Any, obj: Any, since_revision: int | None = None) -> set[generic.Reference]:
@@ -98,30 +109,29 @@ def fast_collect_dependencies(self: Any, obj: Any, since_revision: int | None = 
     objects older than ``since_revision``. As pyHanko's, with the two changes of the walk above: a value that
     holds no reference is skipped before the call, and objects are read with :func:`_walk_resolver`."""
     found: set[generic.Reference] = set()
-    introduced_in = self.reader.xrefs.get_introducing_revision
-    resolve = _walk_resolver(self)
-
-    def collect(value: Any) -> None:
-        if isinstance(value, generic.IndirectObject):
-            ref = value.reference
-            if ref in found:
-                return
-            if since_revision is not None and introduced_in(ref) < since_revision:
-                return  # pyHanko: an older object holds no newer reference
-            found.add(ref)
-            value = resolve(ref)
-        if isinstance(value, generic.DictionaryObject):
-            values: Any = value.values()
-        elif isinstance(value, generic.ArrayObject):
-            values = value
-        else:
-            return
-        for item in values:
-            if isinstance(item, _CONTAINERS):
-                collect(item)
-
-    collect(obj)
+    _collect(obj, found, since_revision, self.reader.xrefs.get_introducing_revision, _walk_resolver(self))
     return found
+
+
+def _collect(value: Any, found: set[Any], since_revision: int | None, introduced_in: Any, resolve: Any) -> None:
+    """:func:`fast_collect_dependencies`' recursion (a module function: see :class:`_UsageWalk` on inner ones)."""
+    if isinstance(value, generic.IndirectObject):
+        ref = value.reference
+        if ref in found:
+            return
+        if since_revision is not None and introduced_in(ref) < since_revision:
+            return  # pyHanko: an older object holds no newer reference
+        found.add(ref)
+        value = resolve(ref)
+    if isinstance(value, generic.DictionaryObject):
+        values: Any = value.values()
+    elif isinstance(value, generic.ArrayObject):
+        values = value
+    else:
+        return
+    for item in values:
+        if isinstance(item, _CONTAINERS):
+            _collect(item, found, since_revision, introduced_in, resolve)
 
 
 def _walk_resolver(self: Any) -> Any:
@@ -173,58 +183,60 @@ def _original_find_orphans() -> Any:
 _ORIGINAL_FIND_ORPHANS = _original_find_orphans()
 
 
-def _page_tree_nodes(self: Any) -> dict[generic.Reference, Any]:
-    def collect(pages_obj: Any, path: Any) -> Iterator[tuple[generic.Reference, Any]]:
-        for ix, kid in enumerate(pages_obj["/Kids"]):
-            kid_path = path.cons("/Kids").cons(ix)
-            if isinstance(kid, generic.IndirectObject):
-                yield kid.reference, kid_path
-            kid = kid.get_object()
-            if kid.get("/Type", None) == "/Pages":
-                yield from collect(kid, kid_path)
+def _page_tree_kids(pages_obj: Any, path: Any) -> Iterator[tuple[generic.Reference, Any]]:
+    for ix, kid in enumerate(pages_obj["/Kids"]):
+        kid_path = path.cons("/Kids").cons(ix)
+        if isinstance(kid, generic.IndirectObject):
+            yield kid.reference, kid_path
+        kid = kid.get_object()
+        if kid.get("/Type", None) == "/Pages":
+            yield from _page_tree_kids(kid, kid_path)
 
+
+def _page_tree_nodes(self: Any) -> dict[generic.Reference, Any]:
     pages_ref = self.root.raw_get("/Pages")
     pages_path = misc.ConsList.sing("/Root").cons("/Pages")
     nodes = {}
     if isinstance(pages_ref, generic.IndirectObject):
         nodes[pages_ref.reference] = pages_path
-    for ref, path in collect(pages_ref.get_object(), pages_path):
+    for ref, path in _page_tree_kids(pages_ref.get_object(), pages_path):
         if ref in nodes:
             raise misc.PdfReadError("Circular reference in page tree in mapping stage")
         nodes[ref] = path
     return nodes
 
 
-def _struct_tree_nodes(self: Any) -> set[generic.Reference]:
-    def collect(struct_elem: Any) -> Iterator[generic.Reference]:
+def _struct_elems(struct_elem: Any) -> Iterator[generic.Reference]:
+    try:
+        children = struct_elem["/K"]
+    except KeyError:
+        return
+    # if there's only one child, /K need not be an array
+    if not isinstance(children, generic.ArrayObject):
+        children = (children,)
+    for child in children:
+        child_ref = None
+        if isinstance(child, generic.IndirectObject):
+            child_ref = child.reference
+            child = child.get_object()
+        # the /K entry can also refer to content items, which do not matter here
+        if not isinstance(child, generic.DictionaryObject):
+            continue
         try:
-            children = struct_elem["/K"]
-        except KeyError:
-            return
-        # if there's only one child, /K need not be an array
-        if not isinstance(children, generic.ArrayObject):
-            children = (children,)
-        for child in children:
-            child_ref = None
-            if isinstance(child, generic.IndirectObject):
-                child_ref = child.reference
-                child = child.get_object()
-            # the /K entry can also refer to content items, which do not matter here
-            if not isinstance(child, generic.DictionaryObject):
+            if child["/Type"] != "/StructElem":
                 continue
-            try:
-                if child["/Type"] != "/StructElem":
-                    continue
-            except KeyError:
-                pass  # /StructElem is the default
-            if child_ref is not None:
-                yield child_ref
-            yield from collect(child)
+        except KeyError:
+            pass  # /StructElem is the default
+        if child_ref is not None:
+            yield child_ref
+        yield from _struct_elems(child)
 
+
+def _struct_tree_nodes(self: Any) -> set[generic.Reference]:
     nodes: set[generic.Reference] = set()
     try:
         struct_tree_root = self.root.raw_get("/StructTreeRoot").get_object()
-        for ref in collect(struct_tree_root):
+        for ref in _struct_elems(struct_tree_root):
             if ref in nodes:
                 raise misc.PdfReadError("Circular reference in structure tree in mapping stage")
             nodes.add(ref)
