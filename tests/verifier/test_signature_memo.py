@@ -1,10 +1,11 @@
-"""Successful raw signature checks are remembered (:mod:`verifier.signature_memo`): the same inputs are not checked
-again, any other input is, a failure is never remembered, and verification reports are the same with the memo and
-without it."""
+"""Successful raw signature checks and signing-certificate checks are remembered (:mod:`verifier.signature_memo`):
+the same inputs are not checked again, any other input is, a failure is never remembered, and verification reports
+are the same with the memos and without them."""
 
 from __future__ import annotations
 
 import logging
+from io import BytesIO
 from typing import Any
 
 import pytest
@@ -12,6 +13,10 @@ from asn1crypto import algos, keys
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.general import extract_certificate_info
+from pyhanko.sign.validation import generic_cms
+from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko_certvalidator import sig_validate
 from pyhanko_certvalidator.sig_validate import SignatureValidationContext
 from verification_reports import CORPUS, DEMO_TRANSCRIPT, comparable_reports, dev_root
@@ -41,6 +46,31 @@ def checks(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
     monkeypatch.setattr(signature_memo, "_ORIGINAL_VALIDATE_RAW", counted)
     monkeypatch.setattr(signature_memo, "_CHECKED", set())
     return asked
+
+
+@pytest.fixture
+def certificate_checks(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The certificates pyHanko's own signing-certificate check was asked about, with an empty memo."""
+    original = signature_memo._ORIGINAL_CHECK_SIGNING_CERTIFICATE
+    asked: list[Any] = []
+
+    def counted(cert: Any, signed_attrs: Any) -> None:
+        asked.append(cert)
+        original(cert, signed_attrs)
+
+    monkeypatch.setattr(signature_memo, "_ORIGINAL_CHECK_SIGNING_CERTIFICATE", counted)
+    monkeypatch.setattr(signature_memo, "_SIGNING_CERTIFICATES", set())
+    return asked
+
+
+def _signers() -> list[tuple[Any, Any]]:
+    """(signer's certificate, signed attributes) of each signature of the demo transcript."""
+    reader = PdfFileReader(BytesIO(DEMO_TRANSCRIPT.read_bytes()))
+    # pyHanko's own extraction: the signature's signer_cert property would run (and remember) the check
+    return [
+        (extract_certificate_info(s.signed_data).signer_cert, s.signer_info["signed_attrs"])
+        for s in reader.embedded_signatures
+    ]
 
 
 def _rsa_case() -> tuple[bytes, keys.PublicKeyInfo, algos.SignedDigestAlgorithm]:
@@ -115,6 +145,33 @@ def test_the_memo_is_bounded(checks: list[bytes], monkeypatch: pytest.MonkeyPatc
 def test_pyhanko_certvalidator_uses_the_memo() -> None:
     verify_pdf(DEMO_TRANSCRIPT.read_bytes(), trust=[dev_root()])  # installs the speed-ups
     assert sig_validate._validate_raw is signature_memo.remembered_validate_raw
+    assert generic_cms._check_signing_certificate is signature_memo.remembered_check_signing_certificate
+
+
+def test_a_signing_certificate_attribute_is_checked_once_for_the_attributes_and_their_untagged_copy(
+    certificate_checks: list[Any],
+) -> None:
+    (cert, attrs), *_ = _signers()
+    for signed_attrs in (attrs, attrs.untag(), attrs):  # pyHanko's integrity check reads an untagged copy
+        assert signature_memo.remembered_check_signing_certificate(cert, signed_attrs) is None
+    assert certificate_checks == [cert]
+
+
+def test_an_attribute_that_names_another_certificate_fails_every_time(certificate_checks: list[Any]) -> None:
+    (gvcn, gvcn_attrs), (principal, principal_attrs), *_ = _signers()
+    signature_memo.remembered_check_signing_certificate(gvcn, gvcn_attrs)  # remembered: does not excuse the others
+    for cert, attrs in ((principal, gvcn_attrs), (gvcn, principal_attrs)):  # another certificate, other attributes
+        for _ in range(2):
+            with pytest.raises(SignatureValidationError, match="does not match"):
+                signature_memo.remembered_check_signing_certificate(cert, attrs)
+    assert certificate_checks == [gvcn, principal, principal, gvcn, gvcn]
+
+
+def test_no_signed_attributes_go_to_pyhankos_check_every_time(certificate_checks: list[Any]) -> None:
+    (cert, _), *_ = _signers()
+    for _ in range(2):
+        signature_memo.remembered_check_signing_certificate(cert, None)
+    assert certificate_checks == [cert, cert]
 
 
 class _Forgetful(set[bytes]):
@@ -127,15 +184,21 @@ class _Forgetful(set[bytes]):
         pass
 
 
-def test_reports_are_the_same_with_the_memo_and_without(checks: list[bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reports_are_the_same_with_the_memo_and_without(
+    checks: list[bytes], certificate_checks: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     files, root = [DEMO_TRANSCRIPT, *(sorted(CORPUS.rglob("*.pdf")) if CORPUS.is_dir() else [])], dev_root()
     first = comparable_reports(files, root)  # fills the memo (and answers a check repeated within one file)
     asked_first = len(checks)
     checks.clear()
     assert comparable_reports(files, root) == first  # answered from it: only the failed checks are done again
     asked_again = len(checks)
+    certificates_again = len(certificate_checks)
     monkeypatch.setattr(signature_memo, "_CHECKED", _Forgetful())
+    monkeypatch.setattr(signature_memo, "_SIGNING_CERTIFICATES", _Forgetful())
     checks.clear()
+    certificate_checks.clear()
     assert comparable_reports(files, root) == first  # checking every signature every time: the same reports
     assert asked_again < asked_first < len(checks)
+    assert certificates_again < len(certificate_checks)
     assert first[0]["indication"] == "PASSED"
