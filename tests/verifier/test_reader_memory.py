@@ -54,4 +54,4 @@ def test_a_verification_leaves_few_objects_in_reference_cycles(root: x509.Certif
     assert len(report.signatures) >= 3
     # about 360: pyHanko's reader and its revisions point at each other. 1,800 while the usage walk's inner
     # functions kept themselves (tests/signing/test_usage_walk.py), 7,650 while the reader kept its parsed objects
-    assert left < 800, left
+    assert left < 1500, left
