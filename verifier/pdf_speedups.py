@@ -45,6 +45,10 @@ numbers, names and strings unchanged (about 1,700 values per verification). :fun
 those unchanged at once, and copies an array holding only those (a font's ``/Widths``) in one step; other
 containers, references and anything unusual go to pyHanko's own method.
 
+Objects read before: a school's documents share most of their objects byte for byte (fonts, pages, form fields).
+:mod:`verifier.pdf_object_templates` builds such an object from a template of its first parse instead of parsing
+it again.
+
 The asn1crypto memos (certificate names, object identifiers, parsed certificates) are in
 :mod:`verifier.asn1_speedups`, and the memo of successful signature checks in :mod:`verifier.signature_memo`;
 :func:`install` installs them too.
@@ -68,6 +72,7 @@ from pyhanko.version import __version__ as PYHANKO_VERSION
 
 from verifier import asn1_speedups, signature_memo
 from verifier.pdf_dict_reader import fast_read_dictionary
+from verifier.pdf_object_templates import templated_read_object
 from verifier.pdf_usage_walk import (
     fast_collect_dependencies,
     fast_load_reverse_xref_cache,
@@ -368,6 +373,7 @@ def install() -> bool:
     pdf_reader.HistoricalResolver._load_reverse_xref_cache = fast_load_reverse_xref_cache  # type: ignore[method-assign]
     pdf_reader.HistoricalResolver.collect_dependencies = fast_collect_dependencies  # type: ignore[method-assign]
     diff_policies._find_orphans = once_per_revision_find_orphans
+    pdf_reader.PdfFileReader._read_object = templated_read_object  # type: ignore[method-assign]
     generic.ArrayObject.read_from_stream = staticmethod(fast_read_array)  # type: ignore[method-assign,assignment]
     generic.DictionaryObject.read_from_stream = staticmethod(fast_read_dictionary)  # type: ignore[method-assign,assignment]
     generic.read_non_whitespace = misc.read_non_whitespace = fast_read_non_whitespace
