@@ -4,13 +4,15 @@
    with a timestamp and DSS), one after another, with the dev root trusted, ``--runs`` times after a warm-up of
    8; then again with the heap frozen out of the garbage collector as a server process has it (``serve_app``);
    then with nothing kept from earlier verifications (the parsed certificates, CRLs and OCSP answers of
-   :func:`verifier.asn1_speedups.interned`, and the memo of :mod:`verifier.signature_memo`), as for a school's
-   first transcript; then the whole ``VerificationService.verify_pdf`` (record, register, ledger proof, status),
-   with and without reading the printed QR back from the page (pdftoppm + zxing-cpp). Each verification reads a
-   transcript that no earlier one read (unless ``--documents`` is set lower than that takes), as an employer checks
-   a diploma: what the memos save comes only from what a school's transcripts share (its CA chain and the DSS).
-   Each row also gives the p50 of its runs at full machine speed: a 1 ms loop timed just before and just after
-   each run (:func:`speed_probe`) tells them from the runs during which the VM's CPU ran slower.
+   :func:`verifier.asn1_speedups.interned`, the memo of :mod:`verifier.signature_memo` and the templates of
+   :mod:`verifier.pdf_object_templates`), as for a school's first transcript; then the whole
+   ``VerificationService.verify_pdf`` (record, register, ledger proof, status), with and without reading the printed
+   QR back from the page (pdftoppm + zxing-cpp). Each verification reads a transcript that no earlier one read
+   (unless ``--documents`` is set lower than that takes), as an employer checks a diploma: what the memos save comes
+   only from what a school's transcripts share (its CA chain, the DSS, the objects of
+   :mod:`verifier.pdf_object_templates`). Each row also gives the p50 of its runs at full machine speed: a 1 ms loop
+   timed just before and just after each run (:func:`speed_probe`) tells them from the runs during which the VM's
+   CPU ran slower.
 2. As a whole process, on the same file in the same run: poppler's ``pdfsig FILE`` (the baseline) and
    ``sogoc-verify FILE --offline --trust-root ROOT``, ``--runs`` times each (median), and the ratio. Both run
    with Python's bytecode kept (``PYTHONDONTWRITEBYTECODE`` removed), as an installed tool runs.
@@ -138,7 +140,7 @@ def in_process(url: str, pdfs: list[bytes], runs: int) -> None:
     from credential_service.platform.db import Database
     from credential_service.platform.settings import Settings
     from credential_service.verification.service import VerificationService
-    from verifier import asn1_speedups, signature_memo
+    from verifier import asn1_speedups, pdf_object_templates, signature_memo
     from verifier.pdf import verify_pdf
 
     settings = Settings(env="test", database_url=url)
@@ -180,6 +182,8 @@ def in_process(url: str, pdfs: list[bytes], runs: int) -> None:
         asn1_speedups._SEEN.clear()
         signature_memo._CHECKED.clear()
         signature_memo._SIGNING_CERTIFICATES.clear()
+        pdf_object_templates._TEMPLATES.clear()
+        pdf_object_templates._SEEN.clear()
 
     cold = timed(library, runs, before=forget)
     gc.unfreeze()
