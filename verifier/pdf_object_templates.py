@@ -159,7 +159,7 @@ def _template(obj: Any, ref: Any, reader: Any) -> Any:
 
 def _stream(obj: Any, idnum: int, generation: int, reader: Any) -> Any:
     """A stream whose ``/Length`` is a number in its dictionary: its data, still encoded, is in the key's bytes."""
-    attrs = _attributes(obj, idnum, generation, reader, frozenset({"_data", "_encoded_data", "_handler"}))
+    attrs = _attributes(obj, idnum, generation, reader, _STREAM_ATTRIBUTES)
     encoded = attrs.get("_encoded_data")
     if (
         type(dict.get(obj, "/Length")) is not generic.NumberObject  # another object's: not in the key
@@ -200,6 +200,8 @@ def _attributes(obj: Any, idnum: int, generation: int, reader: Any, allowed: fro
 
 
 _NOTHING: frozenset[str] = frozenset()
+_STREAM_ATTRIBUTES = frozenset({"_data", "_encoded_data", "_handler"})
+_REFERENCE_ATTRIBUTES = frozenset({"reference"})
 _ALLOWED = {
     generic.TextStringObject: frozenset({"autodetected_encoding"}),
     generic.BooleanObject: frozenset({"value"}),
@@ -216,7 +218,7 @@ def _part(obj: Any, idnum: int, generation: int, reader: Any) -> Any:
         return (_build_array, tuple(_part(v, idnum, generation, reader) for v in obj), None)
     if cls is generic.IndirectObject:
         target = obj.reference
-        _attributes(obj, idnum, generation, reader, frozenset({"reference"}))
+        _attributes(obj, idnum, generation, reader, _REFERENCE_ATTRIBUTES)
         if type(target) is not generic.Reference or target.pdf is not reader:
             raise _NotKept
         return (_build_reference, (int(target.idnum), int(target.generation)), None)
@@ -233,20 +235,19 @@ def _build(template: Any, container_ref: Any, handler: Any) -> Any:
     return build(value, extra, container_ref, handler)
 
 
+def _entries(items: Any, container_ref: Any, handler: Any) -> dict[Any, Any]:
+    return {_new_str(generic.NameObject, key): _build(part, container_ref, handler) for key, part in items}
+
+
 def _build_dict(items: Any, _: Any, container_ref: Any, handler: Any) -> Any:
-    obj = generic.DictionaryObject(
-        {_new_str(generic.NameObject, key): _build(part, container_ref, handler) for key, part in items}
-    )
+    obj = generic.DictionaryObject(_entries(items, container_ref, handler))
     obj.container_ref = container_ref
     return obj
 
 
 def _build_stream(parts: Any, _: Any, container_ref: Any, handler: Any) -> Any:
     items, encoded = parts
-    obj = generic.StreamObject(
-        {_new_str(generic.NameObject, key): _build(part, container_ref, handler) for key, part in items},
-        encoded_data=encoded,
-    )
+    obj = generic.StreamObject(_entries(items, container_ref, handler), encoded_data=encoded)
     obj.container_ref = container_ref
     return obj
 
